@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Set up torchscope for development on a fresh machine: a virtual environment in .venv with the
+# CPU build of PyTorch installed first (so nothing pulls a multi-GB CUDA build), torchscope in
+# editable mode with its [dev] extras, and Debian's chromium for the dashboard's browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==${TORCH_VERSION:-2.13.0}"
+.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -c "import torch, torchscope; print('torchscope', torchscope.__version__, 'with torch', torch.__version__)"
+if [ "${SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "setup: could not install chromium; browser tests will be skipped" >&2
+  else
+    echo "setup: chromium not found (install Debian's chromium for the browser tests)" >&2
+  fi
+fi

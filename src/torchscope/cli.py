@@ -1,0 +1,91 @@
+"""The ``torchscope`` command: ``torchscope demo | runs | version``.
+
+Each subcommand is a small function taking parsed arguments; later capabilities add theirs in
+``COMMANDS`` (name -> (help, configure parser, run)).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", default=None, help="store directory (default: $TORCHSCOPE_DIR or ./tsruns)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 8, 2 with --quick)")
+    p.add_argument("--quick", action="store_true", help="a short version (seconds), as the tests use")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-serve", action="store_true", help="stop after writing the run (no dashboard)")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(dir=args.dir, epochs=args.epochs, quick=args.quick, seed=args.seed)
+    return 0
+
+
+def _runs_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", nargs="?", default=None, help="store directory (default: $TORCHSCOPE_DIR or ./tsruns)")
+    p.add_argument("--project", default=None)
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from .store import open_store
+
+    store = open_store(args.dir)
+    rows = store.runs(project=args.project)
+    if not rows:
+        print(f"no runs in {store.dir}")
+        return 0
+    print(f"{'id':12}  {'project':14}  {'name':20}  {'status':9}  keys")
+    for r in rows:
+        n = len(store.keys(r.id))
+        print(f"{r.id:12}  {r.project[:14]:14}  {r.name[:20]:20}  {r.status:9}  {n}")
+    return 0
+
+
+def _version(args: argparse.Namespace) -> int:
+    import torch
+
+    from . import __version__
+
+    print(f"torchscope {__version__} (torch {torch.__version__})")
+    return 0
+
+
+Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+COMMANDS: dict[str, Command] = {
+    "demo": ("train a small CNN on the embedded digits data set and log everything", _demo_args, _demo),
+    "runs": ("list the runs in a store", _runs_args, _runs),
+    "version": ("print versions", lambda p: None, _version),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="torchscope", description="See deep learning in PyTorch.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help, configure, _) in COMMANDS.items():
+        configure(sub.add_parser(name, help=help, description=help))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> Any:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command][2](args)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"torchscope {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

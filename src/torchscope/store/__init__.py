@@ -1,0 +1,30 @@
+"""Stores: where runs live. The embedded default is one SQLite file (WAL) in a directory.
+
+``Store`` (from ``ts.open``) is the read interface every consumer uses; ``SQLiteWriter`` is the
+write side the tracker drives. A server database would implement the same two classes.
+"""
+
+from ._db import DB_NAME, StoreLocationError, resolve_dir
+from .schema import SCHEMA_VERSION, SchemaError
+from .sqlite import RecordEntry, Store, open_store
+from .types import HistogramEntry, ImageEntry, KeyInfo, RunInfo, Scalars, TextEntry
+from .write import Batch, SQLiteWriter
+
+__all__ = [
+    "DB_NAME",
+    "SCHEMA_VERSION",
+    "Batch",
+    "HistogramEntry",
+    "ImageEntry",
+    "KeyInfo",
+    "RecordEntry",
+    "RunInfo",
+    "SQLiteWriter",
+    "Scalars",
+    "SchemaError",
+    "Store",
+    "StoreLocationError",
+    "TextEntry",
+    "open_store",
+    "resolve_dir",
+]

@@ -1,0 +1,368 @@
+"""The read side of a torchscope store: ``ts.open(dir)`` returns a :class:`Store`.
+
+Readers see every run of every project in the directory, their keys, and columnar series read
+straight from the chunk blobs (numpy, no per-point Python objects). ``scalars(...,
+downsample=N)`` reduces any range to at most N buckets of last/min/max, so a spike or a NaN is
+never hidden. The dashboard reads only through this class. Safe to share between threads: each
+thread gets its own SQLite connection.
+
+Example::
+
+    store = ts.open("tsruns")
+    run = store.runs(project="mnist")[0]
+    loss = store.scalars(run.id, "train/loss", downsample=2000)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..records import Record, rebuild
+from ._db import connect, retry
+from .downsample import BLOCK, SUMMARY_DTYPE, bucket_points, bucket_summaries, summarize
+from .types import HistogramEntry, ImageEntry, KeyInfo, RunInfo, Scalars, TextEntry
+
+__all__ = ["RecordEntry", "Store", "open_store"]
+
+STALE_AFTER = 120.0  # seconds without a heartbeat after which a process on another host is presumed dead
+KINDS = ("scalar", "image", "histogram", "text", "record")
+
+
+class RecordEntry:
+    """A stored record with where it was logged. ``entry.record`` is the typed record."""
+
+    __slots__ = ("id", "key", "kind", "step", "wall_time", "record")
+
+    def __init__(self, id: int, key: str, kind: str, step: int, wall_time: float, record: Record) -> None:
+        self.id, self.key, self.kind, self.step, self.wall_time, self.record = id, key, kind, step, wall_time, record
+
+    def __repr__(self) -> str:
+        return f"RecordEntry(key={self.key!r}, kind={self.kind!r}, step={self.step})"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Store:
+    """Read (and manage) the runs in a store directory. Create with ``ts.open(dir)``."""
+
+    def __init__(self, dir: str | os.PathLike[str] | None = None) -> None:
+        db, self.path = connect(dir, create=False)
+        self._local = threading.local()
+        self._local.db = db
+        self._host = socket.gethostname()
+
+    @property
+    def dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db, _ = connect(self.path, create=False)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _q(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        return retry(lambda: self.db.execute(sql, args).fetchall())
+
+    # -- runs ------------------------------------------------------------------------------
+    def _detect_crashes(self) -> None:
+        now = time.time()
+        rows = self._q(
+            "SELECT p.run_id, p.host, p.pid, p.heartbeat FROM procs p JOIN runs r ON r.id = p.run_id "
+            "WHERE r.status = 'running' AND p.ended IS NULL"
+        )
+        dead: dict[str, float] = {}
+        for run_id, host, pid, beat in rows:
+            gone = (host == self._host and not _pid_alive(pid)) or now - beat > STALE_AFTER
+            if gone:
+                dead[run_id] = max(dead.get(run_id, 0.0), beat)
+        for run_id, beat in dead.items():
+            try:
+                retry(lambda: self.db.execute(
+                    "UPDATE runs SET status='crashed', ended=?, error=COALESCE(error, ?) "
+                    "WHERE id=? AND status='running'",
+                    (beat, "the process stopped without finishing the run (killed or crashed)", run_id),
+                ), attempts=20)
+            except sqlite3.OperationalError:  # a read-only store: report it crashed without saving
+                pass
+
+    def runs(self, project: str | None = None, *, tags: list[str] | None = None, status: str | None = None,
+             archived: bool | None = None) -> list[RunInfo]:
+        """Runs, newest first, optionally filtered: ``store.runs(project="mnist", tags=["cnn"])``."""
+        self._detect_crashes()
+        sql = ("SELECT id, project, name, config, tags, status, created, ended, summary, world_size, notes, "
+               "archived, error FROM runs")
+        where, args = [], []
+        if project is not None:
+            where.append("project = ?")
+            args.append(project)
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        if archived is not None:
+            where.append("archived = ?")
+            args.append(int(archived))
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._q(sql + " ORDER BY created DESC", args)
+        procs: dict[str, list[tuple[int, str]]] = {}
+        for run_id, rank, host in self._q("SELECT run_id, rank, host FROM procs ORDER BY rank"):
+            procs.setdefault(run_id, []).append((rank, host))
+        out = []
+        for r in rows:
+            info = RunInfo(
+                id=r[0], project=r[1], name=r[2], config=json.loads(r[3]), tags=json.loads(r[4]), status=r[5],
+                created=r[6], ended=r[7], summary=json.loads(r[8]), world_size=r[9],
+                ranks=[p[0] for p in procs.get(r[0], [])], host=(procs.get(r[0]) or [(0, None)])[0][1],
+                notes=r[10], archived=bool(r[11]), error=r[12],
+            )
+            if tags and not set(tags) <= set(info.tags):
+                continue
+            out.append(info)
+        return out
+
+    def run(self, run_id: str) -> RunInfo:
+        """One run by id (KeyError with the known ids if absent)."""
+        for info in self.runs():
+            if info.id == run_id:
+                return info
+        raise KeyError(f"no run with id {run_id!r} in {self.dir}")
+
+    def projects(self) -> list[str]:
+        return [r[0] for r in self._q("SELECT DISTINCT project FROM runs ORDER BY project")]
+
+    def update_run(self, run_id: str, *, name: str | None = None, tags: list[str] | None = None,
+                   notes: str | None = None, archived: bool | None = None) -> RunInfo:
+        """Rename, retag, annotate or archive a run: ``store.update_run(rid, name="best")``."""
+        self.run(run_id)
+        sets: dict[str, Any] = {}
+        if name is not None:
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError("name must be a non-empty string")
+            sets["name"] = name
+        if tags is not None:
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                raise ValueError("tags must be a list of strings")
+            sets["tags"] = json.dumps(tags)
+        if notes is not None:
+            sets["notes"] = str(notes)
+        if archived is not None:
+            sets["archived"] = int(bool(archived))
+        if sets:
+            cols = ", ".join(f"{c} = ?" for c in sets)  # column names are ours, never the caller's
+            retry(lambda: self.db.execute(f"UPDATE runs SET {cols} WHERE id = ?", [*sets.values(), run_id]))
+        return self.run(run_id)
+
+    def delete_run(self, run_id: str) -> None:
+        """Delete a run and everything logged in it."""
+        self.run(run_id)
+
+        def tx() -> None:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                sids = "SELECT id FROM series WHERE run_id = ?"
+                db.execute(f"DELETE FROM record_blobs WHERE record_id IN "
+                           f"(SELECT id FROM records WHERE series_id IN ({sids}))", (run_id,))
+                for table in ("scalar_chunks", "images", "histograms", "texts", "records"):
+                    db.execute(f"DELETE FROM {table} WHERE series_id IN ({sids})", (run_id,))
+                for table, col in (("series", "run_id"), ("procs", "run_id"), ("runs", "id")):
+                    db.execute(f"DELETE FROM {table} WHERE {col} = ?", (run_id,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+        retry(tx)
+
+    # -- keys ------------------------------------------------------------------------------
+    def keys(self, run_id: str, kind: str | None = None) -> list[KeyInfo]:
+        """What was logged in a run, by kind: ``store.keys(rid, kind="scalar")``."""
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        counts = {
+            "scalar": "SELECT COALESCE(SUM(n), 0) FROM scalar_chunks WHERE series_id = s.id",
+            "image": "SELECT COUNT(*) FROM images WHERE series_id = s.id",
+            "histogram": "SELECT COUNT(*) FROM histograms WHERE series_id = s.id",
+            "text": "SELECT COUNT(*) FROM texts WHERE series_id = s.id",
+            "record": "SELECT COUNT(*) FROM records WHERE series_id = s.id",
+        }
+        out = []
+        for k in [kind] if kind else list(KINDS):
+            extra = (", (SELECT record_kind FROM records WHERE series_id = s.id ORDER BY id DESC LIMIT 1)"
+                     if k == "record" else ", NULL")
+            rows = self._q(f"SELECT s.key, s.rank, ({counts[k]}){extra} FROM series s "
+                           f"WHERE s.run_id = ? AND s.kind = ? ORDER BY s.key, s.rank", (run_id, k))
+            out += [KeyInfo(key=r[0], kind=k, rank=r[1], count=r[2], record_kind=r[3]) for r in rows]
+        return out
+
+    def _series(self, run_id: str, kind: str, key: str, rank: int) -> int:
+        row = self._q("SELECT id FROM series WHERE run_id=? AND kind=? AND key=? AND rank=?", (run_id, kind, key, rank))
+        if not row:
+            known = [k.key for k in self.keys(run_id, kind) if k.rank == rank]
+            raise KeyError(f"run {run_id!r} has no {kind} key {key!r} (rank {rank}); known: {known[:20]}")
+        return int(row[0][0])
+
+    # -- scalars ---------------------------------------------------------------------------
+    def scalars(self, run_id: str, key: str, *, rank: int = 0, downsample: int | None = None,
+                x_range: tuple[float | None, float | None] | None = None, x: str = "step") -> Scalars:
+        """Every point of a scalar key, or ``downsample`` buckets of last/min/max over ``x_range``.
+
+        Example: ``store.scalars(rid, "train/loss", downsample=2000, x_range=(0, 5000))``.
+        """
+        if x not in ("step", "wall_time"):
+            raise ValueError(f"x must be 'step' or 'wall_time', got {x!r}")
+        if downsample is not None and (not isinstance(downsample, int) or downsample < 1):
+            raise ValueError(f"downsample must be a positive int (buckets), got {downsample!r}")
+        sid = self._series(run_id, "scalar", key, rank)
+        lo_col, hi_col = ("step_lo", "step_hi") if x == "step" else ("wall_lo", "wall_hi")
+        lo, hi = x_range if x_range is not None else (None, None)
+        meta = self._q(f"SELECT id, n, {lo_col}, {hi_col} FROM scalar_chunks WHERE series_id=? "
+                       f"AND {hi_col} >= ? AND {lo_col} <= ? ORDER BY id",
+                       (sid, -np.inf if lo is None else lo, np.inf if hi is None else hi))
+        total = sum(m[1] for m in meta)
+        if downsample and total >= downsample * 4 * BLOCK:
+            return self._scalars_from_summaries(key, meta, x, lo, hi, downsample, total)
+        ids = [m[0] for m in meta]
+        step, wall, val = self._read_points(ids)
+        xs = step if x == "step" else wall
+        order = np.argsort(xs, kind="stable") if len(xs) and np.any(np.diff(xs) < 0) else None
+        if order is not None:
+            step, wall, val, xs = step[order], wall[order], val[order], xs[order]
+        if lo is not None or hi is not None:
+            keep = np.ones(len(xs), bool)
+            if lo is not None:
+                keep &= xs >= lo
+            if hi is not None:
+                keep &= xs <= hi
+            step, wall, val, xs = step[keep], wall[keep], val[keep], xs[keep]
+        if not downsample or len(step) <= downsample:
+            return Scalars(key=key, step=step, wall_time=wall, value=val, total=len(step))
+        b_lo = float(xs[0]) if lo is None else lo
+        b_hi = float(xs[-1]) if hi is None else hi
+        cols = bucket_points(xs, step, wall, val, b_lo, b_hi, downsample)
+        return Scalars(key=key, downsampled=True, total=len(step), **cols)
+
+    def _read_points(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        rows = []
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            rows += self._q(f"SELECT steps, walls, vals FROM scalar_chunks WHERE id IN ({','.join('?' * len(part))}) "
+                            f"ORDER BY id", part)
+        return (np.concatenate([np.frombuffer(r[0], "<i8") for r in rows]),
+                np.concatenate([np.frombuffer(r[1], "<f8") for r in rows]),
+                np.concatenate([np.frombuffer(r[2], "<f8") for r in rows]))
+
+    def _scalars_from_summaries(self, key: str, meta: list[tuple[Any, ...]], x: str, lo: float | None,
+                                hi: float | None, buckets: int, total: int) -> Scalars:
+        inside = [m[0] for m in meta if (lo is None or m[2] >= lo) and (hi is None or m[3] <= hi)]
+        cut = [m[0] for m in meta if m[0] not in set(inside)]
+        parts = []
+        for i in range(0, len(inside), 500):
+            part = inside[i:i + 500]
+            rows = self._q(f"SELECT summary FROM scalar_chunks WHERE id IN ({','.join('?' * len(part))})", part)
+            parts += [np.frombuffer(r[0], SUMMARY_DTYPE) for r in rows]
+        if cut:  # chunks the range cuts through: summarize only their points inside the range
+            step, wall, val = self._read_points(cut)
+            xs = step if x == "step" else wall
+            keep = np.ones(len(xs), bool) if lo is None else xs >= lo
+            if hi is not None:
+                keep &= xs <= hi
+            order = np.argsort(xs[keep], kind="stable")
+            parts.append(summarize(step[keep][order], wall[keep][order], val[keep][order]))
+        summ = np.concatenate(parts) if parts else np.zeros(0, SUMMARY_DTYPE)
+        summ = summ[summ["n"] > 0]
+        if len(summ) == 0:
+            return Scalars(key=key, step=np.zeros(0, np.int64), wall_time=np.zeros(0), value=np.zeros(0))
+        pos = summ["step_last"] if x == "step" else summ["wall_last"]
+        b_lo = float(pos.min()) if lo is None else lo
+        b_hi = float(pos.max()) if hi is None else hi
+        cols = bucket_summaries(summ, x, b_lo, b_hi, buckets)
+        return Scalars(key=key, downsampled=True, total=int(summ["n"].sum()), **cols)
+
+    # -- media, text, records ----------------------------------------------------------------
+    def images(self, run_id: str, key: str, *, rank: int = 0, step: int | None = None) -> list[ImageEntry]:
+        """Images of a key in step order (only ``step``'s when given)."""
+        sid = self._series(run_id, "image", key, rank)
+        sql = "SELECT id, step, wall, width, height, mime, data, caption FROM images WHERE series_id=?"
+        args: tuple[Any, ...] = (sid,)
+        if step is not None:
+            sql, args = sql + " AND step=?", (sid, int(step))
+        rows = self._q(sql + " ORDER BY step, id", args)
+        return [ImageEntry(key=key, id=r[0], step=r[1], wall_time=r[2], width=r[3], height=r[4], mime=r[5],
+                           data=bytes(r[6]), caption=r[7]) for r in rows]
+
+    def histograms(self, run_id: str, key: str, *, rank: int = 0) -> list[HistogramEntry]:
+        """Histograms of a key in step order."""
+        sid = self._series(run_id, "histogram", key, rank)
+        rows = self._q("SELECT step, wall, lo, hi, counts, stats FROM histograms WHERE series_id=? ORDER BY step, id",
+                       (sid,))
+        return [HistogramEntry(key=key, step=r[0], wall_time=r[1], lo=r[2], hi=r[3],
+                               counts=np.frombuffer(r[4], "<f8").copy(), stats=json.loads(r[5])) for r in rows]
+
+    def texts(self, run_id: str, key: str, *, rank: int = 0) -> list[TextEntry]:
+        """Texts of a key in step order."""
+        sid = self._series(run_id, "text", key, rank)
+        rows = self._q("SELECT step, wall, text FROM texts WHERE series_id=? ORDER BY step, id", (sid,))
+        return [TextEntry(key=key, step=r[0], wall_time=r[1], text=r[2]) for r in rows]
+
+    def records(self, run_id: str, *, kind: str | None = None, key: str | None = None,
+                rank: int | None = None) -> list[RecordEntry]:
+        """Records of a run, typed when their kind is registered: ``store.records(rid, kind="model.summary")``."""
+        sql = ("SELECT r.id, s.key, r.record_kind, r.step, r.wall, r.data FROM records r JOIN series s "
+               "ON s.id = r.series_id WHERE s.run_id = ?")
+        args: list[Any] = [run_id]
+        for col, val in (("r.record_kind", kind), ("s.key", key), ("s.rank", rank)):
+            if val is not None:
+                sql += f" AND {col} = ?"
+                args.append(val)
+        out = []
+        for rid, k, rkind, step, wall, data in self._q(sql + " ORDER BY r.step, r.id", args):
+            blobs = {n: bytes(b) for n, b in self._q("SELECT name, data FROM record_blobs WHERE record_id=?", (rid,))}
+            out.append(RecordEntry(rid, k, rkind, step, wall, rebuild(rkind, json.loads(data), blobs)))
+        return out
+
+    def record(self, run_id: str, kind: str, key: str | None = None) -> Record:
+        """The latest record of ``kind`` (and ``key``) in a run."""
+        entries = self.records(run_id, kind=kind, key=key)
+        if not entries:
+            raise KeyError(f"run {run_id!r} has no record of kind {kind!r}" + (f" and key {key!r}" if key else ""))
+        return entries[-1].record
+
+
+def open_store(dir: str | os.PathLike[str] | None = None) -> Store:
+    """Open the store in ``dir`` (default ``$TORCHSCOPE_DIR`` or ``./tsruns``) for reading: ``ts.open("tsruns")``."""
+    return Store(dir)

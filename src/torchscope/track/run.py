@@ -1,0 +1,333 @@
+"""``ts.init`` and :class:`Run`: the tracker's write side.
+
+Every ``log*`` call validates its input on the caller's thread (a clear error naming the argument,
+nothing already logged is lost), then hands the data to the background writer and returns: the
+training loop never waits on disk. The run is finished by ``run.finish()``, by leaving a
+``with ts.init(...)`` block, or at interpreter exit; an uncaught exception marks it crashed.
+
+Example::
+
+    with ts.init(project="mnist", config={"lr": 1e-3}) as run:
+        for step in range(100):
+            run.log({"train/loss": 1 / (step + 1)})
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import numbers
+import os
+import sys
+import threading
+from time import time
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..records import GenericRecord, Record, to_jsonable
+from ..store.write import SQLiteWriter
+from . import dist
+from .media import prepare_histogram, prepare_image
+from .writer import BackgroundWriter
+
+__all__ = ["Run", "init"]
+
+
+def _check_key(key: Any, arg: str = "key") -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"{arg} must be a string such as 'train/loss', got {type(key).__name__}: {key!r:.60}")
+    if not key.strip() or "\x00" in key or len(key) > 1000:
+        raise ValueError(f"{arg} must be a non-empty string of at most 1000 characters without NUL, got {key!r:.60}")
+    return key
+
+
+def _check_step(step: Any) -> int:
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        if isinstance(step, torch.Tensor) and step.numel() == 1 and not step.is_floating_point():
+            return int(step.item())
+        raise TypeError(f"step must be an int, got {type(step).__name__}: {step!r:.60}")
+    return int(step)
+
+
+def _scalar(key: str, value: Any) -> Any:
+    """A float (or a deferred CUDA scalar tensor), or a TypeError naming the key."""
+    t = type(value)
+    if t is float:
+        return value
+    if t is int or t is bool:
+        return float(value)
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1 or value.is_complex() or not (value.is_floating_point() or value.dtype in (
+                torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, torch.bool)):
+            raise TypeError(f"value for {key!r} must be a number; got a tensor of shape {tuple(value.shape)} "
+                            f"and dtype {value.dtype} (log one element, e.g. loss.item() or loss.mean())")
+        if value.device.type == "cpu":
+            return float(value.item())
+        return value.detach().reshape(()).clone()  # read on the writer thread: no sync here
+    if isinstance(value, (numbers.Real, np.number, np.bool_)) and not isinstance(value, np.complexfloating):
+        return float(value)
+    raise TypeError(f"value for {key!r} must be a number (int, float, numpy or 1-element tensor), "
+                    f"got {type(value).__name__}: {value!r:.60}. Use log_text() for text.")
+
+
+def _jsonable_config(config: Any) -> dict[str, Any]:
+    if config is None:
+        return {}
+    if hasattr(config, "__dict__") and not isinstance(config, Mapping):  # argparse.Namespace and the like
+        config = vars(config)
+    if not isinstance(config, Mapping):
+        raise TypeError(f"config must be a dict (or argparse.Namespace), got {type(config).__name__}")
+    try:
+        out = to_jsonable(dict(config))
+        json.dumps(out, allow_nan=True)
+    except TypeError as exc:
+        raise TypeError(f"config must be JSON-serializable: {exc}") from exc
+    return out
+
+
+class Run:
+    """One training run. Create it with :func:`ts.init <torchscope.init>`."""
+
+    def __init__(self, *, project: str, name: str, config: dict[str, Any], tags: list[str], dir: Any,
+                 flush_interval: float, rank: int, world_size: int, enabled: bool, run_id: str,
+                 log_rank: int) -> None:
+        self.project, self.name, self.config, self.tags = project, name, config, tags
+        self.id = run_id
+        self.rank, self.world_size = rank, world_size
+        self.enabled = enabled
+        self.summary: dict[str, Any] = _Summary(self)
+        self._log_rank = log_rank
+        self._step = 0
+        self._finished = False
+        self._status = "finished"
+        self._error: str | None = None
+        self._pid = os.getpid()
+        self._writer: BackgroundWriter | None = None
+        self._forked = False
+        self.dir = None
+        if not enabled:
+            return
+        store = SQLiteWriter(dir, run_id, rank=log_rank)
+        self.dir = store.dir
+        store.create_run(project=project, name=name, config=config, tags=tags, world_size=world_size)
+        self._writer = BackgroundWriter(store, flush_interval=flush_interval)
+        self._put_scalars = self._writer.put_scalars
+        atexit.register(self._at_exit)
+        _install_process_hooks()
+        _ACTIVE.add(self)
+
+    def __repr__(self) -> str:
+        state = "finished" if self._finished else ("disabled" if not self.enabled else "running")
+        return f"Run(id={self.id!r}, project={self.project!r}, name={self.name!r}, {state}, dir={str(self.dir)!r})"
+
+    # -- logging -----------------------------------------------------------------------------
+    def _next_step(self, step: Any) -> int:
+        if step is None:
+            step = self._step
+        else:
+            step = _check_step(step)
+        self._step = step + 1
+        return step
+
+    def _live(self) -> bool:
+        if self._finished:
+            raise RuntimeError(f"run {self.id!r} is finished; start a new one with ts.init()")
+        return self.enabled and not self._forked  # a forked child (a DataLoader worker) never writes
+
+    def log(self, data: Mapping[str, Any], step: int | None = None) -> None:
+        """Log scalars: ``run.log({"train/loss": 0.31}, step=120)``; step auto-increments when omitted."""
+        if type(data) is not dict:
+            if not isinstance(data, Mapping):
+                raise TypeError(f"log() takes a dict of key -> number, got {type(data).__name__}")
+            data = dict(data)
+        for key, value in data.items():  # the common case (str keys, float values) costs one pass
+            if type(value) is not float or type(key) is not str or not key or key.isspace():
+                data = self._checked(data)
+                break
+        if self._finished or not self.enabled or self._forked:
+            self._live()
+            return
+        if step is None:
+            step = self._step
+        elif type(step) is not int:
+            step = _check_step(step)
+        self._step = step + 1
+        self._put_scalars(step, time(), data)
+
+    @staticmethod
+    def _checked(data: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for key, value in data.items():
+            if type(key) is not str or not key or key.isspace():
+                _check_key(key)
+            out[key] = value if type(value) is float else _scalar(key, value)
+        return out
+
+    def log_image(self, key: str, image: Any, step: int | None = None, *, caption: str | None = None,
+                  nrow: int | None = None) -> None:
+        """Log an image or a batch (shown as a grid): ``run.log_image("samples", x[:16], step=10)``."""
+        _check_key(key)
+        arr = prepare_image(image, name="image")
+        if caption is not None and not isinstance(caption, str):
+            raise TypeError(f"caption must be a string, got {type(caption).__name__}")
+        if not self._live():
+            return
+        assert self._writer is not None
+        self._writer.put(("i", key, self._log_rank, self._next_step(step), time(), caption, arr, nrow,
+                          arr.nbytes), arr.nbytes)
+
+    def log_histogram(self, key: str, values: Any, step: int | None = None, *, bins: int = 64) -> None:
+        """Log a histogram of a tensor/array: ``run.log_histogram("weights/fc", model.fc.weight)``."""
+        _check_key(key)
+        prepared = prepare_histogram(values, bins, name="values")
+        if not self._live():
+            return
+        assert self._writer is not None
+        nbytes = prepared.nbytes if isinstance(prepared, np.ndarray) else 8 * bins
+        self._writer.put(("h", key, self._log_rank, self._next_step(step), time(), prepared, bins, nbytes),
+                         nbytes)
+
+    def log_text(self, key: str, text: str, step: int | None = None) -> None:
+        """Log markdown text: ``run.log_text("notes", "**lr** halved")``."""
+        _check_key(key)
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if not self._live():
+            return
+        assert self._writer is not None
+        self._writer.put(("t", key, self._log_rank, self._next_step(step), time(), text))
+
+    def log_record(self, record: Record | Mapping[str, Any], step: int | None = None, *, key: str | None = None,
+                   kind: str | None = None) -> None:
+        """Log a typed result: ``run.log_record(ts.summary(model, x))``. A plain dict needs ``kind=``."""
+        if isinstance(record, Mapping):
+            if not kind:
+                raise ValueError("log_record(dict) needs kind='...' naming what the dict holds")
+            record = GenericRecord(kind=_check_key(kind, "kind"), data=dict(record))
+        if not isinstance(record, Record):
+            raise TypeError(f"record must be a torchscope Record (or a dict with kind=), got {type(record).__name__}")
+        rkind = record.kind
+        key = _check_key(key if key is not None else rkind)
+        data, blobs = record.to_dict()
+        try:
+            text = json.dumps(data, allow_nan=True)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"record {rkind!r} is not JSON-serializable: {exc}") from exc
+        if not self._live():
+            return
+        assert self._writer is not None
+        nbytes = len(text) + sum(len(b) for b in blobs.values())
+        self._writer.put(("r", key, self._log_rank, self._next_step(step), time(), rkind, text, blobs, nbytes),
+                         nbytes)
+
+    def _push_summary(self) -> None:
+        if self.enabled and not self._finished and self._writer is not None:
+            self._writer.put(("u", to_jsonable(dict(self.summary))))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def flush(self, timeout: float | None = 60.0) -> None:
+        """Block until everything logged so far is committed to disk."""
+        if self._writer is not None and not self._finished and os.getpid() == self._pid:
+            if not self._writer.flush(timeout):
+                raise TimeoutError(f"torchscope could not flush run {self.id!r} within {timeout} s")
+
+    def finish(self, status: str = "finished", *, error: str | None = None) -> None:
+        """Write everything, mark the run finished (idempotent). Called for you at exit."""
+        if self._finished:
+            return
+        self._finished = True
+        _ACTIVE.discard(self)
+        if self._writer is None or os.getpid() != self._pid:
+            return
+        atexit.unregister(self._at_exit)
+        try:
+            self._writer.close()
+        finally:
+            self._writer.store.finish(status, error)
+            self._writer.store.close()
+
+    def _at_exit(self) -> None:
+        self.finish(self._status, error=self._error)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.finish()
+        else:
+            self.finish("crashed", error="".join(traceback.format_exception_only(exc_type, exc)).strip())
+
+
+class _Summary(dict):  # type: ignore[type-arg]
+    """``run.summary``: a dict whose changes are written with the run."""
+
+    def __init__(self, run: Run) -> None:
+        super().__init__()
+        self._run = run
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(_check_key(key), to_jsonable(value))
+        self._run._push_summary()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        for k, v in dict(*args, **kwargs).items():
+            super().__setitem__(_check_key(k), to_jsonable(v))
+        self._run._push_summary()
+
+
+_ACTIVE: set[Run] = set()  # runs of this process still open: crashed on an uncaught exception
+_HOOK_LOCK = threading.Lock()
+_HOOKED: list[bool] = []
+
+
+def _install_process_hooks() -> None:
+    """Once per process: an uncaught exception marks open runs crashed; a forked child never writes."""
+    with _HOOK_LOCK:
+        if _HOOKED:
+            return
+        _HOOKED.append(True)
+        previous = sys.excepthook
+
+        def after_fork_in_child() -> None:
+            for run in _ACTIVE:
+                run._forked = True
+
+        os.register_at_fork(after_in_child=after_fork_in_child)
+
+        def hook(exc_type: Any, exc: Any, tb: Any) -> None:
+            text = "".join(traceback.format_exception_only(exc_type, exc)).strip()
+            for run in list(_ACTIVE):
+                run._status, run._error = "crashed", text
+            previous(exc_type, exc, tb)
+
+        sys.excepthook = hook
+
+
+def init(project: str = "default", name: str | None = None, *, config: Any = None, dir: Any = None,
+         tags: list[str] | None = None, flush_interval: float = 1.0, all_ranks: bool = False) -> Run:
+    """Start a run: ``run = ts.init(project="mnist", name="cnn-a", config={"lr": 1e-3})``.
+
+    ``dir`` defaults to ``$TORCHSCOPE_DIR`` or ``./tsruns``. In distributed jobs only rank 0 logs
+    unless ``all_ranks=True``, which keeps every rank's data in the same run, labelled by rank.
+    """
+    project = _check_key(project, "project")
+    if name is not None:
+        name = _check_key(name, "name")
+    tag_list = list(tags or [])
+    if isinstance(tags, str) or not all(isinstance(t, str) and t for t in tag_list):
+        raise TypeError(f"tags must be a list of non-empty strings, got {tags!r:.80}")
+    if not isinstance(flush_interval, (int, float)) or not 0 < flush_interval <= 3600 or math.isnan(flush_interval):
+        raise ValueError(f"flush_interval must be seconds in (0, 3600], got {flush_interval!r}")
+    cfg = _jsonable_config(config)
+    rank, world = dist.rank_and_world()
+    run_id = dist.shared_run_id(rank, world, seed=f"{project}|{name}")
+    enabled = rank == 0 or all_ranks
+    return Run(project=project, name=name or f"run-{run_id[:6]}", config=cfg, tags=tag_list, dir=dir,
+               flush_interval=float(flush_interval), rank=rank, world_size=world, enabled=enabled, run_id=run_id,
+               log_rank=rank if all_ranks else 0)
