@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -40,7 +41,7 @@ KINDS = ("scalar", "image", "histogram", "text", "record")
 class RecordEntry:
     """A stored record with where it was logged. ``entry.record`` is the typed record."""
 
-    __slots__ = ("id", "key", "kind", "step", "wall_time", "record")
+    __slots__ = ("id", "key", "kind", "record", "step", "wall_time")
 
     def __init__(self, id: int, key: str, kind: str, step: int, wall_time: float, record: Record) -> None:
         self.id, self.key, self.kind, self.step, self.wall_time, self.record = id, key, kind, step, wall_time, record
@@ -107,15 +108,14 @@ class Store:
             gone = (host == self._host and not _pid_alive(pid)) or now - beat > STALE_AFTER
             if gone:
                 dead[run_id] = max(dead.get(run_id, 0.0), beat)
+        why = "the process stopped without finishing the run (killed or crashed)"
         for run_id, beat in dead.items():
-            try:
-                retry(lambda: self.db.execute(
+            args = (beat, why, run_id)
+            # a read-only store: report it crashed without saving
+            with contextlib.suppress(sqlite3.OperationalError):
+                retry(lambda args=args: self.db.execute(
                     "UPDATE runs SET status='crashed', ended=?, error=COALESCE(error, ?) "
-                    "WHERE id=? AND status='running'",
-                    (beat, "the process stopped without finishing the run (killed or crashed)", run_id),
-                ), attempts=20)
-            except sqlite3.OperationalError:  # a read-only store: report it crashed without saving
-                pass
+                    "WHERE id=? AND status='running'", args), attempts=20)
 
     def runs(self, project: str | None = None, *, tags: list[str] | None = None, status: str | None = None,
              archived: bool | None = None) -> list[RunInfo]:

@@ -11,7 +11,6 @@ import dataclasses
 import json
 import os
 import socket
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any

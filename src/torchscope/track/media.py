@@ -40,7 +40,8 @@ def prepare_image(image: Any, name: str = "image") -> np.ndarray:
         is_torch = True
         if image.is_complex() or not (image.dtype.is_floating_point or image.dtype in
                                       (torch.uint8, torch.bool, torch.int8, torch.int16, torch.int32, torch.int64)):
-            raise TypeError(f"{name}: unsupported dtype {image.dtype}; pass a float tensor in [0, 1] or uint8 in [0, 255]")
+            raise TypeError(f"{name}: unsupported dtype {image.dtype}; "
+                            f"pass a float tensor in [0, 1] or uint8 in [0, 255]")
         arr = image.detach().to("cpu", copy=True)
         if arr.dtype in (torch.float16, torch.bfloat16):
             arr = arr.float()

@@ -21,9 +21,9 @@ import numbers
 import os
 import sys
 import threading
-from time import time
 import traceback
 from collections.abc import Mapping
+from time import time
 from typing import Any
 
 import numpy as np
@@ -232,9 +232,9 @@ class Run:
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self, timeout: float | None = 60.0) -> None:
         """Block until everything logged so far is committed to disk."""
-        if self._writer is not None and not self._finished and os.getpid() == self._pid:
-            if not self._writer.flush(timeout):
-                raise TimeoutError(f"torchscope could not flush run {self.id!r} within {timeout} s")
+        if self._writer is not None and not self._finished and os.getpid() == self._pid \
+                and not self._writer.flush(timeout):
+            raise TimeoutError(f"torchscope could not flush run {self.id!r} within {timeout} s")
 
     def finish(self, status: str = "finished", *, error: str | None = None) -> None:
         """Write everything, mark the run finished (idempotent). Called for you at exit."""

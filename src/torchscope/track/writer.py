@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import collections
 import sys
-from array import array
 import threading
 import time
+from array import array
 from typing import Any
 
 from ..store.write import Batch, SQLiteWriter

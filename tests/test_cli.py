@@ -1,0 +1,43 @@
+"""The ``torchscope`` command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import torchscope as ts
+from tests.conftest import child_env
+
+
+def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "torchscope", *args], capture_output=True, text=True,
+                          timeout=timeout, env=child_env())
+
+
+def test_demo_quick_writes_a_complete_run(tmp_path):
+    proc = _cli("demo", "--quick", "--no-serve", "--dir", str(tmp_path / "d"))
+    assert proc.returncode == 0, proc.stderr
+    assert "validation accuracy" in proc.stdout
+    store = ts.open(tmp_path / "d")
+    (info,) = store.runs(project="demo")
+    assert info.status == "finished" and info.summary["val_acc"] > 0.5
+    kinds = {k.kind for k in store.keys(info.id)}
+    assert kinds >= {"scalar", "image", "histogram", "text"}
+    loss = store.scalars(info.id, "train/loss")
+    assert len(loss) == info.config["epochs"] * 23 and loss.value[-5:].mean() < loss.value[:5].mean()
+    lr = store.scalars(info.id, "train/lr").value
+    assert lr.max() > lr[0] and lr[-1] < lr.max()  # one-cycle schedule went up then down
+    listing = _cli("runs", str(tmp_path / "d"))
+    assert info.id in listing.stdout and "finished" in listing.stdout
+
+
+def test_errors_are_one_clear_line(tmp_path):
+    proc = _cli("runs", str(tmp_path / "missing"))
+    assert proc.returncode == 2 and "no torchscope store" in proc.stderr and "Traceback" not in proc.stderr
+    proc = _cli("demo", "--epochs", "0", "--dir", str(tmp_path / "d"))
+    assert proc.returncode == 2 and "--epochs must be at least 1" in proc.stderr
+
+
+def test_version_and_help():
+    assert ts.__version__ in _cli("version").stdout
+    assert "demo" in _cli("--help").stdout
