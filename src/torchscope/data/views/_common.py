@@ -1,0 +1,87 @@
+"""What the data views share: class colours, sampling a data set, and notebook HTML."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._images import figure_html
+from ..dataset import Dataset
+
+__all__ = ["LAZY_LIMIT", "card", "chunks", "class_colors", "float_images", "require", "table", "view_arrays"]
+
+LAZY_LIMIT = 10_000  # samples a view reads by default from a set that lives in files
+
+
+def class_colors(k: int) -> list[tuple[float, float, float, float]]:
+    """``k`` distinct colours (tab10, tab20, then evenly spaced hues): ``class_colors(3)``."""
+    from matplotlib import colormaps
+
+    if k <= 10:
+        cmap = colormaps["tab10"]
+        return [cmap(i) for i in range(k)]
+    if k <= 20:
+        cmap = colormaps["tab20"]
+        return [cmap(i) for i in range(k)]
+    cmap = colormaps["hsv"]
+    return [cmap(i / k) for i in range(k)]
+
+
+def require(ds: Any, task: str, view: str) -> Dataset:
+    """Check a view's input: a torchscope Dataset of the right task (``None`` = any)."""
+    if not isinstance(ds, Dataset):
+        raise TypeError(f"{view} takes a torchscope Dataset (from ts.data.load), got {type(ds).__name__}")
+    if task and ds.task != task:
+        what = "an image" if task == "image" else "a tabular"
+        raise ValueError(f"{view} needs {what} data set; {ds.name!r} is {ds.task}")
+    if len(ds) == 0:
+        raise ValueError(f"{view}: {ds.name!r} is empty")
+    return ds
+
+
+def view_arrays(ds: Dataset, limit: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """All samples of an in-memory set; at most ``LAZY_LIMIT`` (or ``limit``) of a file-backed one."""
+    if limit is None and ds.is_lazy:
+        limit = LAZY_LIMIT
+    return ds.arrays(limit, seed=seed)
+
+
+def chunks(ds: Dataset, limit: int | None, *, seed: int = 0, size: int = 2048,
+           desc: str = "reading") -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(x, y)`` in chunks over all (or a random ``limit``) of the samples, with a progress bar."""
+    from tqdm.auto import tqdm
+
+    if limit is None and ds.is_lazy:
+        limit = LAZY_LIMIT
+    idx = ds.sample_indices(limit, seed=seed)
+    y = ds.targets
+    starts = range(0, len(idx), size)
+    for s in tqdm(starts, desc=f"{desc} {ds.name}", unit="chunk", disable=not ds.is_lazy or len(starts) < 2):
+        part = idx[s:s + size]
+        yield ds.take(part, progress=False), y[part]
+
+
+def float_images(x: np.ndarray) -> np.ndarray:
+    """Images as float32 in their display unit: uint8 scaled to [0, 1], floats unchanged."""
+    return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32, copy=False)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A small HTML table: ``table(["class", "n"], [["cat", 3]])``."""
+    def cell(v: Any) -> str:
+        return html.escape(f"{v:.4g}" if isinstance(v, float) else str(v))
+
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return (f"<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
+
+def card(title: str, fig: Any, extra: str = "") -> str:
+    """Notebook HTML of a view: a title, the figure as an inline PNG, then ``extra`` HTML."""
+    return (f"<div class='torchscope-record'><b>{html.escape(title)}</b><br/>{figure_html(fig)}"
+            f"<details><summary>table</summary>{extra}</details></div>" if extra else
+            f"<div class='torchscope-record'><b>{html.escape(title)}</b><br/>{figure_html(fig)}</div>")
