@@ -235,3 +235,24 @@ def test_nan_values_logged_from_training(store_dir):
     store, info = _only_run(store_dir)
     v = store.scalars(info.id, "loss").value
     assert math.isnan(v[0]) and v[1] == math.inf
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_tensors_are_logged_without_changing_results(store_dir):
+    x = torch.arange(10.0, device="cuda")
+    with ts.init(dir=store_dir) as run:
+        torch.cuda.synchronize()
+        torch.cuda.set_sync_debug_mode("error")  # any host sync on this thread raises
+        try:
+            for i in range(50):
+                loss = (x * i).mean()
+                run.log({"loss": loss, "plain": float(i)}, step=i)  # read later, on the writer thread
+            run.log_histogram("w", x, step=0)  # binned on the device
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+        run.log_image("img", torch.rand(4, 3, 8, 8, device="cuda"), step=0)
+    store, info = _only_run(store_dir)
+    assert store.scalars(info.id, "loss").value.tolist() == [4.5 * i for i in range(50)]
+    (h,) = store.histograms(info.id, "w")
+    assert h.stats["count"] == 10 and h.stats["max"] == 9.0 and h.counts.sum() == 10
+    assert store.images(info.id, "img")[0].to_numpy().shape == (2 * 8 + 6, 2 * 8 + 6, 3)

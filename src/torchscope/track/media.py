@@ -121,22 +121,28 @@ def encode_image(batch: np.ndarray, nrow: int | None = None) -> tuple[bytes, int
 
 
 def prepare_histogram(values: Any, bins: int, name: str = "values") -> Any:
-    """Validate and take a private copy of histogram input. CUDA tensors are binned on the device."""
+    """Validate and take a private copy of histogram input (a flat float tensor on the CPU).
+
+    CUDA tensors are binned on the device instead, without a host sync.
+    """
     if not isinstance(bins, int) or isinstance(bins, bool) or not 1 <= bins <= 10000:
         raise ValueError(f"bins must be an int between 1 and 10000, got {bins!r}")
+    if isinstance(values, (list, tuple)):
+        values = np.asarray(values)
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind not in "biuf":
+            raise TypeError(f"{name}: histograms need real numbers, got dtype {values.dtype}")
+        dtype = np.float32 if values.dtype == np.float32 else np.float64
+        return torch.from_numpy(np.array(values, dtype=dtype, copy=True).reshape(-1))
     if isinstance(values, torch.Tensor):
         if values.is_complex() or values.dtype == torch.bool:
             raise TypeError(f"{name}: histograms need real numbers, got dtype {values.dtype}")
         t = values.detach().reshape(-1)
         if t.is_cuda:
             return _device_histogram(t, bins)
-        return t.to(torch.float64, copy=True).numpy()
-    if isinstance(values, (list, tuple)):
-        values = np.asarray(values)
-    if isinstance(values, np.ndarray):
-        if values.dtype.kind not in "biuf":
-            raise TypeError(f"{name}: histograms need real numbers, got dtype {values.dtype}")
-        return values.astype(np.float64).reshape(-1)
+        if t.dtype in (torch.float32, torch.float64):
+            return t.to("cpu", copy=True)
+        return t.to(torch.float64)  # ints and half floats: a converted copy
     raise TypeError(f"{name} must be a torch.Tensor, numpy.ndarray or list of numbers, got {type(values).__name__}")
 
 
@@ -144,10 +150,10 @@ def _device_histogram(t: torch.Tensor, bins: int) -> tuple[Any, ...]:
     """Bin on the GPU without a host sync; the writer waits on the returned CUDA event."""
     x = t.float()
     finite = torch.isfinite(x)
-    fx = torch.where(finite, x, torch.zeros((), device=x.device))
-    big = torch.tensor(float("inf"), device=x.device)
-    lo = torch.where(finite, x, big).min()
-    hi = torch.where(finite, x, -big).max()
+    bad = ~finite
+    fx = x.masked_fill(bad, 0.0)  # fills, never a host-to-device copy: no sync
+    lo = x.masked_fill(bad, float("inf")).min()
+    hi = x.masked_fill(bad, float("-inf")).max()
     width = torch.clamp(hi - lo, min=1e-12)
     idx = ((fx - lo) / width * bins).long().clamp_(0, bins - 1)
     counts = torch.zeros(bins, device=x.device, dtype=torch.float64).index_add_(
@@ -175,16 +181,20 @@ def compute_histogram(prepared: Any, bins: int) -> tuple[float, float, np.ndarra
             counts[bins // 2] = n
     else:
         x = prepared
-        nan = float(np.isnan(x).sum())
-        pinf = float((x == np.inf).sum())
-        ninf = float((x == -np.inf).sum())
-        fx = x[np.isfinite(x)] if nan or pinf or ninf else x
-        n = float(fx.size)
-        lo = float(fx.min()) if n else 0.0
-        hi = float(fx.max()) if n else 0.0
-        s = float(fx.sum())
-        s2 = float(np.dot(fx, fx))
-        counts = np.histogram(fx, bins=bins, range=(lo, hi) if hi > lo else (lo - 0.5, lo + 0.5))[0].astype(np.float64)
+        finite = torch.isfinite(x)
+        nan = pinf = ninf = 0.0
+        if not bool(finite.all()):
+            nan = float(torch.isnan(x).sum())
+            pinf = float((x == float("inf")).sum())
+            ninf = float((x == float("-inf")).sum())
+            x = x[finite]
+        n = float(x.numel())
+        lo, hi = (float(v) for v in torch.aminmax(x)) if n else (0.0, 0.0)
+        s = float(torch.sum(x, dtype=torch.float64))
+        xd = x.double()
+        s2 = float(torch.dot(xd, xd))
+        rlo, rhi = (lo, hi) if hi > lo else (lo - 0.5, lo + 0.5)
+        counts = torch.histc(x, bins=bins, min=rlo, max=rhi).double().numpy() if n else np.zeros(bins)
     vmin, vmax = (lo, hi) if n else (float("nan"), float("nan"))
     if n == 0:
         lo, hi = 0.0, 0.0

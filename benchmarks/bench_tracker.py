@@ -1,0 +1,198 @@
+"""Tracker and store benchmark: torchscope vs torch.utils.tensorboard.SummaryWriter, same process.
+
+Measures (and prints as ratios, never asserts):
+  1. cost per scalar of run.log() vs SummaryWriter.add_scalar(), and the time until 1,000,000
+     scalars are durable on disk (log loop + flush);
+  2. reading 1,000,000 points back: store.scalars() vs TensorBoard's EventAccumulator (asked to
+     keep every point; by default it keeps 10,000 per tag);
+  3. downsampling a 10,000,000-point series to 2,000 buckets;
+  4. log_image (3x64x64) and log_histogram (1M values) on the caller's thread vs add_image / add_histogram.
+
+Run: ``.venv/bin/python benchmarks/bench_tracker.py`` (``--quick`` for smaller sizes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import torchscope as ts
+from torchscope.store import Batch, SQLiteWriter
+
+
+def _timeit(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_log(root: Path, n: int, n_tb: int) -> dict[str, float]:
+    from torch.utils.tensorboard import SummaryWriter
+
+    out = {}
+    run = ts.init(project="bench", name="log-1key", dir=root / "ts")
+    t = time.perf_counter()
+    for i in range(n):
+        run.log({"loss": float(i)}, step=i)
+    t_loop = time.perf_counter() - t
+    run.flush()
+    out["ts_1key_us"] = t_loop / n * 1e6
+    out["ts_1key_durable_s"] = time.perf_counter() - t
+    run.finish()
+
+    run = ts.init(project="bench", name="log-10keys", dir=root / "ts")
+    keys = [f"k{j}" for j in range(10)]
+    t = time.perf_counter()
+    for i in range(n // 10):
+        v = float(i)
+        run.log({k: v for k in keys}, step=i)
+    t_loop = time.perf_counter() - t
+    run.flush()
+    out["ts_10key_us"] = t_loop / n * 1e6
+    out["ts_10key_durable_s"] = time.perf_counter() - t
+    run.finish()
+
+    writer = SummaryWriter(str(root / "tb" / "log"))
+    t = time.perf_counter()
+    for i in range(n_tb):
+        writer.add_scalar("loss", float(i), i)
+    t_loop = time.perf_counter() - t
+    writer.flush()
+    out["tb_us"] = t_loop / n_tb * 1e6
+    out["tb_durable_s_per_1M"] = (time.perf_counter() - t) / n_tb * 1_000_000
+    writer.close()
+    return out
+
+
+def bench_read(root: Path, n: int) -> dict[str, float]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from torch.utils.tensorboard import SummaryWriter
+
+    tb_dir = root / "tb" / "read"
+    writer = SummaryWriter(str(tb_dir))
+    for i in range(n):
+        writer.add_scalar("loss", float(i), i)
+    writer.close()
+    t = time.perf_counter()
+    acc = EventAccumulator(str(tb_dir), size_guidance={"scalars": 0})
+    acc.Reload()
+    events = acc.Scalars("loss")
+    tb_s = time.perf_counter() - t
+    default = EventAccumulator(str(tb_dir))
+    default.Reload()
+    tb_default_kept = len(default.Scalars("loss"))
+
+    store = ts.open(root / "ts")
+    rid = next(r.id for r in store.runs() if r.name == "log-1key")
+    ts_s = _timeit(lambda: store.scalars(rid, "loss"))
+    kept = len(store.scalars(rid, "loss"))
+    return {"tb_read_s": tb_s, "tb_kept": len(events), "tb_default_kept": tb_default_kept, "ts_read_s": ts_s,
+            "ts_kept": kept}
+
+
+def bench_downsample(root: Path, n: int) -> dict[str, float]:
+    w = SQLiteWriter(root / "big", "big10m")
+    w.create_run(project="bench", name="10M points", config={}, tags=[])
+    chunk = 1_000_000
+    t = time.perf_counter()
+    rng = np.random.default_rng(0)
+    for start in range(0, n, chunk):
+        steps = np.arange(start, start + chunk, dtype=np.int64)
+        vals = np.cumsum(rng.normal(size=chunk)) + start
+        w.write(Batch(scalars={("x", 0): (steps, np.full(chunk, 1.7e9) + steps * 1e-3, vals)}))
+    build = time.perf_counter() - t
+    w.finish()
+    store = ts.open(root / "big")
+    full = _timeit(lambda: store.scalars("big10m", "x", downsample=2000), repeat=7)
+    zoom = _timeit(lambda: store.scalars("big10m", "x", downsample=2000, x_range=(n // 4, 3 * n // 4)), repeat=7)
+    narrow = _timeit(lambda: store.scalars("big10m", "x", downsample=2000, x_range=(n // 2, n // 2 + n // 25)),
+                     repeat=7)
+    return {"build_s": build, "ds_full_ms": full * 1e3, "ds_zoom_ms": zoom * 1e3, "ds_narrow_ms": narrow * 1e3}
+
+
+def _caller_ms(call, settle, reps: int) -> float:
+    """Median time of ``call`` alone, letting background work finish (untimed) between calls."""
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t)
+        settle()
+    return statistics.median(times) * 1e3
+
+
+def bench_media(root: Path, reps: int) -> dict[str, float]:
+    from torch.utils.tensorboard import SummaryWriter
+
+    img = torch.rand(3, 64, 64)
+    values = torch.randn(1_000_000)
+    run = ts.init(project="bench", name="media", dir=root / "ts")
+    writer = SummaryWriter(str(root / "tb" / "media"))
+    out = {
+        "ts_image_ms": _caller_ms(lambda: run.log_image("img", img), run.flush, reps),
+        "tb_image_ms": _caller_ms(lambda: writer.add_image("img", img, 0), writer.flush, reps),
+        "ts_hist_ms": _caller_ms(lambda: run.log_histogram("h", values), run.flush, reps),
+        "tb_hist_ms": _caller_ms(lambda: writer.add_histogram("h", values, 0), writer.flush, reps),
+    }
+    # what the background thread spends per item, for transparency
+    t = time.perf_counter()
+    for _ in range(reps):
+        run.log_histogram("h", values)
+    run.flush()
+    out["ts_hist_total_ms"] = (time.perf_counter() - t) / reps * 1e3
+    run.finish()
+    writer.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    args = parser.parse_args()
+    n = 100_000 if args.quick else 1_000_000
+    root = Path(tempfile.mkdtemp(prefix="tsbench-"))
+    try:
+        print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, sizes: {n:,} scalars\n")
+        log = bench_log(root, n, n_tb=min(n, 100_000))
+        print("1. logging scalars (caller's cost per scalar)")
+        print(f"   TensorBoard add_scalar        {log['tb_us']:8.2f} us/scalar   "
+              f"({log['tb_durable_s_per_1M']:.1f} s per 1M durable)")
+        print(f"   torchscope log, 1 key/call    {log['ts_1key_us']:8.2f} us/scalar   "
+              f"{n:,} durable in {log['ts_1key_durable_s']:.2f} s   ratio {log['tb_us'] / log['ts_1key_us']:.1f}x")
+        print(f"   torchscope log, 10 keys/call  {log['ts_10key_us']:8.2f} us/scalar   "
+              f"{n:,} durable in {log['ts_10key_durable_s']:.2f} s   ratio {log['tb_us'] / log['ts_10key_us']:.1f}x")
+        read = bench_read(root, n)
+        print(f"\n2. reading {n:,} points back")
+        print(f"   TensorBoard EventAccumulator  {read['tb_read_s']:8.3f} s  kept {read['tb_kept']:,} "
+              f"(default settings keep {read['tb_default_kept']:,})")
+        print(f"   torchscope store.scalars      {read['ts_read_s']:8.3f} s  kept {read['ts_kept']:,}   "
+              f"ratio {read['tb_read_s'] / read['ts_read_s']:.0f}x")
+        big = 1_000_000 if args.quick else 10_000_000
+        ds = bench_downsample(root, big)
+        print(f"\n3. downsampling a {big:,}-point series to 2,000 buckets (written in {ds['build_s']:.1f} s)")
+        print(f"   whole range {ds['ds_full_ms']:.1f} ms, half range {ds['ds_zoom_ms']:.1f} ms, "
+              f"4% range {ds['ds_narrow_ms']:.1f} ms")
+        media = bench_media(root, reps=20)
+        print("\n4. media on the caller's thread")
+        print(f"   image 3x64x64   TensorBoard {media['tb_image_ms']:.3f} ms   torchscope {media['ts_image_ms']:.3f} ms"
+              f"   ratio {media['tb_image_ms'] / media['ts_image_ms']:.1f}x")
+        print(f"   histogram 1M    TensorBoard {media['tb_hist_ms']:.3f} ms   torchscope {media['ts_hist_ms']:.3f} ms"
+              f"   ratio {media['tb_hist_ms'] / media['ts_hist_ms']:.1f}x   (background thread, per histogram: "
+              f"{media['ts_hist_total_ms']:.1f} ms)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
