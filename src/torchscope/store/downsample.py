@@ -15,52 +15,36 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BLOCK", "SUMMARY_DTYPE", "bucket_points", "bucket_summaries", "summarize"]
+__all__ = ["BLOCK", "FIELDS", "bucket_points", "bucket_summaries", "from_bytes", "summarize"]
 
-BLOCK = 64
-SUMMARY_DTYPE = np.dtype(
-    [
-        ("n", "<i8"),
-        ("step_lo", "<i8"),
-        ("step_hi", "<i8"),
-        ("wall_lo", "<f8"),
-        ("wall_hi", "<f8"),
-        ("vmin", "<f8"),
-        ("vmax", "<f8"),
-        ("vlast", "<f8"),
-        ("step_last", "<i8"),
-        ("wall_last", "<f8"),
-        ("nan", "<i8"),
-    ]
-)
-
-
-def _segment_starts(n: int, block: int) -> np.ndarray:
-    return np.arange(0, n, block, dtype=np.int64)
+BLOCK = 128
+# one row per block of BLOCK points, float64 columns (steps are exact below 2**53)
+FIELDS = ("n", "vmin", "vmax", "vlast", "step_last", "wall_last", "nan")
+N, VMIN, VMAX, VLAST, STEP_LAST, WALL_LAST, NAN = range(len(FIELDS))
 
 
 def summarize(steps: np.ndarray, walls: np.ndarray, vals: np.ndarray, block: int = BLOCK) -> np.ndarray:
-    """Per-block summaries of a chunk of points, in storage order."""
+    """Per-block summaries (rows of ``FIELDS``) of a chunk of points, in storage order."""
     n = len(steps)
-    out = np.zeros((n + block - 1) // block, dtype=SUMMARY_DTYPE)
+    out = np.zeros(((n + block - 1) // block, len(FIELDS)))
     if n == 0:
         return out
-    starts = _segment_starts(n, block)
+    starts = np.arange(0, n, block, dtype=np.int64)
     ends = np.minimum(starts + block, n) - 1
-    isnan = np.isnan(vals)
-    out["n"] = ends - starts + 1
-    out["step_lo"] = np.minimum.reduceat(steps, starts)
-    out["step_hi"] = np.maximum.reduceat(steps, starts)
-    out["wall_lo"] = np.minimum.reduceat(walls, starts)
-    out["wall_hi"] = np.maximum.reduceat(walls, starts)
+    out[:, N] = ends - starts + 1
     with np.errstate(invalid="ignore"):
-        out["vmin"] = np.fmin.reduceat(vals, starts)
-        out["vmax"] = np.fmax.reduceat(vals, starts)
-    out["vlast"] = vals[ends]
-    out["step_last"] = steps[ends]
-    out["wall_last"] = walls[ends]
-    out["nan"] = np.add.reduceat(isnan.astype(np.int64), starts)
+        out[:, VMIN] = np.fmin.reduceat(vals, starts)
+        out[:, VMAX] = np.fmax.reduceat(vals, starts)
+    out[:, VLAST] = vals[ends]
+    out[:, STEP_LAST] = steps[ends]
+    out[:, WALL_LAST] = walls[ends]
+    out[:, NAN] = np.add.reduceat(np.isnan(vals).astype(np.int64), starts)
     return out
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    """A stored summary blob back as its 2-D array."""
+    return np.frombuffer(data, "<f8").reshape(-1, len(FIELDS))
 
 
 def _edges(x_lo: float, x_hi: float, buckets: int) -> np.ndarray:
@@ -104,23 +88,22 @@ def bucket_points(
 
 def bucket_summaries(summ: np.ndarray, x: str, x_lo: float, x_hi: float, buckets: int) -> dict[str, np.ndarray]:
     """Per-bucket last/min/max/count/NaN-count from block summaries (``x`` is "step" or "wall_time")."""
-    pos = summ["step_last"] if x == "step" else summ["wall_last"]
-    order = np.argsort(pos, kind="stable")
-    summ = summ[order]
-    pos = pos[order]
-    edges = _edges(x_lo, x_hi, buckets)
-    b = _bucket_index(pos, edges)
+    pos = summ[:, STEP_LAST] if x == "step" else summ[:, WALL_LAST]
+    if np.any(pos[1:] < pos[:-1]):
+        order = np.argsort(pos, kind="stable")
+        summ, pos = summ[order], pos[order]
+    b = _bucket_index(pos, _edges(x_lo, x_hi, buckets))
     starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
     lasts = np.r_[starts[1:], len(b)] - 1
     with np.errstate(invalid="ignore"):
-        vmin = np.fmin.reduceat(summ["vmin"], starts)
-        vmax = np.fmax.reduceat(summ["vmax"], starts)
+        vmin = np.fmin.reduceat(summ[:, VMIN], starts)
+        vmax = np.fmax.reduceat(summ[:, VMAX], starts)
     return dict(
-        step=summ["step_last"][lasts],
-        wall_time=summ["wall_last"][lasts],
-        value=summ["vlast"][lasts],
+        step=summ[lasts, STEP_LAST].astype(np.int64),
+        wall_time=summ[lasts, WALL_LAST],
+        value=summ[lasts, VLAST],
         min=vmin,
         max=vmax,
-        count=np.add.reduceat(summ["n"], starts),
-        nan_count=np.add.reduceat(summ["nan"], starts),
+        count=np.add.reduceat(summ[:, N], starts).astype(np.int64),
+        nan_count=np.add.reduceat(summ[:, NAN], starts).astype(np.int64),
     )

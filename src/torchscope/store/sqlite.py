@@ -29,7 +29,7 @@ import numpy as np
 
 from ..records import Record, rebuild
 from ._db import connect, retry
-from .downsample import BLOCK, SUMMARY_DTYPE, bucket_points, bucket_summaries, summarize
+from .downsample import BLOCK, FIELDS, STEP_LAST, WALL_LAST, N, bucket_points, bucket_summaries, from_bytes, summarize
 from .types import HistogramEntry, ImageEntry, KeyInfo, RunInfo, Scalars, TextEntry
 
 __all__ = ["RecordEntry", "Store", "open_store"]
@@ -289,12 +289,14 @@ class Store:
     def _scalars_from_summaries(self, key: str, meta: list[tuple[Any, ...]], x: str, lo: float | None,
                                 hi: float | None, buckets: int, total: int) -> Scalars:
         inside = [m[0] for m in meta if (lo is None or m[2] >= lo) and (hi is None or m[3] <= hi)]
-        cut = [m[0] for m in meta if m[0] not in set(inside)]
+        inside_set = set(inside)
+        cut = [m[0] for m in meta if m[0] not in inside_set]
         parts = []
         for i in range(0, len(inside), 500):
             part = inside[i:i + 500]
-            rows = self._q(f"SELECT summary FROM scalar_chunks WHERE id IN ({','.join('?' * len(part))})", part)
-            parts += [np.frombuffer(r[0], SUMMARY_DTYPE) for r in rows]
+            rows = self._q(f"SELECT summary FROM scalar_chunks WHERE id IN ({','.join('?' * len(part))}) ORDER BY id",
+                           part)
+            parts += [from_bytes(r[0]) for r in rows]
         if cut:  # chunks the range cuts through: summarize only their points inside the range
             step, wall, val = self._read_points(cut)
             xs = step if x == "step" else wall
@@ -303,15 +305,15 @@ class Store:
                 keep &= xs <= hi
             order = np.argsort(xs[keep], kind="stable")
             parts.append(summarize(step[keep][order], wall[keep][order], val[keep][order]))
-        summ = np.concatenate(parts) if parts else np.zeros(0, SUMMARY_DTYPE)
-        summ = summ[summ["n"] > 0]
+        summ = np.concatenate(parts) if parts else np.zeros((0, len(FIELDS)))
+        summ = summ[summ[:, N] > 0]
         if len(summ) == 0:
             return Scalars(key=key, step=np.zeros(0, np.int64), wall_time=np.zeros(0), value=np.zeros(0))
-        pos = summ["step_last"] if x == "step" else summ["wall_last"]
+        pos = summ[:, STEP_LAST] if x == "step" else summ[:, WALL_LAST]
         b_lo = float(pos.min()) if lo is None else lo
         b_hi = float(pos.max()) if hi is None else hi
         cols = bucket_summaries(summ, x, b_lo, b_hi, buckets)
-        return Scalars(key=key, downsampled=True, total=int(summ["n"].sum()), **cols)
+        return Scalars(key=key, downsampled=True, total=int(summ[:, N].sum()), **cols)
 
     # -- media, text, records ----------------------------------------------------------------
     def images(self, run_id: str, key: str, *, rank: int = 0, step: int | None = None) -> list[ImageEntry]:
