@@ -58,12 +58,13 @@ class ClassBalance(Record):
                 for xi, v in zip(x, row):
                     ax.text(xi + (j - (s - 1) / 2) * width, v, f"{100 * v / total:.0f}%", ha="center",
                             va="bottom", fontsize=6)
-        ax.set_xticks(x, self.class_names, rotation=0 if k <= 12 and max(map(len, self.class_names)) <= 6 else 60,
-                      fontsize=8, ha="center" if k <= 12 else "right")
+        upright = k <= 12 and max(map(len, self.class_names)) <= 10
+        ax.set_xticks(x, self.class_names, rotation=0 if upright else 60, fontsize=8,
+                      ha="center" if upright else "right")
         ax.set_ylabel("samples")
         ratios = ", ".join(f"{sp} {r:.2f}" for sp, r in zip(self.splits, self.imbalance))
         ax.set_title(f"{self.title}  (largest/smallest class: {ratios})", fontsize=9)
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
         return fig
