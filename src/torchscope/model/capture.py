@@ -1,0 +1,308 @@
+"""Capture the forward pass of a model as a hierarchy of module calls and tensor operations.
+
+Tracing runs the model once, for real, on the example input (so the branch actually taken by
+data-dependent control flow is what is recorded), with three instruments that are always
+removed in ``finally``:
+
+- per-module forward pre-hooks and hooks, which open and close one *module call* node per call
+  (a module called twice gives two nodes, as in torchview [1]);
+- a ``TorchFunctionMode`` [2] that sees every ``torch.*``, ``torch.nn.functional.*`` and
+  ``Tensor`` method call, records it as an *op* node under the innermost open module call, and
+  links it to the ops that produced its tensor arguments (tensors are keyed by identity in a
+  weak dictionary, so nothing is kept alive);
+- ``torch.utils.flop_counter.FlopCounterMode`` [3], whose running total is read before and after
+  each op, so the FLOPs of every op, module and the model are exactly PyTorch's own count.
+
+No FX or TorchScript tracing is involved, so any Python is allowed in ``forward``. If the model
+raises, the partial graph is kept and :attr:`Capture.error` says where and why.
+
+[1] M. Koksal, torchview, https://github.com/mert-kurttutan/torchview
+[2] PyTorch, "Extending torch with a Tensor-like type", ``torch.overrides.TorchFunctionMode``.
+[3] PyTorch, ``torch/utils/flop_counter.py``.
+
+Example: ``cap = capture(model, (x,), {}); len(cap.nodes)``
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils.weak import WeakIdKeyDictionary
+
+from ._tree import describe, flat_tensors, iter_tensors
+
+__all__ = ["Capture", "Edge", "Node", "capture"]
+
+_SKIP_GETTERS = {"T", "mT", "H", "mH", "real", "imag"}  # attribute getters that are real ops
+
+
+@dataclass(slots=True)
+class Node:
+    """One node of the captured graph: an input, output, module call or op."""
+
+    id: int
+    kind: str  # "input" | "output" | "module" | "op"
+    name: str  # module qualified name, op name or input/output path
+    type: str  # module class, op function or "Tensor"
+    parent: int | None
+    depth: int
+    start: int = 0
+    end: int = 0
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)  # parameters used (op) or owned (module)
+    flops: int = 0
+    call: int = 0  # 0 for the first call of a module, 1 for the second...
+    children: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Edge:
+    """A tensor flowing from ``src`` to ``dst`` (both input, op or output nodes)."""
+
+    src: int
+    dst: int
+    shape: tuple[int, ...]
+    dtype: str
+
+
+@dataclass
+class Capture:
+    """What :func:`capture` returns: nodes (node 0 is the root module call), edges and an error."""
+
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    error: str | None = None
+    total_flops: int = 0
+    activation_bytes: int = 0
+    output: Any = None
+
+    def add(self, kind: str, name: str, type_: str, parent: int | None) -> Node:
+        depth = 0 if parent is None else self.nodes[parent].depth + 1
+        node = Node(len(self.nodes), kind, name, type_, parent, depth, start=len(self.nodes))
+        self.nodes.append(node)
+        if parent is not None:
+            self.nodes[parent].children.append(node.id)
+        return node
+
+
+class _Tracer(TorchFunctionMode):
+    def __init__(self, cap: Capture, param_names: dict[int, str], counter: Any) -> None:
+        super().__init__()
+        self.cap = cap
+        self.param_names = param_names
+        self.counter = counter
+        self.producer: WeakIdKeyDictionary = WeakIdKeyDictionary()
+        self.stack: list[int] = [0]
+        self.busy = False
+        self.current: str | None = None
+        self.storages: dict[int, int] = {}
+
+    def _flops(self) -> int:
+        return sum(self.counter.flop_counts["Global"].values()) if self.counter is not None else 0
+
+    def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        kwargs = kwargs or {}
+        if self.busy:
+            return func(*args, **kwargs)
+        name = getattr(func, "__name__", None) or str(func)
+        if name == "__get__":
+            attr = getattr(getattr(func, "__self__", None), "__name__", "")
+            if attr not in _SKIP_GETTERS:
+                return func(*args, **kwargs)
+            name = attr
+        before = self._flops() if self.counter is not None else 0
+        first = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        version = first._version if first is not None else 0
+        self.current = name
+        out = func(*args, **kwargs)
+        self.current = None
+        outs = flat_tensors(out) if not isinstance(out, torch.Tensor) else [out]
+        if name == "__setitem__" and args and isinstance(args[0], torch.Tensor):
+            outs = [args[0]]
+        if not outs:
+            return out
+        if len(outs) == 1 and outs[0] is first and first._version == version:
+            return out  # a no-op such as .contiguous() on a contiguous tensor or eval-mode dropout
+        ins = flat_tensors(args) + flat_tensors(kwargs)
+        self.busy = True
+        try:
+            self._record(name, ins, outs, self._flops() - before if self.counter is not None else 0)
+        finally:
+            self.busy = False
+        return out
+
+    def _record(self, name: str, ins: list[torch.Tensor], outs: list[torch.Tensor], flops: int) -> None:
+        cap = self.cap
+        node = cap.add("op", name, name, self.stack[-1])
+        node.flops = flops
+        for t in ins:
+            pname = self.param_names.get(id(t))
+            if pname is not None:
+                if pname:  # buffers map to "" and are neither parameters nor graph inputs
+                    node.params.append(pname)
+                continue
+            node.inputs.append(describe(t))
+            src = self.producer.get(t)
+            if src is not None:
+                cap.edges.append(Edge(src, node.id, tuple(t.shape), str(t.dtype).replace("torch.", "")))
+        for t in outs:
+            node.outputs.append(describe(t))
+            self.producer[t] = node.id
+            try:
+                st = t.untyped_storage()
+                self.storages[st.data_ptr()] = st.nbytes()
+            except (RuntimeError, NotImplementedError):  # sparse, meta or wrapper tensors
+                pass
+        node.end = len(cap.nodes)
+
+    # -- module hooks --------------------------------------------------------------------
+    def pre_hook(self, qualname: str, calls: dict[str, int]) -> Any:
+        def hook(module: torch.nn.Module, args: Any, kwargs: Any) -> None:
+            self.busy = True
+            try:
+                node = self.cap.add("module", qualname, type(module).__name__, self.stack[-1])
+                node.call = calls.get(qualname, 0)
+                calls[qualname] = node.call + 1
+                node.params = [f"{qualname}.{n}" if qualname else n for n, _ in module.named_parameters(recurse=False)]
+                node.inputs = [describe(t) for _, t in iter_tensors((args, kwargs))]
+                self.stack.append(node.id)
+            finally:
+                self.busy = False
+        return hook
+
+    def post_hook(self, module: torch.nn.Module, args: Any, kwargs: Any, output: Any) -> None:
+        self.busy = True
+        try:
+            node = self.cap.nodes[self.stack.pop()]
+            node.outputs = [describe(t) for _, t in iter_tensors(output)]
+            if not node.children:  # an identity (eval-mode Dropout, nn.Identity): keep it in the flow
+                self.stack.append(node.id)
+                ins = [t for _, t in iter_tensors((args, kwargs))]
+                self._record("identity", ins, [t for _, t in iter_tensors(output)], 0)
+                self.stack.pop()
+            node.end = len(self.cap.nodes)
+        finally:
+            self.busy = False
+
+
+@contextlib.contextmanager
+def _model_state(model: torch.nn.Module, mode: str) -> Iterator[None]:
+    """Switch to eval/train for the pass and put every flag (and, in train mode, buffer) back."""
+    flags = [(m, m.training) for m in model.modules()]
+    buffers = [(b, b.detach().clone()) for b in model.buffers()] if mode == "train" else []
+    try:
+        if mode == "eval":
+            model.eval()
+        elif mode == "train":
+            model.train()
+        elif mode != "same":
+            raise ValueError(f"mode must be 'eval', 'train' or 'same', got {mode!r}")
+        with torch.random.fork_rng(devices=[]):
+            yield
+    finally:
+        for m, flag in flags:
+            m.training = flag
+        with torch.no_grad():
+            for b, saved in buffers:
+                b.copy_(saved)
+
+
+def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], *, mode: str = "eval",
+            flops: bool = True, grad: bool = False) -> Capture:
+    """Run ``model(*args, **kwargs)`` once and record its graph: ``capture(net, (x,), {})``.
+
+    ``mode``: ``"eval"`` (default), ``"train"`` or ``"same"``; the model's flags, buffers and
+    the global RNG state are restored afterwards. ``grad``: run with autograd on (default off;
+    fused inference fast paths are never taken while tracing, so FLOPs are those of the
+    standard path either way). Never raises for an error inside the model:
+    the partial graph is returned with :attr:`Capture.error` set.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    cap = Capture()
+    root = cap.add("module", "", type(model).__name__, None)
+    root.params = [n for n, _ in model.named_parameters(recurse=False)]
+    param_names = {id(b): "" for b in model.buffers()}
+    param_names.update({id(p): n for n, p in model.named_parameters()})
+    for path, t in iter_tensors((args, kwargs)):
+        node = cap.add("input", _input_name(path, model), "Tensor", None)
+        node.outputs = [describe(t)]
+    counter = FlopCounterMode(display=False) if flops else None
+    tracer = _Tracer(cap, param_names, counter)
+    for n in cap.nodes[1:]:
+        tracer.producer[_nth_tensor(args, kwargs, n.id - 1)] = n.id
+    root.inputs = [n.outputs[0] for n in cap.nodes[1:]]
+    handles: list[Any] = []
+    calls: dict[str, int] = {}
+    try:
+        for qualname, module in model.named_modules():
+            if module is model:
+                continue
+            handles.append(module.register_forward_pre_hook(tracer.pre_hook(qualname, calls), with_kwargs=True))
+            handles.append(module.register_forward_hook(tracer.post_hook, with_kwargs=True))
+        with _model_state(model, mode), torch.set_grad_enabled(grad), (counter or contextlib.nullcontext()), tracer:
+            out = model(*args, **kwargs)
+        cap.output = out
+        for path, t in iter_tensors(out, "output"):
+            node = cap.add("output", path, "Tensor", None)
+            node.inputs = [describe(t)]
+            src = tracer.producer.get(t)
+            if src is not None:
+                cap.edges.append(Edge(src, node.id, tuple(t.shape), str(t.dtype).replace("torch.", "")))
+        root.outputs = [describe(t) for _, t in iter_tensors(out)]
+    except Exception as exc:
+        cap.error = _where(cap, tracer, exc)
+    finally:
+        for h in handles:
+            h.remove()
+    end = len(cap.nodes)
+    for n in cap.nodes:
+        if n.kind == "module" and n.end <= n.start:
+            n.end = end  # module calls left open by an exception
+    cap.total_flops = sum(counter.flop_counts["Global"].values()) if counter is not None else 0
+    cap.activation_bytes = sum(tracer.storages.values())
+    _sum_flops(cap)
+    return cap
+
+
+def _nth_tensor(args: Any, kwargs: Any, n: int) -> torch.Tensor:
+    for i, (_, t) in enumerate(iter_tensors((args, kwargs))):
+        if i == n:
+            return t
+    raise IndexError(n)
+
+
+def _input_name(path: str, model: torch.nn.Module) -> str:
+    # "[0][0]" -> first positional argument; "[1]['ids']" -> keyword argument "ids"
+    if path.startswith("[1]["):
+        return path[4:].split("]")[0].strip("'\"") + path[4:].split("]", 1)[1]
+    try:
+        import inspect
+
+        names = [p for p in inspect.signature(model.forward).parameters if p not in ("self",)]
+        idx = int(path[4:].split("]")[0])
+        rest = path[4:].split("]", 1)[1]
+        return (names[idx] if idx < len(names) else f"input{idx}") + rest
+    except (ValueError, TypeError, IndexError):
+        return "input" + path[3:]
+
+
+def _where(cap: Capture, tracer: _Tracer, exc: BaseException) -> str:
+    open_calls = [cap.nodes[i] for i in tracer.stack[1:]]
+    where = " > ".join(f"{n.name} ({n.type})" for n in open_calls) or f"{cap.nodes[0].type}.forward"
+    op = f", in op `{tracer.current}`" if tracer.current else ""
+    return (f"capture stopped inside {where}{op} after {len(cap.nodes)} nodes: "
+            f"{type(exc).__name__}: {exc}")
+
+
+def _sum_flops(cap: Capture) -> None:
+    """Module FLOPs are the sum of the ops they contain (children come after parents)."""
+    for n in reversed(cap.nodes):
+        if n.kind == "module":
+            n.flops = sum(cap.nodes[c].flops for c in n.children)

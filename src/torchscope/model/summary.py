@@ -1,0 +1,229 @@
+"""The model summary: a layer tree with shapes, parameters (shared ones counted once), FLOPs, memory.
+
+Inspired by Keras' ``model.summary()`` and torchinfo [1], with three corrections: parameters
+shared between modules (tied embeddings) are counted once and the sharing is listed; FLOPs
+come from ``torch.utils.flop_counter.FlopCounterMode`` at the op level, so ``matmul``,
+attention and functional calls count, not only modules; and the model's state is left exactly
+as it was (see :mod:`torchscope.model.capture`). MACs are FLOPs / 2 (every op that
+FlopCounterMode counts is a multiply-add kernel: matmul, convolution, attention).
+
+[1] T. Yep, torchinfo, https://github.com/TylerYep/torchinfo
+
+Example: ``print(ts.summary(model, input_size=(1, 1, 28, 28)))``
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+
+from ..records import Record, register_record
+from ._tree import make_call, shape_str
+from .capture import Capture, capture
+
+__all__ = ["ModelSummary", "summarize", "summary"]
+
+
+def human(n: float, unit: str = "") -> str:
+    """``human(1234567) == "1.23M"``; ``human(2048, "B") == "2.05 KB"``."""
+    for div, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= div:
+            return f"{n / div:.2f}{' ' if unit else ''}{suffix}{unit}"
+    return f"{int(n)}{' ' if unit else ''}{unit}"
+
+
+@register_record
+@dataclass
+class ModelSummary(Record):
+    """What :func:`summary` returns: rows (one per module call) and totals.
+
+    Example: ``s = ts.summary(model, x); s.total_params, s.text(depth=2)``
+    """
+
+    kind: ClassVar[str] = "model.summary"
+    model: str = ""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total_params: int = 0
+    trainable_params: int = 0
+    frozen_params: int = 0
+    shared: list[list[str]] = field(default_factory=list)
+    param_bytes: int = 0
+    buffer_bytes: int = 0
+    activation_bytes: int = 0
+    input_bytes: int = 0
+    total_flops: int = 0
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    depth: int = 3
+    error: str | None = None
+
+    @property
+    def total_macs(self) -> int:
+        """Multiply-accumulates: ``total_flops // 2``."""
+        return self.total_flops // 2
+
+    def visible_rows(self, depth: int | None = None) -> list[dict[str, Any]]:
+        """Rows down to ``depth`` (root is depth 0): ``s.visible_rows(1)``."""
+        limit = self.depth if depth is None else depth
+        return [r for r in self.rows if r["depth"] <= limit]
+
+    def text(self, depth: int | None = None, width: int = 100) -> str:
+        """The table as plain text, rows down to ``depth``: ``print(s.text(depth=2))``."""
+        rows = self.visible_rows(depth)
+        cells = [_cells(r, rows, i) for i, r in enumerate(rows)]
+        head = ("Layer (type)", "Output shape", "Params", "Train", "MACs")
+        w0 = min(max([len(head[0])] + [len(c[0]) for c in cells]), max(24, width - 52))
+        w1 = max([len(head[1])] + [len(c[1]) for c in cells])
+        fmt = f"{{:<{w0}}}  {{:<{w1}}}  {{:>12}}  {{:>5}}  {{:>9}}"
+        line = "=" * len(fmt.format(*head))
+        out = [line, fmt.format(*head), line]
+        out += [fmt.format(c[0][:w0], *c[1:]) for c in cells]
+        out += [line, *self._totals(), line]
+        return "\n".join(out)
+
+    def _totals(self) -> list[str]:
+        lines = [f"Total params: {self.total_params:,} ({human(self.param_bytes, 'B')})",
+                 f"Trainable params: {self.trainable_params:,}",
+                 f"Frozen params: {self.frozen_params:,}"]
+        for group in self.shared:
+            lines.append(f"Shared: {' = '.join(group)} (counted once)")
+        lines += [f"MACs: {human(self.total_macs)}   FLOPs: {human(self.total_flops)}",
+                  f"Input size: {human(self.input_bytes, 'B')}   "
+                  f"Forward activations: {human(self.activation_bytes, 'B')}   "
+                  f"Params: {human(self.param_bytes, 'B')}   Buffers: {human(self.buffer_bytes, 'B')}"]
+        if self.error:
+            lines.append(f"PARTIAL: {self.error}")
+        return lines
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        rows = self.visible_rows()
+        body = []
+        for i, r in enumerate(rows):
+            c = _cells(r, rows, i, tree=False)
+            pad = 1.2 * r["depth"]
+            tip = html.escape(r["name"] or self.model)
+            body.append(f"<tr><td style='padding-left:{pad:.1f}em' title='{tip}'>{html.escape(c[0])}</td>"
+                        + "".join(f"<td>{html.escape(x)}</td>" for x in c[1:]) + "</tr>")
+        foot = "<br>".join(html.escape(x) for x in self._totals())
+        return ("<div class='torchscope-summary'><table style='font-family:monospace;font-size:12px'>"
+                "<thead><tr><th style='text-align:left'>Layer (type)</th><th>Output shape</th><th>Params</th>"
+                "<th>Train</th><th>MACs</th></tr></thead><tbody>" + "".join(body)
+                + f"</tbody></table><p style='font-family:monospace;font-size:12px'>{foot}</p></div>")
+
+    def figure(self, depth: int | None = None) -> Any:
+        """The text table drawn on a matplotlib Figure: ``s.figure().savefig("s.png")``."""
+        from matplotlib.figure import Figure
+
+        text = self.text(depth)
+        lines = text.count("\n") + 1
+        width = max(len(x) for x in text.splitlines())
+        fig = Figure(figsize=(0.075 * width + 0.4, 0.17 * lines + 0.4))
+        fig.text(0.01, 0.99, text, va="top", ha="left", family="monospace", fontsize=8)
+        return fig
+
+
+def _cells(r: dict[str, Any], rows: list[dict[str, Any]], i: int, tree: bool = True) -> tuple[str, ...]:
+    label = r["name"].rsplit(".", 1)[-1] if r["name"] else ""
+    label = f"{label} ({r['type']})" if label else r["type"]
+    if r["call"]:
+        label += f" [call {r['call'] + 1}]"
+    if tree and r["depth"]:
+        last = not any(x["depth"] == r["depth"] for x in _until_shallower(rows, i + 1, r["depth"]))
+        prefix = "".join("│  " if _open(rows, i, d) else "   " for d in range(1, r["depth"]))
+        label = prefix + ("└─ " if last else "├─ ") + label
+    shapes = ", ".join(shape_str(s) for s in r["output_shapes"][:3]) + (" …" if len(r["output_shapes"]) > 3 else "")
+    if r["call"]:
+        params = "(reused)"
+    else:
+        params = f"{r['params']:,}" if r["params"] else "--"
+        if r["tied"]:
+            params = "(tied) " + params
+    train = "--" if not r["params"] else ("yes" if r["trainable"] == r["params"] else
+                                          "no" if r["trainable"] == 0 else "part")
+    return label, shapes or "--", params, train, human(r["flops"] // 2) if r["flops"] else "--"
+
+
+def _until_shallower(rows: list[dict[str, Any]], start: int, depth: int) -> list[dict[str, Any]]:
+    out = []
+    for r in rows[start:]:
+        if r["depth"] < depth:
+            break
+        out.append(r)
+    return out
+
+
+def _open(rows: list[dict[str, Any]], i: int, d: int) -> bool:
+    """Whether the ancestor at depth ``d`` of row ``i`` has more children below row ``i``."""
+    for r in rows[i + 1:]:
+        if r["depth"] < d:
+            return False
+        if r["depth"] == d:
+            return True
+    return False
+
+
+def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3) -> ModelSummary:
+    """Build the summary record from a capture: ``summarize(model, capture(model, (x,), {}))``."""
+    modules = dict(model.named_modules())
+    unique = dict(model.named_parameters())
+    by_id: dict[int, list[str]] = {}
+    for name, p in model.named_parameters(remove_duplicate=False):
+        by_id.setdefault(id(p), []).append(name)
+    shared = [names for names in by_id.values() if len(names) > 1]
+    tied_names = {n for group in shared for n in group}
+    rows = []
+    for n in cap.nodes:
+        if n.kind != "module":
+            continue
+        mod = modules.get(n.name, model if n.name == "" else None)
+        params = list(mod.parameters()) if mod is not None else []
+        own = [f"{n.name}.{k}" if n.name else k for k, _ in mod.named_parameters()] if mod is not None else []
+        rows.append({
+            "name": n.name, "type": n.type, "depth": n.depth, "call": n.call,
+            "output_shapes": [o["shape"] for o in n.outputs], "params": sum(p.numel() for p in params),
+            "trainable": sum(p.numel() for p in params if p.requires_grad), "flops": n.flops,
+            "tied": any(x in tied_names for x in own),
+        })
+    buffers = {id(b): b for b in model.buffers()}
+    inputs = [{"name": x.name, **x.outputs[0]} for x in cap.nodes if x.kind == "input"]
+    return ModelSummary(
+        model=type(model).__name__, rows=rows,
+        total_params=sum(p.numel() for p in unique.values()),
+        trainable_params=sum(p.numel() for p in unique.values() if p.requires_grad),
+        frozen_params=sum(p.numel() for p in unique.values() if not p.requires_grad),
+        shared=shared, param_bytes=sum(p.numel() * p.element_size() for p in unique.values()),
+        buffer_bytes=sum(b.numel() * b.element_size() for b in buffers.values()),
+        activation_bytes=cap.activation_bytes,
+        input_bytes=sum(_nbytes(i) for i in inputs), total_flops=cap.total_flops, inputs=inputs,
+        outputs=[{"name": x.name, **x.inputs[0]} for x in cap.nodes if x.kind == "output" and x.inputs],
+        depth=depth, error=cap.error)
+
+
+def _nbytes(desc: dict[str, Any]) -> int:
+    n = 1
+    for s in desc["shape"]:
+        n *= s
+    return n * torch.empty((), dtype=getattr(torch, desc["dtype"])).element_size()
+
+
+def summary(model: torch.nn.Module, input: Any = None, *, input_size: Any = None, dtypes: Any = None,
+            depth: int = 3, mode: str = "eval", kwargs: dict[str, Any] | None = None) -> ModelSummary:
+    """Summarize a model on an example input: ``ts.summary(model, input_size=(1, 1, 28, 28))``.
+
+    ``input``: a tensor, a tuple of positional arguments or a dict of keyword arguments.
+    ``depth``: rows shown by :meth:`ModelSummary.text` (all rows are kept in the record).
+    ``mode``: ``"eval"`` (default), ``"train"`` or ``"same"``; the model is restored afterwards.
+    If the forward pass fails, a partial summary is returned with ``error`` set and a warning.
+    """
+    args, kw = make_call(model, input, input_size=input_size, dtypes=dtypes, kwargs=kwargs)
+    cap = capture(model, args, kw, mode=mode)
+    if cap.error:
+        warnings.warn(f"ts.summary: {cap.error}", RuntimeWarning, stacklevel=2)
+    return summarize(model, cap, depth=depth)
