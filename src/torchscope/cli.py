@@ -58,11 +58,24 @@ def _version(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    from .server.serve import configure_parser
+
+    configure_parser(p)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server.serve import run_command
+
+    return run_command(args)
+
+
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 COMMANDS: dict[str, Command] = {
     "demo": ("train a small CNN on the embedded digits data set and log everything", _demo_args, _demo),
     "runs": ("list the runs in a store", _runs_args, _runs),
     "version": ("print versions", lambda p: None, _version),
+    "serve": ("serve the live web dashboard over a store", _serve_args, _serve),
 }
 
 

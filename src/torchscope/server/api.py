@@ -1,0 +1,127 @@
+"""Core JSON routes: runs (list, update, delete), projects, keys, panels, health.
+
+Every route reads through the store; sync handlers run in Starlette's thread pool.
+
+Example::
+
+    GET /api/runs?project=mnist      -> {"runs": [{"id": ..., "name": ..., "status": ...}]}
+    PATCH /api/runs/<id> {"name": "best"}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.routing import Route
+
+from .. import __version__
+from .encode import JSON
+from .params import run_ids
+
+__all__ = ["API_DOC", "routes"]
+
+KINDS = ("scalar", "image", "histogram", "text", "record")
+
+
+def health(request: Request) -> JSON:
+    return JSON({"ok": True, "version": __version__, "dir": str(request.app.state.store.dir)})
+
+
+def list_runs(request: Request) -> JSON:
+    project = request.query_params.get("project") or None
+    archived = request.query_params.get("archived")
+    flag = None if archived in (None, "", "all") else archived in ("1", "true")
+    runs = request.app.state.store.runs(project=project, archived=flag)
+    return JSON({"runs": [r.to_json() for r in runs]})
+
+
+def projects(request: Request) -> JSON:
+    return JSON({"projects": request.app.state.store.projects()})
+
+
+def keys(request: Request) -> JSON:
+    """The union of keys over runs: ``{"keys": [{"key", "kind", "runs": [ids], "count"}]}``."""
+    kind = request.query_params.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        raise HTTPException(400, f"kind must be one of {', '.join(KINDS)}")
+    store = request.app.state.store
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for rid in run_ids(request):
+        try:
+            infos = store.keys(rid, kind=kind)
+        except KeyError:
+            continue
+        for k in infos:
+            if k.rank != 0:
+                continue
+            entry = merged.setdefault((k.kind, k.key), {"key": k.key, "kind": k.kind, "runs": [], "count": 0,
+                                                        "record_kind": k.record_kind})
+            entry["runs"].append(rid)
+            entry["count"] += k.count
+    return JSON({"keys": sorted(merged.values(), key=lambda e: (e["kind"], e["key"]))})
+
+
+async def update_run(request: Request) -> JSON:
+    """Rename, retag, annotate or archive: body ``{"name"?, "tags"?, "notes"?, "archived"?}``."""
+    run_id = _path_run_id(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise HTTPException(400, "the body must be JSON") from None
+    if not isinstance(body, dict) or set(body) - {"name", "tags", "notes", "archived"}:
+        raise HTTPException(400, "the body must be an object with name, tags, notes and/or archived")
+    store = request.app.state.store
+    info = await run_in_threadpool(lambda: store.update_run(run_id, **body))
+    return JSON({"run": info.to_json()})
+
+
+async def delete_run(request: Request) -> JSON:
+    run_id = _path_run_id(request)
+    store = request.app.state.store
+    await run_in_threadpool(store.delete_run, run_id)
+    return JSON({"deleted": run_id})
+
+
+def _path_run_id(request: Request) -> str:
+    run_id = request.path_params["run_id"]
+    if len(run_id) > 200 or "\x00" in run_id:
+        raise HTTPException(400, "malformed run id")
+    return run_id
+
+
+def panels(request: Request) -> JSON:
+    return JSON({"panels": [p.to_json() for p in request.app.state.panels]})
+
+
+def openapi(request: Request) -> JSON:
+    return JSON(request.app.state.openapi)
+
+
+routes = [
+    Route("/health", health),
+    Route("/runs", list_runs),
+    Route("/runs/{run_id}", update_run, methods=["PATCH"]),
+    Route("/runs/{run_id}", delete_run, methods=["DELETE"]),
+    Route("/projects", projects),
+    Route("/keys", keys),
+    Route("/panels", panels),
+    Route("/openapi.json", openapi),
+]
+
+_RUNS = {"run": "run id (repeat the parameter for several runs)"}
+API_DOC: dict[str, dict[str, Any]] = {
+    "/health": {"summary": "Liveness and version"},
+    "/runs": {"summary": "Runs, newest first",
+              "params": {"project": "only this project", "archived": "1, 0 or all (default all)"}},
+    "/runs/{run_id}": {"summary": "PATCH: update name/tags/notes/archived (JSON body); DELETE: delete the run",
+                       "methods": ["patch", "delete"], "path_params": ["run_id"]},
+    "/projects": {"summary": "Project names"},
+    "/keys": {"summary": "Keys logged in the given runs (rank 0), by kind",
+              "params": {**_RUNS, "kind": "scalar, image, histogram, text or record"}},
+    "/panels": {"summary": "The dashboard panels and the error of any that failed to load"},
+    "/events": {"summary": "Server-sent events: runs, new scalar points, new keys (text/event-stream)"},
+    "/openapi.json": {"summary": "This schema"},
+}

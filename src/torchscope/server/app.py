@@ -1,0 +1,83 @@
+"""``create_app(store)``: the dashboard's ASGI application.
+
+Routes: ``/`` (the shell page), ``/static/*`` (the shell's modules, styles, vendored libraries),
+``/panels/<name>/*`` (each panel's module and doc), ``/api/*`` (JSON; ``/api/openapi.json``
+documents it) and ``/api/<panel>/*`` (each panel's routes).
+
+Example::
+
+    app = create_app("tsruns", token=None)  # loopback only; pass a token to expose it
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount, Route
+
+from ..store import Store, open_store
+from . import api, live
+from .auth import COOKIE, TokenAuth
+from .encode import JSON
+from .openapi import build_schema
+from .registry import load_panels
+from .static import AssetFiles
+
+__all__ = ["WEB_DIR", "create_app"]
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+log = logging.getLogger("torchscope.server")
+CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+async def index(request: Request) -> Response:
+    response = FileResponse(WEB_DIR / "index.html", headers={"Content-Security-Policy": CSP,
+                                                             "Cache-Control": "no-cache"})
+    token = request.app.state.token
+    if token and request.query_params.get("token") == token:  # the middleware checked it already
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+def _error(status: int) -> Any:
+    async def handler(request: Request, exc: Exception) -> JSON:
+        msg = exc.detail if isinstance(exc, HTTPException) else str(exc.args[0] if exc.args else exc)
+        return JSON({"error": msg}, status_code=getattr(exc, "status_code", status))
+    return handler
+
+
+def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: str | None = None,
+               poll_interval: float = 0.5, panels: list[str] | None = None) -> Starlette:
+    """The dashboard app over ``store`` (a Store or a directory): ``create_app("tsruns")``.
+
+    ``token``: require it on every request (set it whenever the server is not on loopback);
+    ``poll_interval``: seconds between live-update polls; ``panels``: load only these panels.
+    """
+    if not isinstance(store, Store):
+        store = open_store(store)
+    loaded = load_panels(only=panels)
+    routes: list[Any] = [Route("/", index)]
+    for p in loaded:
+        if p.panel is not None:
+            routes.append(Mount(f"/api/{p.name}", routes=list(p.panel.routes)))
+            routes.append(Mount(f"/panels/{p.name}", app=AssetFiles(directory=p.panel.folder)))
+    routes += [Mount("/api", routes=api.routes + live.routes), Mount("/static", app=AssetFiles(directory=WEB_DIR))]
+    middleware = [Middleware(TokenAuth, token=token)]
+    handlers: dict[Any, Any] = {HTTPException: _error(400), KeyError: _error(404),
+                                ValueError: _error(400)}
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+    app.state.store = store
+    app.state.token = token
+    app.state.panels = loaded
+    app.state.poll_interval = poll_interval
+    app.state.openapi = build_schema(api.API_DOC, loaded)
+    return app

@@ -1,0 +1,45 @@
+"""The Histograms panel's route: a key's histograms over time, thinned to at most ``limit`` steps.
+
+Example::
+
+    GET /api/histograms/series?key=weights/fc&run=a1&limit=100
+      -> {"runs": {"a1": [{"step": 0, "lo": -1.0, "hi": 1.0, "counts": [...]}, ...]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from starlette.requests import Request
+from starlette.routing import Route
+
+from ...encode import JSON
+from ...params import int_param, run_ids, text_param
+from ...registry import Panel
+
+
+def series(request: Request) -> JSON:
+    store = request.app.state.store
+    key = text_param(request, "key")
+    limit = int_param(request, "limit", 100, 1, 5000)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rid in run_ids(request):
+        try:
+            entries = store.histograms(rid, key)
+        except KeyError:
+            continue
+        if len(entries) > limit:  # keep the first and last, evenly spaced between
+            pick = np.unique(np.linspace(0, len(entries) - 1, limit).round().astype(int))
+            entries = [entries[i] for i in pick]
+        out[rid] = [{"step": e.step, "wall_time": e.wall_time, "lo": e.lo, "hi": e.hi, "counts": e.counts,
+                     "stats": e.stats} for e in entries]
+    return JSON({"key": key, "runs": out})
+
+
+PANEL = Panel(
+    name="histograms", title="Histograms", order=30,
+    routes=[Route("/series", series)],
+    api_doc={"/series": {"summary": "Histograms of a key over time per run",
+                         "params": {"key": "histogram key", "run": "run id", "limit": "most steps (default 100)"}}},
+)

@@ -1,0 +1,68 @@
+"""The Images panel's routes: which steps have images, and one image's bytes.
+
+Example::
+
+    GET /api/images/index?key=samples&run=a1&run=b2  -> {"runs": {"a1": [{"step", "index", ...}]}}
+    GET /api/images/blob?key=samples&run=a1&step=10&index=0  -> image/png
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...encode import JSON
+from ...params import int_param, run_ids, text_param
+from ...registry import Panel
+
+SAFE_MIME = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # never SVG: it can carry script
+
+
+def index(request: Request) -> JSON:
+    """Per run, the images of a key without their bytes: step, index within the step, size, caption."""
+    store = request.app.state.store
+    key = text_param(request, "key")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rid in run_ids(request):
+        try:
+            entries = store.images(rid, key)
+        except KeyError:
+            continue
+        seen: dict[int, int] = {}
+        rows = []
+        for e in entries:
+            i = seen[e.step] = seen.get(e.step, -1) + 1
+            rows.append({"step": e.step, "index": i, "width": e.width, "height": e.height,
+                         "caption": e.caption, "wall_time": e.wall_time})
+        out[rid] = rows
+    return JSON({"key": key, "runs": out})
+
+
+def blob(request: Request) -> Response:
+    store = request.app.state.store
+    key = text_param(request, "key")
+    rid = run_ids(request)[0]
+    step = int_param(request, "step", 0, -(2 ** 62), 2 ** 62)
+    i = int_param(request, "index", 0, 0, 1 << 20)
+    entries = store.images(rid, key, step=step)
+    if i >= len(entries):
+        raise HTTPException(404, f"no image {i} at step {step}")
+    e = entries[i]
+    mime = e.mime if e.mime in SAFE_MIME else "application/octet-stream"
+    return Response(e.data, media_type=mime, headers={"X-Content-Type-Options": "nosniff",
+                                                      "Cache-Control": "private, max-age=3600"})
+
+
+PANEL = Panel(
+    name="images", title="Images", order=20,
+    routes=[Route("/index", index), Route("/blob", blob)],
+    api_doc={
+        "/index": {"summary": "Images of a key per run (no bytes)", "params": {"key": "image key", "run": "run id"}},
+        "/blob": {"summary": "One image's bytes", "media": "image/png",
+                  "params": {"key": "image key", "run": "run id", "step": "step", "index": "index within the step"}},
+    },
+)

@@ -1,0 +1,238 @@
+// One chart of the Scalars panel: a key, every selected run overlaid (or grouped as mean ± std).
+// Zoom (drag), pan (shift+drag), ctrl+wheel zoom and double-click reset re-query the server
+// for the visible range at the chart's pixel width (min/max per bucket: spikes stay visible).
+//   const c = new ScalarChart("train/loss", api, opts); grid.append(c.card); c.load();
+
+import uPlot from "../../static/vendor/uPlot.esm.js";
+import { debounce, flatten, fmtDuration, fmtNum, h } from "../../static/dom.js";
+import { align, ema, groupStats, nearest, unionX } from "./series.js";
+
+const HEIGHT = 220;
+const finite = (v) => (v === null || !Number.isFinite(v) ? null : v);
+
+export class ScalarChart {
+  constructor(key, api, opts) {
+    Object.assign(this, { key, api, opts, range: null, series: [], u: null, seq: 0, appended: 0 });
+    this.csv = h("a", { class: "small csv", download: "", title: "every stored point of the visible range" }, "CSV");
+    this.plot = h("div", { class: "plot" });
+    this.readEl = h("div", { class: "readout" });
+    this.card = h("div", { class: "card", dataset: { key, state: "idle" } },
+      h("h3", {}, h("span", { class: "title", title: key }, key), this.csv,
+        h("button", { class: "small reset", title: "show everything (or double-click)", onclick: () => this.reset() }, "reset")),
+      this.plot, this.readEl);
+    this.requery = debounce(() => this.load(), 150);
+    this.reloadSoon = debounce(() => this.load(), 1000);
+    this.resizer = new ResizeObserver(() => this.u?.setSize({ width: this.width(), height: HEIGHT }));
+    this.resizer.observe(this.plot);
+  }
+
+  width() { return Math.max(200, this.plot.clientWidth || 400); }
+
+  async load() {
+    const runs = this.api.runs();
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    const params = { key: this.key, run: runs.map((r) => r.id), x: this.opts.x,
+      buckets: Math.round(this.width() * Math.min(2, window.devicePixelRatio || 1)) };
+    if (this.range) [params.lo, params.hi] = this.range;
+    this.csv.href = this.api.url("scalars/csv", { key: this.key, run: params.run, x: params.x, lo: params.lo, hi: params.hi });
+    const seq = ++this.seq;
+    this.card.dataset.state = "loading";
+    let frame;
+    try { frame = await this.api.binary("scalars/series", params); } catch (e) {
+      this.card.dataset.state = "error";
+      this.plot.replaceChildren(h("div", { class: "error" }, `Could not load ${this.key}: ${e.message}`));
+      return;
+    }
+    if (seq !== this.seq) return; // a newer request is on its way
+    this.series = frame.runs.filter((r) => byId.has(r.run)).map((r) => this.toRun(r, byId.get(r.run)));
+    this.appended = 0;
+    this.draw(!this.range);
+  }
+
+  toRun(r, run) {
+    const c = r.cols, shift = this.opts.x === "relative" ? run.created : 0;
+    const xs = Array.from(this.opts.x === "step" ? c.step : c.wall_time, (v) => v - shift);
+    return { id: run.id, name: run.name, color: run.color, created: run.created, total: r.total,
+      downsampled: r.downsampled, xs, ys: Array.from(c.value), mins: Array.from(c.min), maxs: Array.from(c.max),
+      steps: Array.from(c.step), info: { tags: run.tags, flat: flatten(run.config) } };
+  }
+
+  prepared() {
+    const { smoothing, logX, logY } = this.opts;
+    const pos = (v) => (logY && !(v > 0) ? null : finite(v));
+    return this.series.map((s) => {
+      const keep = logX ? s.xs.map((x) => x > 0) : null;
+      const pick = (a) => (keep ? a.filter((_, i) => keep[i]) : a);
+      const xs = pick(s.xs), ys = pick(s.ys);
+      return { ...s, xs, ys, px: xs, raw: ys.map(pos), lo: pick(s.mins).map(pos), hi: pick(s.maxs).map(pos),
+        smooth: ema(ys, smoothing).map(pos), bad: xs.filter((_, i) => !Number.isFinite(ys[i])) };
+    });
+  }
+
+  build() {
+    const runs = this.prepared();
+    this.view = runs;
+    const { x, snap } = unionX(runs.map((r) => r.xs), this.width());
+    const data = [x], series = [{}], bands = [];
+    const smooth = this.opts.smoothing > 0;
+    const add = (arr, cfg) => { data.push(arr); series.push({ spanGaps: true, points: { show: false }, ...cfg }); return data.length - 1; };
+    if (this.opts.groupBy) {
+      this.groups = groupRuns(runs, this.opts.groupBy);
+      for (const g of this.groups) {
+        const stats = groupStats(g.runs.map((r) => align(x, snap, r.xs, [smooth ? r.smooth : r.raw])[0]));
+        g.stats = stats;
+        const hi = add(stats.hi, { label: `${g.label} +std`, stroke: "transparent", width: 0 });
+        const lo = add(stats.lo, { label: `${g.label} -std`, stroke: "transparent", width: 0 });
+        add(stats.mean, { label: g.label, stroke: g.color, width: 2 });
+        bands.push({ series: [hi, lo], fill: g.fill });
+      }
+    } else {
+      for (const r of runs) {
+        const [raw, lo, hi, sm] = align(x, snap, r.xs, [r.raw, r.lo, r.hi, r.smooth]);
+        add(raw, { label: r.name, stroke: smooth ? fade(r.color, 0.3) : r.color, width: 1,
+          points: { show: r.xs.length <= 64, size: 5, fill: r.color } });
+        if (r.downsampled) {
+          const a = add(hi, { label: `${r.name} max`, stroke: "transparent", width: 0 });
+          const b = add(lo, { label: `${r.name} min`, stroke: "transparent", width: 0 });
+          bands.push({ series: [a, b], fill: fade(r.color, smooth ? 0.08 : 0.15) });
+        }
+        if (smooth) add(sm, { label: `${r.name} (smoothed)`, stroke: r.color, width: 1.5 });
+      }
+    }
+    return { data, series, bands };
+  }
+
+  draw(resetScales = true) {
+    const { data, series, bands } = this.build();
+    const sig = JSON.stringify([series.map((s) => s.label), this.opts]);
+    this.card.dataset.points = String(this.view.reduce((n, r) => n + r.xs.length, 0));
+    if (this.u && sig === this.sig) {
+      this.u.setData(data, resetScales);
+      if (!resetScales && this.range) this.u.setScale("x", { min: this.range[0], max: this.range[1] });
+      return;
+    }
+    this.sig = sig;
+    this.u?.destroy();
+    this.plot.replaceChildren();
+    const opts = this.options(series, bands);
+    this.u = new uPlot(opts, data, this.plot);
+    if (this.range) this.u.setScale("x", { min: this.range[0], max: this.range[1] });
+    window.torchscope?.charts.set(this.key, this);
+  }
+
+  options(series, bands) {
+    const o = this.opts, xfmt = o.x === "relative" ? fmtDuration : fmtNum;
+    const self = this;
+    return {
+      width: this.width(), height: HEIGHT, series, bands, legend: { show: false },
+      scales: { x: { time: o.x === "wall_time", distr: o.logX ? 3 : 1, log: 10 }, y: { distr: o.logY ? 3 : 1, log: 10 } },
+      axes: [o.x === "wall_time" ? {} : { values: (u, ticks) => ticks.map(xfmt) },
+        { values: (u, ticks) => ticks.map(fmtNum), size: 60 }],
+      cursor: {
+        drag: { x: true, y: false, setScale: true },
+        bind: {
+          mousedown: (u, t, handler) => (e) => (e.shiftKey || e.button === 1 ? (self.pan(e), null) : handler(e)),
+          dblclick: () => () => { self.reset(); return null; },
+        },
+      },
+      hooks: {
+        setSelect: [(u) => { if (u.select.width > 2) self.zoomTo(u.posToVal(u.select.left, "x"), u.posToVal(u.select.left + u.select.width, "x")); }],
+        setCursor: [(u) => self.readout(u.cursor.idx)],
+        draw: [(u) => { self.markBad(u); self.card.dataset.state = "drawn"; }],
+        ready: [(u) => u.over.addEventListener("wheel", (e) => self.wheel(e), { passive: false })],
+      },
+    };
+  }
+
+  zoomTo(min, max) {
+    if (!(max > min)) return;
+    this.range = [min, max];
+    this.requery();
+  }
+
+  reset() { this.range = null; this.load(); }
+
+  pan(e) {
+    const u = this.u, x0 = e.clientX, { min, max } = u.scales.x, per = (max - min) / u.over.clientWidth;
+    let lo = min, hi = max;
+    const move = (m) => { const d = (m.clientX - x0) * per; lo = min - d; hi = max - d; u.setScale("x", { min: lo, max: hi }); };
+    const up = () => { removeEventListener("mousemove", move); removeEventListener("mouseup", up); this.zoomTo(lo, hi); };
+    addEventListener("mousemove", move);
+    addEventListener("mouseup", up);
+  }
+
+  wheel(e) {
+    if (!(e.ctrlKey || e.altKey)) return; // plain wheel scrolls the page
+    e.preventDefault();
+    const u = this.u, at = u.posToVal(e.offsetX, "x"), f = e.deltaY > 0 ? 1.25 : 0.8;
+    const lo = at - (at - u.scales.x.min) * f, hi = at + (u.scales.x.max - at) * f;
+    u.setScale("x", { min: lo, max: hi });
+    this.zoomTo(lo, hi);
+  }
+
+  readout(idx) {
+    if (idx === null || idx === undefined || !this.u) { this.readEl.replaceChildren(h("span", { class: "note" }, "hover for values")); return; }
+    const xv = this.u.data[0][idx], xfmt = this.opts.x === "relative" ? fmtDuration : this.opts.x === "wall_time" ? (t) => new Date(t * 1000).toLocaleTimeString() : fmtNum;
+    const items = [];
+    const item = (id, color, label, text) => h("span", { class: "item", dataset: { run: id } },
+      h("span", { class: "swatch", style: { background: color } }), `${label}: `, h("b", {}, text));
+    if (this.opts.groupBy) {
+      for (const g of this.groups) {
+        const m = g.stats.mean[idx];
+        if (m !== null) items.push(item(g.label, g.color, `${g.label} (${g.runs.length})`, `${fmtNum(m)} ± ${fmtNum(g.stats.hi[idx] - m)}`));
+      }
+    } else {
+      for (const r of this.view) {
+        if (!r.xs.length || xv < r.xs[0] || xv > r.xs[r.xs.length - 1]) continue;
+        const j = nearest(r.xs, xv);
+        const text = this.opts.smoothing > 0 ? `${fmtNum(r.smooth[j] ?? r.ys[j])} (${fmtNum(r.ys[j])})` : fmtNum(r.ys[j]);
+        items.push(item(r.id, r.color, r.name, text));
+      }
+    }
+    this.readEl.replaceChildren(h("span", { class: "x" }, `${this.opts.x === "step" ? "step " : ""}${xfmt(xv)}`), ...items);
+  }
+
+  markBad(u) { // NaN/Inf points (dropped from the lines) as red ticks on the top edge
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.fillStyle = "#cf222e";
+    for (const r of this.view || []) for (const x of r.bad) {
+      const px = u.valToPos(x, "x", true);
+      if (px >= u.bbox.left && px <= u.bbox.left + u.bbox.width) ctx.fillRect(px - 1, u.bbox.top, 2, 8);
+    }
+    ctx.restore();
+  }
+
+  onLive(evt) {
+    const s = this.series.find((r) => r.id === evt.run);
+    if (!s) { if (this.api.runs().some((r) => r.id === evt.run)) this.reloadSoon(); return; }
+    const shift = this.opts.x === "relative" ? s.created : 0;
+    const xs = this.opts.x === "step" ? evt.step : evt.wall_time;
+    for (let i = 0; i < evt.step.length; i++) {
+      const v = evt.value[i], x = xs[i] - shift;
+      if (s.xs.length && x <= s.xs[s.xs.length - 1]) continue; // already have it
+      s.xs.push(x); s.ys.push(v); s.mins.push(v); s.maxs.push(v); s.steps.push(evt.step[i]);
+      this.appended += 1;
+    }
+    if (this.appended > 2 * this.width()) this.reloadSoon(); // too fine now: re-bucket
+    if (!this.range) this.draw(true);
+  }
+
+  destroy() { this.seq += 1; this.resizer.disconnect(); this.u?.destroy(); this.u = null; }
+}
+
+function fade(color, a) { return color.replace(")", ` / ${a})`); }
+
+function groupRuns(runs, by) {
+  const groups = new Map();
+  for (const r of runs) {
+    const info = r.info || {};
+    const label = by === "tags" ? (info.tags || []).join(", ") || "(no tags)" : `${by.slice(7)}=${String(info.flat?.[by.slice(7)] ?? "–")}`;
+    if (!groups.has(label)) groups.set(label, []);
+    groups.get(label).push(r);
+  }
+  return [...groups.entries()].map(([label, rs], i) => {
+    const hue = Math.round(i * 137.508) % 360;
+    return { label, runs: rs, color: `hsl(${hue} 70% 42%)`, fill: `hsl(${hue} 70% 42% / 0.18)` };
+  });
+}

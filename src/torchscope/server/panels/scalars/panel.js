@@ -1,0 +1,86 @@
+// The Scalars panel: one chart per key (runs overlaid), laid out in a grid with a filter box.
+// Smoothing, x axis (step / wall time / relative time), log axes and grouping apply to all charts.
+//   export function render(el, api) -> { destroy() }
+
+import { debounce, flatten, h, message } from "../../static/dom.js";
+import { ScalarChart } from "./chart.js";
+
+export async function render(el, api) {
+  const st = api.state;
+  const opts = { smoothing: st.get("smoothing", 0.6), x: st.get("x", "step"), logX: st.get("logX", false),
+    logY: st.get("logY", false), groupBy: st.get("groupBy", "") };
+  let filter = st.get("filter", "");
+  const runs = api.runs();
+  const charts = new Map();
+  const grid = h("div", { class: "grid" });
+  const status = h("span", { class: "note count" });
+
+  const configKeys = [...new Set(runs.flatMap((r) => Object.keys(flatten(r.config))))].sort();
+  const set = (k, v, refetch) => {
+    opts[k] = v; st.set(k, v);
+    for (const c of charts.values()) { c.opts = opts; if (refetch) { c.range = null; if (c.u || c.loaded) c.load(); } else if (c.series.length) c.draw(true); }
+  };
+  const smoothLabel = h("span", { class: "smooth-value" }, opts.smoothing.toFixed(2));
+  const toolbar = h("div", { class: "toolbar" },
+    h("input", { type: "search", class: "filter", placeholder: "filter keys (regex)", value: filter,
+      "aria-label": "filter keys", oninput: debounce((e) => { filter = e.target.value; st.set("filter", filter); layout(); }, 120) }),
+    h("label", {}, "smoothing ", h("input", { type: "range", class: "smoothing", min: 0, max: 0.99, step: 0.01,
+      value: opts.smoothing, oninput: debounce((e) => { smoothLabel.textContent = Number(e.target.value).toFixed(2); set("smoothing", Number(e.target.value)); }, 60) }), smoothLabel),
+    h("label", {}, "x ", select("x-axis", [["step", "step"], ["wall_time", "wall time"], ["relative", "relative time"]],
+      opts.x, (v) => set("x", v, true))),
+    h("label", {}, h("input", { type: "checkbox", class: "log-x", checked: opts.logX, onchange: (e) => set("logX", e.target.checked) }), "log x"),
+    h("label", {}, h("input", { type: "checkbox", class: "log-y", checked: opts.logY, onchange: (e) => set("logY", e.target.checked) }), "log y"),
+    h("label", {}, "group ", select("group-by", [["", "none"], ["tags", "by tags"], ...configKeys.map((k) => [`config:${k}`, `by ${k}`])],
+      opts.groupBy, (v) => set("groupBy", v))),
+    status);
+  el.replaceChildren(toolbar, grid);
+  if (!runs.length) { grid.replaceWith(message("Select one or more runs on the left to see their scalars.")); return {}; }
+
+  const seen = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const c = charts.get(e.target.dataset.key);
+      if (e.isIntersecting && c && !c.loaded) { c.loaded = true; c.load(); }
+    }
+  }, { rootMargin: "300px" });
+
+  function addKey(key) {
+    if (charts.has(key)) return;
+    const c = new ScalarChart(key, api, opts);
+    charts.set(key, c);
+    seen.observe(c.card);
+  }
+
+  function layout() {
+    let re = null;
+    try { re = filter ? new RegExp(filter, "i") : null; } catch (e) { re = null; }
+    const keys = [...charts.keys()].sort();
+    const shown = keys.filter((k) => !filter || (re ? re.test(k) : k.includes(filter)));
+    grid.replaceChildren(...shown.map((k) => charts.get(k).card));
+    status.textContent = `${shown.length} of ${keys.length} charts · ${runs.length} runs`;
+    if (!shown.length) grid.append(message(keys.length ? "No key matches the filter." : "No scalars logged in these runs yet."));
+  }
+
+  const { keys } = await api.json("keys", { run: runs.map((r) => r.id), kind: "scalar" });
+  for (const k of keys) addKey(k.key);
+  layout();
+
+  const newKey = (key) => { if (!charts.has(key)) { addKey(key); layout(); } };
+  api.on("scalars", (evt) => {
+    if (!runs.some((r) => r.id === evt.run)) return;
+    const c = charts.get(evt.key);
+    if (c) { if (c.loaded) c.onLive(evt); } else newKey(evt.key);
+  });
+  api.on("keys", (evt) => {
+    if (evt.kind !== "scalar" || !runs.some((r) => r.id === evt.run)) return;
+    const c = charts.get(evt.key);
+    if (c) { if (c.loaded) c.reloadSoon(); } else newKey(evt.key);
+  });
+  return { destroy() { seen.disconnect(); for (const c of charts.values()) c.destroy(); charts.clear(); window.torchscope?.charts.clear(); } };
+}
+
+function select(cls, options, value, onchange) {
+  const s = h("select", { class: cls, "aria-label": cls, onchange: (e) => onchange(e.target.value) },
+    options.map(([v, label]) => h("option", { value: v }, label)));
+  s.value = value;
+  return s;
+}

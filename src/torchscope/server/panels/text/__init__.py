@@ -1,0 +1,39 @@
+"""The Text panel's route: a key's texts (markdown source; the browser renders it safely).
+
+Example::
+
+    GET /api/text/entries?key=notes&run=a1 -> {"runs": {"a1": [{"step": 3, "text": "**lr** halved"}]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from ...encode import JSON
+from ...params import int_param, run_ids, text_param
+from ...registry import Panel
+
+
+def entries(request: Request) -> JSON:
+    store = request.app.state.store
+    key = text_param(request, "key")
+    limit = int_param(request, "limit", 200, 1, 10000)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rid in run_ids(request):
+        try:
+            rows = store.texts(rid, key)
+        except KeyError:
+            continue
+        out[rid] = [{"step": t.step, "wall_time": t.wall_time, "text": t.text} for t in rows[-limit:]]
+    return JSON({"key": key, "runs": out})
+
+
+PANEL = Panel(
+    name="text", title="Text", order=40,
+    routes=[Route("/entries", entries)],
+    api_doc={"/entries": {"summary": "Texts of a key per run, newest last",
+                          "params": {"key": "text key", "run": "run id", "limit": "most entries (default 200)"}}},
+)

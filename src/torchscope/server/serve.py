@@ -1,0 +1,79 @@
+"""``torchscope serve [DIR] [--port N] [--host H] [--token T] [--open]``: run the dashboard.
+
+Binds 127.0.0.1 by default. Any other host requires a token: one is generated and printed in the
+URL (as Jupyter does) unless given with ``--token`` (or ``$TORCHSCOPE_TOKEN``).
+
+Example::
+
+    serve("tsruns", port=6006)   # prints http://127.0.0.1:6006/ and serves until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from typing import Any
+
+from .auth import is_loopback, new_token
+
+__all__ = ["configure_parser", "free_port", "run_command", "serve", "url_for"]
+
+
+def url_for(host: str, port: int, token: str | None) -> str:
+    """The address to open: ``url_for("127.0.0.1", 6006, None)`` -> ``http://127.0.0.1:6006/``."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host in ("::", "::1") else host)
+    if host not in ("0.0.0.0", "", "::", "::1") and not is_loopback(host):
+        shown = host
+    elif host in ("0.0.0.0", "::"):
+        shown = socket.gethostname()
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free right now on ``host``: ``free_port()`` -> e.g. 53121."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def serve(dir: Any = None, *, host: str = "127.0.0.1", port: int = 6006, token: str | None = None,
+          open_browser: bool = False, poll_interval: float = 0.5, log_level: str = "warning") -> None:
+    """Serve the store in ``dir`` until interrupted: ``serve("tsruns", port=6006)``."""
+    import uvicorn
+
+    from .app import create_app
+
+    if port == 0:
+        port = free_port(host)
+    if token is None and not is_loopback(host):
+        token = new_token()
+    app = create_app(dir, token=token, poll_interval=poll_interval)
+    url = url_for(host, port, token)
+    print(f"torchscope dashboard for {app.state.store.dir}\n  {url}", flush=True)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=1,
+                            access_log=False)
+    uvicorn.Server(config).run()
+
+
+def configure_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", nargs="?", default=None, help="store directory (default: $TORCHSCOPE_DIR or ./tsruns)")
+    p.add_argument("--port", type=int, default=6006, help="port (default 6006; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--token", default=os.environ.get("TORCHSCOPE_TOKEN"),
+                   help="access token (generated when the host is not loopback)")
+    p.add_argument("--open", action="store_true", help="open the dashboard in a web browser")
+
+
+def run_command(args: argparse.Namespace) -> int:
+    try:
+        serve(args.dir, host=args.host, port=args.port, token=args.token, open_browser=args.open)
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return 0

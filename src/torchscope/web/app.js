@@ -1,0 +1,101 @@
+// The dashboard shell: the run list, navigation between panels, the live connection.
+// Each panel is an ES module exporting render(el, api); see docs/dashboard.md for `api`.
+
+import { createClient, Live } from "./api.js";
+import { colorFor, debounce, h, message } from "./dom.js";
+import { RunList } from "./runs.js";
+
+const client = createClient("api/");
+const state = { panels: [], current: null, mounted: null, selection: [] };
+window.torchscope = { charts: new Map(), client, state }; // inspection hook (tests, debugging)
+
+function panelState(name) {
+  const key = `torchscope.panel.${name}`;
+  const data = JSON.parse(localStorage.getItem(key) || "{}");
+  return {
+    get: (k, d) => (k in data ? data[k] : d),
+    set: (k, v) => { data[k] = v; localStorage.setItem(key, JSON.stringify(data)); },
+  };
+}
+
+function makeApi(panel, live) {
+  const subs = [];
+  const api = {
+    panel: panel.name,
+    runs: () => state.selection,
+    allRuns: () => runList.runs,
+    json: client.json, binary: client.binary, url: client.url, send: client.send,
+    color: colorFor,
+    state: panelState(panel.name),
+    on(event, fn) { const off = live.on(event, fn); subs.push(off); return off; },
+    dispose() { subs.splice(0).forEach((off) => off()); },
+  };
+  return api;
+}
+
+async function mount(name) {
+  const host = document.getElementById("panel");
+  if (state.mounted) {
+    try { state.mounted.result?.destroy?.(); } catch (e) { console.error(e); }
+    state.mounted.api.dispose();
+    state.mounted = null;
+  }
+  const panel = state.panels.find((p) => p.name === name) || state.panels[0];
+  if (!panel) { host.replaceChildren(message("No panels are available.", "error")); return; }
+  state.current = panel.name;
+  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.panel === panel.name);
+  const el = h("div", { class: "panel-body", dataset: { panel: panel.name } });
+  host.replaceChildren(el);
+  if (panel.error) { el.append(message(`The ${panel.title} panel failed to load: ${panel.error}`, "error panel-error")); return; }
+  const api = makeApi(panel, live);
+  state.mounted = { name: panel.name, api, result: null };
+  try {
+    const mod = await import(new URL(panel.module, document.baseURI).href);
+    if (state.mounted?.api !== api) return; // the user moved on meanwhile
+    state.mounted.result = (await mod.render(el, api)) || null;
+  } catch (e) {
+    console.error(e);
+    el.replaceChildren(message(`The ${panel.title} panel failed: ${e.message || e}`, "error panel-error"));
+  }
+}
+
+const remount = debounce(() => { if (state.current) mount(state.current); }, 120);
+
+function nav() {
+  const links = state.panels.map((p) => h("a", { href: `#${p.name}`, dataset: { panel: p.name },
+    class: p.error ? "broken" : "" }, p.title));
+  document.getElementById("nav").replaceChildren(...links);
+}
+
+function setLive(on) {
+  const dot = document.getElementById("live");
+  dot.className = on ? "live on" : "live off";
+  dot.title = on ? "live: connected" : "live: reconnecting…";
+  dot.textContent = on ? "live" : "offline";
+}
+
+const live = new Live("api/events");
+live.on("status", setLive);
+const runList = new RunList(document.getElementById("runs"), client, {
+  onChange: (runs) => { state.selection = runs; remount(); },
+});
+
+async function start() {
+  document.getElementById("toggle-runs").addEventListener("click", () => document.body.classList.toggle("runs-open"));
+  try {
+    state.panels = (await client.json("panels")).panels;
+  } catch (e) {
+    document.getElementById("panel").replaceChildren(message(`Cannot reach the server: ${e.message}`, "error"));
+    return;
+  }
+  nav();
+  setLive(live.connected);
+  live.on("runs", () => runList.reload());
+  live.on("reconnect", async () => { await runList.reload(); remount(); });
+  window.addEventListener("hashchange", () => mount(location.hash.slice(1)));
+  await runList.reload();
+  state.current = location.hash.slice(1) || state.panels[0]?.name;
+  mount(state.current);
+}
+
+start();
