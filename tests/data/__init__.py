@@ -1,0 +1,1 @@
+"""Tests of torchscope.data: loaders on real files, views, projector, profile."""
