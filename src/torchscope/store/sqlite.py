@@ -110,12 +110,13 @@ class Store:
                 dead[run_id] = max(dead.get(run_id, 0.0), beat)
         why = "the process stopped without finishing the run (killed or crashed)"
         for run_id, beat in dead.items():
-            args = (beat, why, run_id)
             # a read-only store: report it crashed without saving
             with contextlib.suppress(sqlite3.OperationalError):
-                retry(lambda args=args: self.db.execute(
-                    "UPDATE runs SET status='crashed', ended=?, error=COALESCE(error, ?) "
-                    "WHERE id=? AND status='running'", args), attempts=20)
+                self._mark_crashed(run_id, beat, why)
+
+    def _mark_crashed(self, run_id: str, beat: float, why: str) -> None:
+        sql = "UPDATE runs SET status='crashed', ended=?, error=COALESCE(error, ?) WHERE id=? AND status='running'"
+        retry(lambda: self.db.execute(sql, (beat, why, run_id)), attempts=20)
 
     def runs(self, project: str | None = None, *, tags: list[str] | None = None, status: str | None = None,
              archived: bool | None = None) -> list[RunInfo]:
@@ -123,7 +124,8 @@ class Store:
         self._detect_crashes()
         sql = ("SELECT id, project, name, config, tags, status, created, ended, summary, world_size, notes, "
                "archived, error FROM runs")
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if project is not None:
             where.append("project = ?")
             args.append(project)
@@ -136,7 +138,7 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         rows = self._q(sql + " ORDER BY created DESC", args)
-        procs: dict[str, list[tuple[int, str]]] = {}
+        procs: dict[str, list[tuple[int, str | None]]] = {}
         for run_id, rank, host in self._q("SELECT run_id, rank, host FROM procs ORDER BY rank"):
             procs.setdefault(run_id, []).append((rank, host))
         out = []

@@ -144,10 +144,10 @@ class SQLiteWriter:
             for key, rank, step, wall, text in batch.texts:
                 db.execute("INSERT INTO texts(series_id, step, wall, text) VALUES(?,?,?,?)",
                            (self._series_id("text", key, rank), step, wall, text))
-            for key, rank, step, wall, rkind, data, blobs in batch.records:
+            for key, rank, step, wall, rkind, body, blobs in batch.records:
                 cur = db.execute(
                     "INSERT INTO records(series_id, record_kind, step, wall, data) VALUES(?,?,?,?,?)",
-                    (self._series_id("record", key, rank), rkind, step, wall, data),
+                    (self._series_id("record", key, rank), rkind, step, wall, body),
                 )
                 db.executemany("INSERT INTO record_blobs(record_id, name, data) VALUES(?,?,?)",
                                [(cur.lastrowid, name, blob) for name, blob in blobs.items()])

@@ -29,11 +29,9 @@ def prepare_image(image: Any, name: str = "image") -> np.ndarray:
 
     Accepts torch tensors (HW, CHW, NCHW), numpy arrays (HW, HWC, CHW, NHWC, NCHW) and PIL images.
     """
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - pillow is a core dependency
-        Image = None
-    if Image is not None and isinstance(image, Image.Image):
+    from PIL import Image
+
+    if isinstance(image, Image.Image):
         arr = np.array(image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"))
         return arr[None]
     if isinstance(image, torch.Tensor):
@@ -42,10 +40,10 @@ def prepare_image(image: Any, name: str = "image") -> np.ndarray:
                                       (torch.uint8, torch.bool, torch.int8, torch.int16, torch.int32, torch.int64)):
             raise TypeError(f"{name}: unsupported dtype {image.dtype}; "
                             f"pass a float tensor in [0, 1] or uint8 in [0, 255]")
-        arr = image.detach().to("cpu", copy=True)
-        if arr.dtype in (torch.float16, torch.bfloat16):
-            arr = arr.float()
-        arr = arr.numpy()
+        cpu = image.detach().to("cpu", copy=True)
+        if cpu.dtype in (torch.float16, torch.bfloat16):
+            cpu = cpu.float()
+        arr = cpu.numpy()
     elif isinstance(image, np.ndarray):
         is_torch = False
         if image.dtype.kind not in "biuf":
