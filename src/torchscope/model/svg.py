@@ -29,7 +29,7 @@ PALETTE: dict[str, tuple[str, str]] = {  # category -> (fill, stroke)
     "module": ("#f1f5f9", "#64748b"), "op": ("#ffffff", "#94a3b8"), "conv": ("#dbeafe", "#2563eb"),
     "linear": ("#ede9fe", "#7c3aed"), "norm": ("#dcfce7", "#16a34a"), "activation": ("#ffedd5", "#ea580c"),
     "pool": ("#ccfbf1", "#0d9488"), "attention": ("#fee2e2", "#dc2626"), "embedding": ("#fef9c3", "#ca8a04"),
-    "dropout": ("#f3f4f6", "#9ca3af"),
+    "dropout": ("#f3f4f6", "#9ca3af"), "saved": ("#fff7ed", "#f59e0b"),
 }
 FONT = "Inter, 'Segoe UI', 'DejaVu Sans', Helvetica, Arial, sans-serif"
 HEADER = 30.0
@@ -93,8 +93,9 @@ def _body(view: View, lay: Layout, dy: float) -> list[str]:
     labelled = set()
     for k, ((a, _b, label), pts) in enumerate(zip(view.edges, lay.edges)):
         pts = [(px, py + dy) for px, py in pts]
+        dash = ' stroke-dasharray="4 3"' if k in view.dashed else ""
         out.append(f'<path class="e" data-k="{k}" d="{_path(pts)}" fill="none" stroke="#94a3b8" '
-                   f'stroke-width="1.2" marker-end="url(#arrow)"/>')
+                   f'stroke-width="1.2"{dash} marker-end="url(#arrow)"/>')
         (xa, ya), (xb, yb) = pts[-2], pts[-1]
         lx, ly = (xa + xb) / 2 + 5, (ya + yb) / 2 + 3
         if label and (a, label) not in labelled:  # a tensor read by several nodes: label it once

@@ -55,6 +55,7 @@ class View:
     edges: list[tuple[int, int, str]] = field(default_factory=list)
     groups: list[tuple[int, ...]] = field(default_factory=list)
     clusters: dict[int, str] = field(default_factory=dict)
+    dashed: set[int] = field(default_factory=set)  # indices of edges drawn dashed (saved tensors)
 
 
 def _children(nodes: list[dict[str, Any]]) -> dict[Any, list[int]]:
