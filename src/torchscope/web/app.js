@@ -77,7 +77,7 @@ function setLive(on) {
 const live = new Live("api/events");
 live.on("status", setLive);
 const runList = new RunList(document.getElementById("runs"), client, {
-  onChange: (runs) => { state.selection = runs; remount(); },
+  onChange: (runs) => { state.selection = runs; if (state.started) remount(); },
 });
 
 async function start() {
@@ -95,6 +95,7 @@ async function start() {
   window.addEventListener("hashchange", () => mount(location.hash.slice(1)));
   await runList.reload();
   state.current = location.hash.slice(1) || state.panels[0]?.name;
+  state.started = true;
   mount(state.current);
 }
 

@@ -23,7 +23,7 @@ export async function render(el, api) {
     ...metrics.map((m) => ({ id: `m:${m}`, label: `${m} (${stat})`, metric: true, get: (r) => val(r.metrics[m]?.[stat]) })),
     ...summaries.map((s) => ({ id: `s:${s}`, label: `summary.${s}`, get: (r) => val(r.summary[s]) })),
   ];
-  const tableWrap = h("div", { class: "scroll" }), chartWrap = h("div", {});
+  const tableWrap = h("div", { class: "scroll" }), chartWrap = h("div", { class: "scroll" });
   const statSel = h("select", { class: "stat", "aria-label": "metric statistic", onchange: (e) => { stat = e.target.value; api.state.set("stat", stat); draw(); } },
     ["last", "min", "max"].map((s) => h("option", { value: s }, s)));
   statSel.value = stat;
