@@ -59,6 +59,7 @@ class Node:
     flops: int = 0
     call: int = 0  # 0 for the first call of a module, 1 for the second...
     children: list[int] = field(default_factory=list)
+    virtual: bool = False  # a container never called itself (ModuleList, ModuleDict)
 
 
 @dataclass(slots=True)
@@ -101,7 +102,9 @@ class _Tracer(TorchFunctionMode):
         self.stack: list[int] = [0]
         self.busy = False
         self.current: str | None = None
-        self.storages: dict[int, int] = {}
+        self.counted: WeakIdKeyDictionary = WeakIdKeyDictionary()
+        self.activation_bytes = 0
+        self.types: dict[str, str] = {}
 
     def _flops(self) -> int:
         return sum(self.counter.flop_counts["Global"].values()) if self.counter is not None else 0
@@ -154,19 +157,40 @@ class _Tracer(TorchFunctionMode):
         for t in outs:
             node.outputs.append(describe(t))
             self.producer[t] = node.id
-            try:
-                st = t.untyped_storage()
-                self.storages[st.data_ptr()] = st.nbytes()
-            except (RuntimeError, NotImplementedError):  # sparse, meta or wrapper tensors
-                pass
+            if t not in self.counted and t._base is None:  # views and in-place results add no memory
+                self.counted[t] = True
+                self.activation_bytes += t.numel() * t.element_size()
         node.end = len(cap.nodes)
 
     # -- module hooks --------------------------------------------------------------------
+    def _container(self, qualname: str, calls: dict[str, int]) -> int:
+        """The parent for a call of ``qualname``: the open call, or containers that were never called
+        themselves (a ModuleList iterated in the parent's forward), inserted as virtual nodes."""
+        parent = self.stack[-1]
+        top = self.cap.nodes[parent].name
+        if top and not qualname.startswith(top + "."):
+            return parent
+        parts = qualname[len(top) + 1 if top else 0:].split(".")[:-1]
+        prefix = top
+        for part in parts:
+            prefix = f"{prefix}.{part}" if prefix else part
+            kids = self.cap.nodes[parent].children
+            last = self.cap.nodes[kids[-1]] if kids else None
+            if last is not None and last.virtual and last.name == prefix:
+                parent = last.id
+                continue
+            node = self.cap.add("module", prefix, self.types.get(prefix, "Module"), parent)
+            node.virtual = True
+            node.call = calls.get(prefix, 0)
+            calls[prefix] = node.call + 1
+            parent = node.id
+        return parent
+
     def pre_hook(self, qualname: str, calls: dict[str, int]) -> Any:
         def hook(module: torch.nn.Module, args: Any, kwargs: Any) -> None:
             self.busy = True
             try:
-                node = self.cap.add("module", qualname, type(module).__name__, self.stack[-1])
+                node = self.cap.add("module", qualname, type(module).__name__, self._container(qualname, calls))
                 node.call = calls.get(qualname, 0)
                 calls[qualname] = node.call + 1
                 node.params = [f"{qualname}.{n}" if qualname else n for n, _ in module.named_parameters(recurse=False)]
@@ -235,6 +259,7 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
         node.outputs = [describe(t)]
     counter = FlopCounterMode(display=False) if flops else None
     tracer = _Tracer(cap, param_names, counter)
+    tracer.types = {name: type(m).__name__ for name, m in model.named_modules()}
     for n in cap.nodes[1:]:
         tracer.producer[_nth_tensor(args, kwargs, n.id - 1)] = n.id
     root.inputs = [n.outputs[0] for n in cap.nodes[1:]]
@@ -262,11 +287,17 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
         for h in handles:
             h.remove()
     end = len(cap.nodes)
-    for n in cap.nodes:
-        if n.kind == "module" and n.end <= n.start:
+    for n in reversed(cap.nodes):
+        if n.kind == "module" and n.end <= n.start and not n.virtual:
             n.end = end  # module calls left open by an exception
+        if n.kind == "module" and n.children:
+            n.end = max(n.end, max(cap.nodes[c].end for c in n.children))
+            if n.virtual:
+                n.inputs, n.outputs = cap.nodes[n.children[0]].inputs, cap.nodes[n.children[-1]].outputs
+        elif n.kind != "module":
+            n.end = max(n.end, n.id + 1)
     cap.total_flops = sum(counter.flop_counts["Global"].values()) if counter is not None else 0
-    cap.activation_bytes = sum(tracer.storages.values())
+    cap.activation_bytes = tracer.activation_bytes
     _sum_flops(cap)
     return cap
 

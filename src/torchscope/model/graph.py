@@ -157,7 +157,8 @@ def build_graph(model: torch.nn.Module, cap: Capture, *, depth: int | None = Non
             "call": n.call, "inputs": n.inputs, "outputs": n.outputs,
             "params": params.get(n.name, 0) if n.kind == "module" else 0,
             "param_names": n.params, "flops": n.flops, "has_children": bool(n.children),
-            "has_modules": any(cap.nodes[c].kind == "module" for c in n.children), "start": n.start, "end": n.end,
+            "has_modules": any(cap.nodes[c].kind == "module" for c in n.children), "virtual": n.virtual,
+            "start": n.start, "end": n.end,
         })
     edges = [{"src": e.src, "dst": e.dst, "shape": list(e.shape), "dtype": e.dtype} for e in cap.edges]
     if fold:

@@ -96,8 +96,8 @@ def _body(view: View, lay: Layout, dy: float) -> list[str]:
         dash = ' stroke-dasharray="4 3"' if k in view.dashed else ""
         out.append(f'<path class="e" data-k="{k}" d="{_path(pts)}" fill="none" stroke="#94a3b8" '
                    f'stroke-width="1.2"{dash} marker-end="url(#arrow)"/>')
-        (xa, ya), (xb, yb) = pts[-2], pts[-1]
-        lx, ly = (xa + xb) / 2 + 5, (ya + yb) / 2 + 3
+        (xa, ya), (xb, yb) = pts[0], pts[1]  # just below the source: cluster titles sit where edges end
+        lx, ly = xa + (xb - xa) * 0.3 + 5, ya + min(12.0, (yb - ya) * 0.5 + 3)
         if label and (a, label) not in labelled:  # a tensor read by several nodes: label it once
             labelled.add((a, label))
             lab = _esc(label)

@@ -135,7 +135,8 @@ def _visible(nodes: list[dict[str, Any]], kids: dict[Any, list[int]], expanded: 
             continue
         ch = kids.get(i, [])
         is_root = n["parent"] is None and n["kind"] == "module"
-        if ch and (is_root or i in expanded):
+        transparent = n.get("virtual") and len(ch) == 1  # a ModuleList holding one folded run
+        if ch and (is_root or transparent or i in expanded):
             rep[i] = i
             inner = groups if is_root else (*groups, i)
             for c in reversed(ch):
