@@ -107,15 +107,15 @@ def reduce(x: np.ndarray, method: str = "pca", dims: int = 2, *, seed: int = 0, 
 
             with _stage(bar, f"UMAP of {n:,} points"):
                 out = umap.UMAP(n_components=dims, n_neighbors=min(n_neighbors, n - 1), min_dist=min_dist,
-                                random_state=seed).fit_transform(x)
+                                random_state=seed, n_jobs=1).fit_transform(x)
             params.update(n_neighbors=min(n_neighbors, n - 1), min_dist=min_dist)
     return np.asarray(out, dtype=np.float32), params
 
 
 def project(data: Any, labels: Any = None, *, method: str = "pca", dims: int = 2, model: nn.Module | None = None,
             layer: str | nn.Module | None = None, predictions: Any = None, max_points: int | None = None,
-            seed: int = 0, thumbnails: bool = True, thumb_size: int = 32, progress: bool = True,
-            **method_args: Any) -> Projection:
+            seed: int = 0, thumbnails: bool = True, thumb_size: int = 32, standardize: bool | None = None,
+            progress: bool = True, **method_args: Any) -> Projection:
     """Project a data set (or a model's embeddings of it) to 2-D/3-D: ``ts.data.project(ds, method="tsne")``.
 
     Args:
@@ -126,6 +126,8 @@ def project(data: Any, labels: Any = None, *, method: str = "pca", dims: int = 2
             output) instead of the raw inputs; predictions come from the model's output.
         predictions: per-sample predicted classes, when you have them (aligned with ``data``).
         max_points: random sample size (default 10,000 for t-SNE, 70,000 otherwise).
+        standardize: scale each input feature to zero mean and unit variance first (default: on
+            for the raw columns of a table, whose units differ; off for images and embeddings).
         method_args: ``perplexity``, ``pca_dims``, ``n_neighbors``, ``min_dist``.
     """
     from .load import load
@@ -143,6 +145,10 @@ def project(data: Any, labels: Any = None, *, method: str = "pca", dims: int = 2
         feats = raw.reshape(len(raw), -1)
         feats = feats.astype(np.float32) / 255.0 if feats.dtype == np.uint8 else feats.astype(np.float32, copy=False)
         source = "inputs"
+        if standardize if standardize is not None else ds.task == "tabular":
+            std = feats.std(0)
+            feats = (feats - feats.mean(0)) / np.where(std > 0, std, 1)
+            source = "standardized inputs"
     if predictions is not None:
         pred = np.asarray(predictions.cpu() if hasattr(predictions, "cpu") else predictions).reshape(-1)
         if len(pred) != len(ds):
