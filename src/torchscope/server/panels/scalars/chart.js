@@ -92,8 +92,9 @@ export class ScalarChart {
         add(raw, { label: r.name, stroke: smooth ? fade(r.color, 0.3) : r.color, width: 1,
           points: { show: r.xs.length <= 64, size: 5, fill: r.color } });
         if (r.downsampled) {
-          const a = add(hi, { label: `${r.name} max`, stroke: "transparent", width: 0 });
-          const b = add(lo, { label: `${r.name} min`, stroke: "transparent", width: 0 });
+          const edge = fade(r.color, smooth ? 0.3 : 0.45); // thin edges: a lone spike stays visible
+          const a = add(hi, { label: `${r.name} max`, stroke: edge, width: 0.75 });
+          const b = add(lo, { label: `${r.name} min`, stroke: edge, width: 0.75 });
           bands.push({ series: [a, b], fill: fade(r.color, smooth ? 0.08 : 0.15) });
         }
         if (smooth) add(sm, { label: `${r.name} (smoothed)`, stroke: r.color, width: 1.5 });
