@@ -1,0 +1,180 @@
+"""Model visualization benchmark: torchscope vs torchinfo, torchview and torchviz, same process.
+
+For the same models and inputs (ResNet-18/50 at 224x224, U-Net, DCGAN G, BERT-base and GPT-2
+built from their configs when ``transformers`` is installed), prints the median time of:
+  1. the summary table: ``torchinfo.summary`` vs ``ts.summary`` (with op-level FLOPs);
+  2. the forward graph: torchview ``draw_graph`` build + SVG render (Graphviz ``dot``) vs
+     ``ts.graph`` capture + our layout + SVG (no binary), at torchview's default depth (3) and
+     fully expanded;
+  3. the autograd graph: torchviz ``make_dot`` build + SVG render vs ``ts.autograd_graph`` + SVG;
+  4. the layout of a 10,000-op graph (every op visible).
+Each line gives the ratio (their time / ours; above 1 means torchscope is faster). Nothing is
+asserted. Tools that are not installed (or ``dot`` when missing) are reported as skipped.
+
+Run: ``.venv/bin/python benchmarks/bench_model.py`` (``--quick`` for fewer repeats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torchscope.model as tsm  # noqa: E402
+from tests.model.zoo import BasicBlock, Bottleneck, ResNet, UNet, dcgan_g  # noqa: E402
+from torchscope.model.svg import compute  # noqa: E402
+
+
+def timeit(fn: Any, repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def models() -> dict[str, tuple[nn.Module, Any]]:
+    torch.manual_seed(0)
+    out: dict[str, tuple[nn.Module, Any]] = {
+        "ResNet-18": (ResNet(BasicBlock, [2, 2, 2, 2]), torch.randn(1, 3, 224, 224)),
+        "ResNet-50": (ResNet(Bottleneck, [3, 4, 6, 3]), torch.randn(1, 3, 224, 224)),
+        "U-Net": (UNet(3, 32, 2), torch.randn(1, 3, 128, 128)),
+        "DCGAN-G": (dcgan_g(100, 64), torch.randn(1, 100, 1, 1)),
+    }
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        ids = torch.randint(0, 1000, (1, 128))
+        out["BERT-base"] = (transformers.BertModel(transformers.BertConfig()), {"input_ids": ids})
+        out["GPT-2"] = (transformers.GPT2LMHeadModel(transformers.GPT2Config()), {"input_ids": ids})
+    except ImportError:
+        print("transformers not installed: BERT-base and GPT-2 skipped")
+    for m, _ in out.values():
+        m.eval()
+    return out
+
+
+def call(model: nn.Module, x: Any) -> Any:
+    return model(**x) if isinstance(x, dict) else model(x)
+
+
+def row(label: str, theirs: float | None, ours: float, what: str) -> None:
+    if theirs is None:
+        print(f"  {label:<34} {'skipped':>10}   torchscope {ours * 1e3:8.1f} ms   ({what})")
+    else:
+        print(f"  {label:<34} {theirs * 1e3:8.1f} ms   torchscope {ours * 1e3:8.1f} ms   x{theirs / ours:5.2f}")
+
+
+def bench_summary(name: str, model: nn.Module, x: Any, repeat: int) -> None:
+    ours = timeit(lambda: tsm.summary(model, x), repeat)
+    try:
+        import torchinfo
+
+        theirs = timeit(lambda: torchinfo.summary(model, input_data=x, verbose=0), repeat)
+    except ImportError:
+        theirs = None
+    row("summary  (torchinfo)", theirs, ours, "torchinfo not installed")
+
+
+def bench_graph(name: str, model: nn.Module, x: Any, repeat: int, has_dot: bool) -> None:
+    ours_build = timeit(lambda: tsm.graph(model, x, depth=3), repeat)
+    g = tsm.graph(model, x, depth=3)
+    ours_render = timeit(lambda: g.svg(), repeat)
+    full = g.expand_all()
+    ours_full = timeit(lambda: full.svg(), max(1, repeat // 2))
+    try:
+        from torchview import draw_graph
+
+        data = x if not isinstance(x, dict) else x["input_ids"]
+        tv_build = timeit(lambda: draw_graph(model, input_data=data, depth=3), repeat)
+        tv = draw_graph(model, input_data=data, depth=3)
+        tv_render = timeit(lambda: tv.visual_graph.pipe(format="svg"), repeat) if has_dot else None
+    except ImportError:
+        tv_build = tv_render = None
+    row("graph build (torchview depth 3)", tv_build, ours_build, "torchview not installed")
+    if tv_build is not None and tv_render is not None:
+        row("graph build+SVG (torchview)", tv_build + tv_render, ours_build + ours_render, "")
+    else:
+        row("graph build+SVG (torchview)", None, ours_build + ours_render, "dot binary or torchview missing")
+    print(f"  {'':<34} visible nodes {len(g.view().nodes)} (depth 3), {len(full.view().nodes)} fully expanded: "
+          f"full layout+SVG {ours_full * 1e3:.1f} ms")
+
+
+def bench_autograd(name: str, model: nn.Module, x: Any, repeat: int, has_dot: bool) -> None:
+    params = dict(model.named_parameters())
+    with torch.enable_grad():
+        out = call(model, x)
+    tensor = out if isinstance(out, torch.Tensor) else out[0]
+    ours = timeit(lambda: tsm.autograd_graph(tensor, params=params).svg(), repeat)
+    try:
+        from torchviz import make_dot
+
+        build = timeit(lambda: make_dot(tensor, params=params, show_saved=True), repeat)
+        dot = make_dot(tensor, params=params, show_saved=True)
+        render = timeit(lambda: dot.pipe(format="svg"), max(1, repeat // 2)) if has_dot else None
+        theirs = build + render if render is not None else None
+    except ImportError:
+        theirs = None
+    row("autograd build+SVG (torchviz)", theirs, ours, "torchviz or dot missing")
+
+
+class Deep(nn.Module):
+    """A chain of blocks with residuals, about 5 ops each: ``Deep(2000)`` gives 10,000 ops."""
+
+    def __init__(self, blocks: int) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(nn.Linear(8, 8) for _ in range(blocks))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for i, lin in enumerate(self.blocks):
+            h = torch.relu(lin(x))
+            x = (x + h) * 0.5 if i % 2 else torch.cat([x[:, :4], h[:, 4:]], 1)
+        return x
+
+
+def bench_layout() -> None:
+    g = tsm.graph(Deep(2000), torch.randn(2, 8), fold=False).expand_all()
+    view = g.view()
+    ops = sum(1 for n in g.nodes if n["kind"] == "op")
+    t = time.perf_counter()
+    compute(view)
+    lay = time.perf_counter() - t
+    t = time.perf_counter()
+    g.svg()
+    svg = time.perf_counter() - t
+    print(f"  {ops:,} ops, {len(view.nodes):,} visible nodes, {len(view.edges):,} edges: layout {lay:.2f} s "
+          f"(goal < 2 s), layout + SVG {svg:.2f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    repeat = 3 if args.quick else 7
+    has_dot = shutil.which("dot") is not None
+    warnings.simplefilter("ignore")
+    print(f"torch {torch.__version__}; graphviz dot: {'yes' if has_dot else 'no (renders skipped)'}")
+    for name, (model, x) in models().items():
+        print(f"\n{name}  ({sum(p.numel() for p in model.parameters()):,} parameters)")
+        bench_summary(name, model, x, repeat)
+        bench_graph(name, model, x, repeat, has_dot)
+        bench_autograd(name, model, x, max(1, repeat // 2), has_dot)
+    print("\n10,000-op graph, fully expanded")
+    bench_layout()
+
+
+if __name__ == "__main__":
+    main()
