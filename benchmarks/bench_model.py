@@ -30,9 +30,10 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torchscope.model as tsm  # noqa: E402
-from tests.model.zoo import BasicBlock, Bottleneck, ResNet, UNet, dcgan_g  # noqa: E402
-from torchscope.model.svg import compute  # noqa: E402
+from tests.model.zoo import BasicBlock, Bottleneck, ResNet, UNet, dcgan_g
+
+import torchscope.model as tsm
+from torchscope.model.svg import compute
 
 
 def timeit(fn: Any, repeat: int) -> float:
