@@ -70,7 +70,8 @@ def test_umap_missing_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_3d_and_bad_arguments(tmp_path: Path) -> None:
     rec = tsd.project("wine", method="pca", dims=3, progress=False)
-    assert rec.coords.shape == (178, 3) and "z" in rec.columns() and rec.sprite == b""
+    assert rec.coords.shape == (178, 3) and "z" in rec.columns()
+    assert rec.thumbnails is None and rec.sprite() == (b"", {})
     render(rec, tmp_path, "projection_pca3d_wine")
     with pytest.raises(ValueError, match="dims must be 2 or 3"):
         tsd.project("iris", dims=4, progress=False)
@@ -84,8 +85,12 @@ def test_thumbnails_sprite_sheet(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (30, 64, 48, 3), dtype=np.uint8)
     rec = tsd.project(x, np.arange(30) % 3, progress=False)
-    lay = rec.sprite_layout
+    assert rec.thumbnails.shape == (30, 32, 24, 3)
+    np.testing.assert_array_equal(rec.thumbnail(4), x[4].reshape(32, 2, 24, 2, 3).mean((1, 3)).round())
+    png, lay = rec.sprite()
     assert (lay["columns"], lay["rows"], lay["thumb_height"], lay["thumb_width"], lay["count"]) == (6, 5, 32, 24, 30)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    np.testing.assert_array_equal(rebuild(rec.kind, *rec.to_dict()).thumbnails, rec.thumbnails)
     small = tsd.project(tsd.load("digits").subset(range(40)), progress=False)
     i = 17
     np.testing.assert_array_equal(small.thumbnail(i), to_display(small_raw := tsd.load("digits").take([i]))[0])
@@ -116,7 +121,7 @@ def test_model_embeddings_and_predictions(digits: tsd.Dataset, layer: str | None
         logits = model.eval()(torch.stack([digits[int(i)][0] for i in idx]))
     assert rec.predictions.tolist() == logits.argmax(1).tolist()
     assert _no_hooks(model) and rec.params["source"] == ("model output" if layer is None else f"model layer {layer!r}")
-    assert rec.sprite  # thumbnails still come from the images
+    assert rec.thumbnails is not None  # thumbnails still come from the images
     emb, _ = tsd.embeddings(model, digits, layer=layer, indices=rec.indices)
     assert emb.shape == (200, 16 if layer == "features" else 10)
     if layer == "features":
@@ -147,7 +152,7 @@ def test_colour_by_prediction_needs_predictions(digits: tsd.Dataset) -> None:
 def test_precomputed_embeddings_and_the_record_through_a_store(store_dir: Path) -> None:
     emb = np.random.default_rng(0).normal(size=(50, 8)).astype(np.float32)
     rec = tsd.project(emb, np.arange(50) % 2, method="pca", progress=False)
-    assert rec.sprite == b"" and rec.coords.shape == (50, 2)
+    assert rec.thumbnails is None and rec.coords.shape == (50, 2)
     cols = rec.columns()
     assert set(cols) == {"x", "y", "label", "index"} and len(json.dumps(cols)) > 100
     img = tsd.project(tsd.load("digits").subset(range(64)), predictions=np.zeros(64, int), progress=False)
@@ -159,4 +164,5 @@ def test_precomputed_embeddings_and_the_record_through_a_store(store_dir: Path) 
         run.log_record(img)
         run.log_record(rec)
     stored = ts.open(store_dir).records(run.id, kind="data.projection")
-    assert stored[0].record.sprite == img.sprite and stored[1].record.predictions is None
+    np.testing.assert_array_equal(stored[0].record.thumbnails, img.thumbnails)
+    assert stored[1].record.predictions is None and stored[1].record.thumbnails is None

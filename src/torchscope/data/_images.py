@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
+import zlib
 from typing import Any
 
 import numpy as np
 
 from .dataset import DataError
 
-__all__ = ["IMAGE_EXTENSIONS", "decode_image", "encode_png", "figure_html", "figure_png", "sprite_sheet",
-           "to_display"]
+__all__ = ["IMAGE_EXTENSIONS", "decode_image", "decode_png", "encode_png", "figure_html", "figure_png", "split_sprite",
+           "sprite_sheet", "thumbnails", "to_display"]
 
+_COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
 
 
@@ -65,15 +68,34 @@ def to_display(images: np.ndarray, value_range: tuple[float, float] | None = Non
 
 
 def encode_png(image: np.ndarray, *, compress_level: int = 6) -> bytes:
-    """One HWC (or HW) uint8 image as PNG bytes: ``encode_png(np.zeros((8, 8, 1), np.uint8))``."""
+    """One HWC (or HW) uint8 image as PNG bytes: ``encode_png(np.zeros((8, 8, 1), np.uint8))``.
+
+    Written directly (PNG spec, W3C 2003: IHDR, one zlib IDAT with filter 0, IEND): for big
+    sprite sheets this is about twice as fast as Pillow's encoder with its per-row filters.
+    """
+    arr = to_display(image)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    h, w, c = arr.shape
+    if c not in _COLOR_TYPES:
+        raise ValueError(f"encode_png: {c} channels; expected 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA)")
+    raw = np.zeros((h, 1 + w * c), np.uint8)  # a leading 0 per row: filter type "None"
+    raw[:, 1:] = arr.reshape(h, w * c)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", w, h, 8, _COLOR_TYPES[c], 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw.tobytes(), compress_level))
+            + chunk(b"IEND", b""))
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """PNG bytes back to an H x W x C uint8 array: ``decode_png(encode_png(img))``."""
     from PIL import Image
 
-    arr = to_display(image)
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(arr)).save(buf, format="PNG", compress_level=compress_level)
-    return buf.getvalue()
+    arr = np.asarray(Image.open(io.BytesIO(data)))
+    return arr[:, :, None] if arr.ndim == 2 else arr
 
 
 def _thumbnails(images: np.ndarray, thumb: int) -> np.ndarray:
@@ -87,21 +109,34 @@ def _thumbnails(images: np.ndarray, thumb: int) -> np.ndarray:
     return x.round().astype(np.uint8)
 
 
-def sprite_sheet(images: np.ndarray, *, thumb: int = 32) -> tuple[bytes, dict[str, int]]:
-    """Pack NHWC images into one PNG grid: ``png, layout = sprite_sheet(x)``.
+def thumbnails(images: np.ndarray, thumb: int = 32) -> np.ndarray:
+    """Images as uint8 thumbnails whose longer side is at most ``thumb``: ``thumbnails(x, 32)``."""
+    return _thumbnails(to_display(images), thumb)
+
+
+def sprite_sheet(thumbs: np.ndarray) -> tuple[bytes, dict[str, int]]:
+    """Pack N x h x w x C uint8 thumbnails into one PNG grid: ``png, layout = sprite_sheet(t)``.
 
     Thumbnail ``i`` sits at row ``i // layout["columns"]``, column ``i % layout["columns"]``, each
     ``layout["thumb_width"] x layout["thumb_height"]`` pixels.
     """
-    x = _thumbnails(to_display(images), thumb)
-    n, h, w, c = x.shape
+    n, h, w, c = thumbs.shape
     cols = max(1, int(np.ceil(np.sqrt(n))))
     rows = max(1, -(-n // cols))
     sheet = np.zeros((rows * cols, h, w, c), np.uint8)
-    sheet[:n] = x
+    sheet[:n] = thumbs
     sheet = sheet.reshape(rows, cols, h, w, c).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, c)
-    png = encode_png(sheet, compress_level=1)
-    return png, {"columns": cols, "rows": rows, "thumb_width": w, "thumb_height": h, "count": n}
+    return encode_png(sheet, compress_level=1), {"columns": cols, "rows": rows, "thumb_width": w,
+                                                 "thumb_height": h, "count": n}
+
+
+def split_sprite(png: bytes, layout: dict[str, int]) -> np.ndarray:
+    """The inverse of :func:`sprite_sheet`: the N x h x w x C thumbnails."""
+    sheet = decode_png(png)
+    cols, rows, h, w = layout["columns"], layout["rows"], layout["thumb_height"], layout["thumb_width"]
+    c = sheet.shape[2]
+    tiles = sheet.reshape(rows, h, cols, w, c).transpose(0, 2, 1, 3, 4).reshape(rows * cols, h, w, c)
+    return tiles[: layout["count"]].copy()
 
 
 def figure_png(fig: Any, dpi: int = 100) -> bytes:

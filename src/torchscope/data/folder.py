@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 
@@ -44,12 +44,11 @@ def class_layout(paths: Sequence[str], where: str, subset: str | None = None
     Returns ``(class_names, image_paths, labels, split)``; raises :class:`DataError` when the
     images are not arranged one folder per class.
     """
-    images = [p for p in paths if PurePosixPath(p).suffix.lower() in IMAGE_EXTENSIONS
-              and not _hidden(PurePosixPath(p).parts)]
+    images = [p for p in paths if os.path.splitext(p)[1].lower() in IMAGE_EXTENSIONS and not _hidden(p.split("/"))]
     if not images:
         raise DataError(f"{where}: no image files found (looked for {', '.join(sorted(IMAGE_EXTENSIONS))}); "
                         f"an image data set needs one sub-folder of images per class")
-    parts = [PurePosixPath(p).parts for p in images]
+    parts = [tuple(p.split("/")) for p in images]  # clean POSIX relative paths: plain string work is fast
     prefix = min(_common_dirs(parts), min(len(p) for p in parts) - 2)  # keep one folder level for classes
     rest = [p[max(prefix, 0):] for p in parts]
     split = None

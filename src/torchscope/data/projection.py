@@ -2,8 +2,10 @@
 
 Everything a frontend scatter needs travels in one record: ``coords`` (float32, N x 2 or N x 3),
 ``labels`` and ``predictions`` (int32), ``class_names``, ``indices`` (positions in the data set)
-and the thumbnails as one PNG sprite sheet whose grid is described by ``sprite_layout``
-(the layout of TensorBoard's embedding projector). ``columns()`` gives the same as plain JSON.
+and the image thumbnails. In memory the thumbnails are an N x h x w x C uint8 array; stored, they
+become one PNG sprite sheet (blob ``sprite``) whose grid is described by ``sprite_layout`` (the
+layout of TensorBoard's embedding projector), so the PNG is only encoded when the record is
+logged or saved. ``columns()`` gives the points as plain columnar JSON.
 
 Example::
 
@@ -12,13 +14,13 @@ Example::
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..records import Record, register_record
+from ._images import split_sprite, sprite_sheet
 from .views._common import card, class_colors, table
 
 __all__ = ["Projection"]
@@ -38,8 +40,7 @@ class Projection(Record):
     method: str = "pca"
     indices: np.ndarray | None = None
     predictions: np.ndarray | None = None
-    sprite: bytes = b""
-    sprite_layout: dict[str, int] = field(default_factory=dict)
+    thumbnails: np.ndarray | None = None
     params: dict[str, Any] = field(default_factory=dict)
     color_by: str = "label"
     title: str = "projection"
@@ -57,20 +58,33 @@ class Projection(Record):
         return out
 
     def thumbnail(self, i: int) -> np.ndarray:
-        """Thumbnail of point ``i`` (H x W x C uint8) cut from the sprite sheet: ``rec.thumbnail(0)``."""
-        sheet = self._sheet()
-        lay = self.sprite_layout
-        r, c = divmod(i, lay["columns"])
-        h, w = lay["thumb_height"], lay["thumb_width"]
-        return sheet[r * h:(r + 1) * h, c * w:(c + 1) * w]
-
-    def _sheet(self) -> np.ndarray:
-        from PIL import Image
-
-        if not self.sprite:
+        """Thumbnail of point ``i`` (h x w x C uint8): ``rec.thumbnail(0)``."""
+        if self.thumbnails is None:
             raise ValueError("this projection has no thumbnails (tabular data, or thumbnails=False)")
-        arr = np.asarray(Image.open(io.BytesIO(self.sprite)))
-        return arr[:, :, None] if arr.ndim == 2 else arr
+        return self.thumbnails[i]
+
+    def sprite(self) -> tuple[bytes, dict[str, int]]:
+        """The thumbnails as one PNG sprite sheet and its grid layout: ``png, layout = rec.sprite()``."""
+        if self.thumbnails is None:
+            return b"", {}
+        return sprite_sheet(self.thumbnails)
+
+    def to_dict(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        data, blobs = Record.to_dict(replace(self, thumbnails=None))
+        png, layout = self.sprite()
+        if png:
+            blobs["sprite"] = png
+            data["sprite"] = {"__blob__": "sprite", "type": "bytes"}
+        data["sprite_layout"] = layout
+        return data, blobs
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], blobs: dict[str, bytes]) -> Projection:
+        rec = super().from_dict(data, blobs)
+        assert isinstance(rec, Projection)
+        if "sprite" in blobs and data.get("sprite_layout"):
+            rec.thumbnails = split_sprite(blobs["sprite"], data["sprite_layout"])
+        return rec
 
     def _colors(self) -> tuple[np.ndarray, list[tuple[str, Any]]]:
         """Per-point colour index and the legend entries for ``color_by``."""
@@ -99,7 +113,7 @@ class Projection(Record):
         ax = fig.add_subplot(projection="3d" if three else None)
         size = float(np.clip(5000 / max(1, len(self.coords)), 0.5, 16))
         ax.scatter(*self.coords.T, c=rgba, s=size, linewidths=0, alpha=0.8)
-        if not three and self.sprite and thumbnails:
+        if not three and self.thumbnails is not None and thumbnails:
             self._draw_thumbnails(ax, thumbnails)
         handles = [Line2D([], [], marker="o", ls="", color=c, label=n) for n, c in legend]
         ax.legend(handles=handles, fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5),
@@ -123,7 +137,8 @@ class Projection(Record):
                 chosen.append(int(i))
                 if len(chosen) >= count:
                     break
-        zoom = 24 / max(self.sprite_layout.get("thumb_width", 24), 1)
+        assert self.thumbnails is not None
+        zoom = 24 / max(self.thumbnails.shape[2], 1)
         for i in chosen:
             img = self.thumbnail(i)
             grey = img.shape[2] == 1

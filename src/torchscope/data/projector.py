@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from ._images import sprite_sheet
+from ._images import thumbnails as make_thumbnails
 from .dataset import Dataset
 from .embed import embeddings
 from .projection import Projection
@@ -155,15 +155,15 @@ def project(data: Any, labels: Any = None, *, method: str = "pca", dims: int = 2
             raise ValueError(f"predictions has {len(pred)} entries but {ds.name!r} has {len(ds)} samples")
         pred = pred[idx].astype(np.int64)
     coords, params = reduce(feats, method, dims, seed=seed, progress=progress, **method_args)
-    sprite, layout = b"", {}
+    thumbs = None
     if thumbnails and ds.task == "image" and raw is not None:
-        side = max(1, int(np.ceil(np.sqrt(len(raw)))))
-        sprite, layout = sprite_sheet(raw, thumb=max(4, min(thumb_size, 8192 // side)))
+        side = max(1, int(np.ceil(np.sqrt(len(raw)))))  # keep the sprite sheet within 8192 px (WebGL textures)
+        thumbs = make_thumbnails(raw, max(4, min(thumb_size, 8192 // side)))
     params["source"] = source
     return Projection(coords=coords, labels=ds.targets[idx].astype(np.int32), class_names=list(ds.class_names),
                       method=method, indices=idx.astype(np.int64),
-                      predictions=None if pred is None else pred.astype(np.int32), sprite=sprite,
-                      sprite_layout=layout, params=params, color_by="label",
+                      predictions=None if pred is None else pred.astype(np.int32), thumbnails=thumbs,
+                      params=params, color_by="label",
                       title=f"{_NAMES[method]} of {ds.name} ({source})")
 
 
