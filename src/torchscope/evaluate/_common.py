@@ -1,0 +1,70 @@
+"""What the evaluation records share: class names, colours, notebook cards and HTML tables."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["card", "class_colors", "display_images", "names_for", "table"]
+
+
+def names_for(class_names: Sequence[str] | None, k: int) -> list[str]:
+    """``k`` class names: the given ones, extended with ``"class i"``: ``names_for(["cat"], 2)``."""
+    names = [str(c) for c in (class_names or [])]
+    return names + [str(i) for i in range(len(names), k)]
+
+
+def class_colors(k: int) -> list[tuple[float, float, float, float]]:
+    """``k`` distinct colours (tab10, tab20, then evenly spaced hues): ``class_colors(3)``."""
+    from matplotlib import colormaps
+
+    if k <= 10:
+        return [colormaps["tab10"](i) for i in range(k)]
+    if k <= 20:
+        return [colormaps["tab20"](i) for i in range(k)]
+    return [colormaps["hsv"](i / k) for i in range(k)]
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A small HTML table: ``table(["class", "f1"], [["cat", 0.9]])``."""
+    def cell(v: Any) -> str:
+        return html.escape(f"{v:.4g}" if isinstance(v, float) else str(v))
+
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return (f"<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
+
+def card(title: str, fig: Any, extra: str = "") -> str:
+    """Notebook HTML: a title, the figure as an inline PNG, then ``extra`` HTML (a table) folded."""
+    from ..data._images import figure_html
+
+    more = f"<details><summary>table</summary>{extra}</details>" if extra else ""
+    return f"<div class='torchscope-record'><b>{html.escape(title)}</b><br/>{figure_html(fig)}{more}</div>"
+
+
+def display_images(x: Any) -> np.ndarray:
+    """Images (tensor or array; NCHW or NHWC; uint8 or float) as NHWC uint8 for display.
+
+    uint8 passes through; floats in [0, 1] are scaled by 255; other floats (normalized inputs)
+    are stretched per image from their own min and max: ``display_images(torch.rand(2, 3, 8, 8))``.
+    """
+    arr = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+    if arr.ndim == 3:
+        arr = arr[..., None] if arr.shape[-1] > 4 else arr[None]
+    if arr.ndim != 4:
+        raise ValueError(f"images must be N x C x H x W or N x H x W x C, got shape {arr.shape}")
+    if arr.shape[1] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
+        arr = arr.transpose(0, 2, 3, 1)
+    if arr.dtype == np.uint8:
+        return np.ascontiguousarray(arr)
+    arr = np.nan_to_num(arr.astype(np.float32))
+    if arr.size and arr.min() >= 0.0 and arr.max() <= 1.0:
+        return (arr * 255).round().astype(np.uint8)
+    lo = arr.min(axis=(1, 2, 3), keepdims=True)
+    hi = arr.max(axis=(1, 2, 3), keepdims=True)
+    return ((arr - lo) / np.where(hi > lo, hi - lo, 1) * 255).round().astype(np.uint8)

@@ -1,0 +1,44 @@
+"""Explanations of a trained model: attribution methods behind one verb, feature maps, filters, top-k.
+
+``ts.explain(model, x, method=...)`` with ``"saliency"``, ``"smoothgrad"``,
+``"integrated_gradients"`` (``"ig"``), ``"gradcam"`` or ``"occlusion"`` returns an
+:class:`Attribution` record; each method is also a class with Captum's verb,
+``Saliency(model).attribute(x, target=...)``. Memory stays under a budget (default 256 MB).
+
+Example::
+
+    ts.explain(model, x, method="ig").save("ig.png")
+"""
+
+from .api import METHODS, explain, explainer
+from .attribution import Attribution
+from .base import Explainer
+from .detection import Detections, detections
+from .features import FeatureMaps, Filters, feature_maps, filters
+from .gradcam import GradCAM
+from .integrated_gradients import IntegratedGradients
+from .occlusion import Occlusion
+from .saliency import Saliency
+from .smoothgrad import SmoothGrad
+from .topk import TopK, topk
+
+__all__ = [
+    "METHODS",
+    "Attribution",
+    "Detections",
+    "Explainer",
+    "FeatureMaps",
+    "Filters",
+    "GradCAM",
+    "IntegratedGradients",
+    "Occlusion",
+    "Saliency",
+    "SmoothGrad",
+    "TopK",
+    "detections",
+    "explain",
+    "explainer",
+    "feature_maps",
+    "filters",
+    "topk",
+]

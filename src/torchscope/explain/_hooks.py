@@ -1,0 +1,48 @@
+"""Hooks that always come off: forward hooks registered in a context manager, removed in ``finally``.
+
+The same discipline as Captum's ``_utils/gradient.py``: whatever happens inside the block (an
+exception in the model included), every handle is removed and the model's train/eval mode is
+restored.
+
+Example::
+
+    with forward_hooks([(model.layer4, keep)]):
+        model(x)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from torch import nn
+
+__all__ = ["eval_mode", "forward_hooks"]
+
+Hook = Callable[[nn.Module, Any, Any], Any]
+
+
+@contextmanager
+def forward_hooks(pairs: Sequence[tuple[nn.Module, Hook]]) -> Iterator[None]:
+    """Register ``module.register_forward_hook(fn)`` for each pair; remove them all on exit."""
+    handles = []
+    try:
+        for module, fn in pairs:
+            handles.append(module.register_forward_hook(fn))
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+
+
+@contextmanager
+def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Put the model in eval mode for the block, then restore every module's own mode."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for m, training in modes:
+            m.training = training

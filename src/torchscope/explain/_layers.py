@@ -1,0 +1,103 @@
+"""Finding layers: by name, or automatically the last spatial feature layer; token grids as images.
+
+The automatic choice runs one sample forward with a hook on every submodule, keeps the outputs
+that are spatial (``N x C x H x W`` with ``H * W > 1``, or vision-transformer tokens
+``N x T x D`` whose ``T`` or ``T - 1`` is a square), and asks autograd which of them the class
+score depends on at more than one position. The last such module to finish is the target layer:
+``layer4`` of a ResNet, ``features`` of a VGG-style network, and ``blocks[-1].norm1`` of a
+vision transformer (after its last attention, only the class token reaches the head).
+
+Example::
+
+    name, module = find_layer(model, x[:1])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+from ._hooks import forward_hooks
+
+__all__ = ["find_layer", "layer_by_name", "spatial", "tokens_to_grid"]
+
+
+def layer_by_name(model: nn.Module, layer: str | nn.Module) -> tuple[str, nn.Module]:
+    """``(name, module)`` for a dotted name or a module of ``model``: ``layer_by_name(m, "layer4.1")``."""
+    names = {id(m): n for n, m in model.named_modules()}
+    if isinstance(layer, nn.Module):
+        if id(layer) not in names:
+            raise ValueError(f"layer {type(layer).__name__} is not a submodule of the model")
+        return names[id(layer)] or type(layer).__name__, layer
+    modules = dict(model.named_modules())
+    if layer not in modules:
+        near = [n for n in modules if n and layer.split(".")[-1] in n][:8]
+        raise ValueError(f"no layer named {layer!r} in {type(model).__name__}; similar: {near or list(modules)[1:9]}")
+    return layer, modules[layer]
+
+
+def _grid_side(tokens: int) -> tuple[int, int] | None:
+    """(extra leading tokens, grid side) when the tokens form a square grid, else None."""
+    for extra in (0, 1):
+        side = math.isqrt(tokens - extra) if tokens > extra else 0
+        if side > 1 and side * side == tokens - extra:
+            return extra, side
+    return None
+
+
+def tokens_to_grid(t: torch.Tensor) -> torch.Tensor:
+    """``N x T x D`` tokens (a class token first, optional) as an ``N x D x h x w`` map."""
+    found = _grid_side(t.shape[1])
+    if found is None:
+        raise ValueError(f"cannot arrange {t.shape[1]} tokens as a square grid (with or without a class token)")
+    extra, side = found
+    return t[:, extra:].reshape(len(t), side, side, t.shape[2]).permute(0, 3, 1, 2)
+
+
+def spatial(t: Any) -> bool:
+    """Whether a layer output is a feature map (N x C x H x W, H * W > 1) or a square token grid."""
+    if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+        return False
+    if t.ndim == 4:
+        return t.shape[2] * t.shape[3] > 1
+    return t.ndim == 3 and _grid_side(t.shape[1]) is not None
+
+
+def _as_map(t: torch.Tensor) -> torch.Tensor:
+    return t if t.ndim == 4 else tokens_to_grid(t)
+
+
+def find_layer(model: nn.Module, sample: torch.Tensor) -> tuple[str, nn.Module]:
+    """The last spatial layer the class score depends on: ``find_layer(resnet, x[:1])``."""
+    outputs: list[tuple[str, nn.Module, torch.Tensor]] = []
+
+    def keep(name: str) -> Any:
+        def hook(module: nn.Module, args: Any, out: Any) -> None:
+            if spatial(out):
+                outputs.append((name, module, out))
+        return hook
+
+    pairs = [(m, keep(n)) for n, m in model.named_modules() if n]
+    with torch.enable_grad(), forward_hooks(pairs):
+        x = sample[:1].detach().clone().requires_grad_(True)
+        out = model(x)
+    if not outputs:
+        raise ValueError(f"{type(model).__name__} has no spatial layer (N x C x H x W or a square token grid); "
+                         "pass layer= explicitly")
+    score = out.reshape(1, -1).max(dim=1).values.sum()
+    dims = [o.shape[-1] for _, _, o in outputs if o.ndim == 3]
+    width = max(set(dims), key=dims.count) if dims else None  # the model's token width (skips qkv projections)
+    for name, module, o in reversed(outputs):
+        if o.ndim == 3 and o.shape[-1] != width:
+            continue
+        try:
+            (g,) = torch.autograd.grad(score, o, retain_graph=True, allow_unused=True)
+        except RuntimeError:  # an output later modified in place
+            continue
+        if g is not None and int((_as_map(g).abs().sum(dim=1) > 0).sum()) > 1:
+            return name, module
+    name, module, _ = outputs[-1]
+    return name, module
