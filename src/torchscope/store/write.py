@@ -45,6 +45,16 @@ class Batch:
     )
     summary: dict[str, Any] | None = None
 
+    def add_scalars(self, key: str, rank: int, steps: Any, walls: Any, vals: Any) -> None:
+        """Append points to a key's columns (merging with what the batch already holds)."""
+        have = self.scalars.get((key, rank))
+        if have is None:
+            self.scalars[(key, rank)] = (steps, walls, vals)
+        else:
+            self.scalars[(key, rank)] = tuple(np.concatenate([np.asarray(a, dtype), np.asarray(b, dtype)])
+                                              for a, b, dtype in zip(have, (steps, walls, vals),
+                                                                     (np.int64, np.float64, np.float64)))
+
     def __bool__(self) -> bool:
         return bool(self.scalars or self.images or self.histograms or self.texts or self.records
                     or self.summary is not None)

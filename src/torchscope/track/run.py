@@ -108,6 +108,7 @@ class Run:
         self._error: str | None = None
         self._pid = os.getpid()
         self._writer: BackgroundWriter | None = None
+        self._watchers: list[Any] = []
         self._forked = False
         self.dir = None
         if not enabled:
@@ -225,6 +226,48 @@ class Run:
         self._writer.put(("r", key, self._log_rank, self._next_step(step), time(), rkind, text, blobs, nbytes),
                          nbytes)
 
+    # -- inside the network -------------------------------------------------------------------
+    def watch(self, model: torch.nn.Module, every: int = 100, *, log: str = "all",
+              optimizer: torch.optim.Optimizer | None = None, histograms: bool = True,
+              check_nonfinite: bool = True) -> Any:
+        """Per-layer statistics and health alarms while training: ``run.watch(model, every=100)``.
+
+        ``log`` is "gradients", "parameters", "activations" or "all". Give ``optimizer`` to log the
+        learning rate of each parameter group. Returns the :class:`~torchscope.watch.Watcher`.
+        """
+        from ..watch import Watcher
+
+        if not self._live():
+            return None
+        if any(w.model is model for w in self._watchers):
+            raise ValueError("this model is already watched by this run; call run.unwatch(model) first")
+        watcher = Watcher(self, model, every=every, log=log, optimizer=optimizer, histograms=histograms,
+                          check_nonfinite=check_nonfinite)
+        self._watchers.append(watcher)
+        assert self._writer is not None
+        if len(self._watchers) == 1:
+            self._writer.monitors.append(watcher.check_losses)
+        return watcher
+
+    def unwatch(self, model: torch.nn.Module | None = None) -> None:
+        """Remove the hooks of ``watch`` (of every watched model when ``model`` is None)."""
+        gone = [w for w in self._watchers if model is None or w.model is model]
+        self._watchers = [w for w in self._watchers if w not in gone]
+        try:
+            for w in gone:
+                w.remove()  # hands its last statistics to the writer
+        finally:
+            if gone and self._writer is not None and not self._finished:
+                self.flush()  # loss checks see everything logged while watched
+                for w in gone:
+                    if w.check_losses in self._writer.monitors:
+                        self._writer.monitors.remove(w.check_losses)
+
+    def _hand_over(self, fn: Any) -> None:
+        """Run ``fn(batch)`` on the writer thread with the next batch (reads device tensors there)."""
+        if self._writer is not None and not self._finished and not self._forked:
+            self._writer.put(("call", fn))
+
     def _push_summary(self) -> None:
         if self.enabled and not self._finished and self._writer is not None:
             self._writer.put(("u", to_jsonable(dict(self.summary))))
@@ -240,8 +283,13 @@ class Run:
         """Write everything, mark the run finished (idempotent). Called for you at exit."""
         if self._finished:
             return
-        self._finished = True
-        _ACTIVE.discard(self)
+        try:
+            for w in self._watchers:  # hooks off; loss monitors stay until the writer has drained
+                w.remove()
+        finally:
+            self._watchers = []
+            self._finished = True
+            _ACTIVE.discard(self)
         if self._writer is None or os.getpid() != self._pid:
             return
         atexit.unregister(self._at_exit)

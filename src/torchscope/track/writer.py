@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from ..store.write import Batch, SQLiteWriter
@@ -43,6 +44,8 @@ class BackgroundWriter:
         self._npoints = 0
         self._soft_items, self._soft_bytes = max_items // 4, max_bytes // 4
         self.error: BaseException | None = None
+        # called on the writer thread with each assembled batch (health checks read it)
+        self.monitors: list[Callable[[Batch], None]] = []
         self._bytes_lock = threading.Lock()
         self._wake = threading.Event()
         self._drained = threading.Condition()
@@ -176,7 +179,12 @@ class BackgroundWriter:
         for key, (steps, walls, vals, deferred) in self._take_scalars().items():
             for i, tensor in deferred:
                 vals[i] = _resolve(tensor)
-            batch.scalars[(key, rank)] = (steps, walls, vals)
+            batch.add_scalars(key, rank, steps, walls, vals)
+        for monitor in list(self.monitors):
+            try:
+                monitor(batch)
+            except Exception as exc:  # a monitor must never stop the data from being written
+                print(f"torchscope: monitor {monitor!r} failed: {exc}", file=sys.stderr)
         if self.queue:
             self._wake.set()
         return batch, waiters
@@ -206,6 +214,9 @@ def _add(batch: Batch, item: tuple[Any, ...], waiters: list[threading.Event]) ->
         return int(item[-1])
     if tag == "u":
         batch.summary = item[1]
+        return 0
+    if tag == "call":  # work handed over by the training thread (e.g. reading CUDA statistics)
+        item[1](batch)
         return 0
     raise ValueError(f"unknown queue item {tag!r}")
 
