@@ -21,8 +21,9 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import torchscope as ts  # noqa: E402
-from tests.model.zoo import BasicBlock, ResNet  # noqa: E402
+from tests.model.zoo import BasicBlock, ResNet
+
+import torchscope as ts
 
 
 class SimpleCNN(nn.Module):
@@ -76,7 +77,7 @@ def bench(name: str, make, shape, steps: int, kinds: list[str], root: Path) -> d
             dt = _step(*setups[k][:3], *setups[k][3:], k, i)
             if i >= 3:
                 times[k].append(dt)
-    for k, (_, _, run, _, _) in setups.items():
+    for _, _, run, _, _ in setups.values():
         if run is not None:
             run.finish()
     med = {k: statistics.median(v) for k, v in times.items()}

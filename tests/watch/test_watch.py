@@ -146,7 +146,7 @@ def test_loss_plateau_and_divergence_checks():
     mon = HealthMonitor(stream=None)
     falling = [2.0 / (1 + i) for i in range(2 * mon.plateau_points)]
     assert mon.check_loss("loss", list(range(len(falling))), falling) == []
-    climbing = falling[:20] + [50.0]
+    climbing = [*falling[:20], 50.0]
     mon = HealthMonitor(stream=None)
     assert [a.type for a in mon.check_loss("loss", list(range(21)), climbing)] == ["loss_divergence"]
 
@@ -187,7 +187,7 @@ def test_hooks_are_removed(store_dir, how):
 def test_bad_arguments(store_dir):
     model = nn.Linear(2, 2)
     with ts.init(dir=store_dir) as run:
-        with pytest.raises(TypeError, match="needs a torch.nn.Module"):
+        with pytest.raises(TypeError, match=r"needs a torch\.nn\.Module"):
             run.watch("model")
         with pytest.raises(ValueError, match="every must be a positive int"):
             run.watch(model, every=0)

@@ -22,7 +22,7 @@ import dataclasses
 import math
 import statistics
 import sys
-from typing import ClassVar
+from typing import ClassVar, TextIO
 
 from ..records import Record, register_record
 
@@ -57,7 +57,7 @@ class HealthMonitor:
     plateau_points = 200
     plateau_tolerance = 1e-3
 
-    def __init__(self, prefix: str = "watch", stream: object = sys.stderr) -> None:
+    def __init__(self, prefix: str = "watch", stream: TextIO | None = sys.stderr) -> None:
         self.prefix = prefix
         self.stream = stream
         self.raised: set[tuple[str, str | None]] = set()
@@ -76,7 +76,7 @@ class HealthMonitor:
         alarm = Alarm(type=type, step=step, layer=layer, message=message, value=value, key=key)
         out.append(alarm)
         if self.stream is not None:
-            print(f"torchscope health {alarm}", file=self.stream)  # type: ignore[arg-type]
+            self.stream.write(f"torchscope health {alarm}\n")
 
     def check_nonfinite(self, step: int, first_output: str | None, first_grad: str | None) -> list[Alarm]:
         out: list[Alarm] = []
