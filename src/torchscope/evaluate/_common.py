@@ -50,15 +50,17 @@ def card(title: str, fig: Any, extra: str = "") -> str:
 def display_images(x: Any) -> np.ndarray:
     """Images (tensor or array; NCHW or NHWC; uint8 or float) as NHWC uint8 for display.
 
-    uint8 passes through; floats in [0, 1] are scaled by 255; other floats (normalized inputs)
-    are stretched per image from their own min and max: ``display_images(torch.rand(2, 3, 8, 8))``.
+    Tensors are N x C x H x W (N x H x W: grayscale). uint8 passes through; floats in [0, 1]
+    are scaled by 255; other floats (normalized inputs) are stretched per image from their own
+    min and max: ``display_images(torch.rand(2, 3, 8, 8))``.
     """
-    arr = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+    is_tensor = hasattr(x, "detach")  # torch tensors are N x C x H x W; arrays are guessed
+    arr = x.detach().cpu().numpy() if is_tensor else np.asarray(x)
     if arr.ndim == 3:
-        arr = arr[..., None] if arr.shape[-1] > 4 else arr[None]
+        arr = arr[:, None] if is_tensor else (arr[..., None] if arr.shape[-1] > 4 else arr[None])
     if arr.ndim != 4:
         raise ValueError(f"images must be N x C x H x W or N x H x W x C, got shape {arr.shape}")
-    if arr.shape[1] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
+    if is_tensor or (arr.shape[1] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4)):
         arr = arr.transpose(0, 2, 3, 1)
     if arr.dtype == np.uint8:
         return np.ascontiguousarray(arr)

@@ -143,7 +143,7 @@ def _run(model: torch.nn.Module, loader: Iterable[Any], keep: int) -> tuple[np.n
             scores.append(p)
             conf, pred = p.max(dim=1)
             wrong = torch.nonzero(pred != y).reshape(-1).numpy()
-            if len(wrong) and keep:
+            if len(wrong) and keep and x.ndim in (3, 4):  # images (not table rows) for the gallery
                 imgs = display_images(x[torch.as_tensor(wrong)].cpu())
                 all_idx = np.r_[kept_idx, wrong + seen]
                 all_conf = np.r_[kept_conf, conf.numpy()[wrong]]

@@ -96,7 +96,7 @@ class Mistakes(Record):
             return self._list_figure()
         cols = min(columns, n)
         rows = math.ceil(n / cols)
-        fig = Figure(figsize=(1.45 * cols, 1.65 * rows + 0.3))
+        fig = Figure(figsize=(1.5 * cols, 2.0 * rows + 0.4))
         gray = self.images.shape[-1] == 1
         for i in range(n):
             ax = fig.add_subplot(rows, cols, i + 1)

@@ -131,7 +131,7 @@ def detections(image: Any, boxes: Any, labels: Any = None, scores: Any = None, m
 
     ``image`` is H x W x C or C x H x W (uint8 or float); ``labels`` are class indices or names.
     """
-    img = display_images(_array(image)[None])[0]
+    img = display_images(image[None] if hasattr(image, "detach") else np.asarray(image)[None])[0]
     b = _array(boxes).astype(np.float32).reshape(-1, 4)
     n = len(b)
     if labels is None:

@@ -29,17 +29,17 @@ def quadrature(method: str, n: int) -> tuple[list[float], list[float]]:
     if method == "gausslegendre":
         nodes, weights = np.polynomial.legendre.leggauss(n)
         return list(0.5 * (1 + nodes)), list(0.5 * weights)
-    if method == "riemann_trapezoid":
-        if n < 2:
-            raise ValueError("riemann_trapezoid needs n_steps >= 2")
-        sizes = [1 / (2 * (n - 1))] + [1 / (n - 1)] * (n - 2) + [1 / (2 * (n - 1))]
-        return list(np.linspace(0, 1, n)), sizes
-    ends = {"riemann_left": (0, 1 - 1 / n), "riemann_right": (1 / n, 1),
+    ends = {"riemann_trapezoid": (0, 1), "riemann_left": (0, 1 - 1 / n), "riemann_right": (1 / n, 1),
             "riemann_middle": (1 / (2 * n), 1 - 1 / (2 * n))}
     if method not in ends:
-        raise ValueError(f"method must be 'gausslegendre' or one of {sorted([*ends, 'riemann_trapezoid'])}, "
-                         f"got {method!r}")
-    return list(np.linspace(*ends[method], n)), [1 / n] * n
+        raise ValueError(f"method must be 'gausslegendre' or one of {sorted(ends)}, got {method!r}")
+    if n < 2:
+        raise ValueError(f"{method} needs n_steps >= 2")
+    sizes = [1 / n] * n
+    if method == "riemann_trapezoid":  # Captum's rule: the end steps halved (weights sum to (n - 1) / n)
+        sizes[0] /= 2
+        sizes[-1] /= 2
+    return torch.linspace(*ends[method], n).tolist(), sizes
 
 
 class IntegratedGradients(Explainer):

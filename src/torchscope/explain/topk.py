@@ -56,7 +56,10 @@ class TopK(Record):
             names = [self.class_names[j] for j in self.indices[i]][::-1]
             label = self.labels[i] if self.labels else -1
             colors = ["#55a868" if j == label else "#4c72b0" for j in self.indices[i]][::-1]
-            bx.barh(np.arange(k), self.probs[i][::-1], color=colors)
+            bars = bx.barh(np.arange(k), self.probs[i][::-1], color=colors)
+            for bar, pr in zip(bars, self.probs[i][::-1]):
+                bx.text(bar.get_width() + 0.02, bar.get_y() + bar.get_height() / 2, f"{pr:.2f}", va="center",
+                        fontsize=6)
             bx.set_yticks(np.arange(k), names, fontsize=7)
             bx.set_xlim(0, 1)
             bx.tick_params(axis="x", labelsize=6)
