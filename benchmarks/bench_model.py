@@ -36,6 +36,23 @@ import torchscope.model as tsm
 from torchscope.model.svg import compute
 
 
+class Failed(float):
+    """A competitor that raised: printed as its error instead of a time."""
+
+    def __new__(cls, why: str) -> Failed:
+        obj = super().__new__(cls, float("nan"))
+        obj.why = why  # type: ignore[attr-defined]
+        return obj
+
+
+def attempt(fn: Any, repeat: int) -> float:
+    """``timeit`` for competitors: their failure is a result, not a crash."""
+    try:
+        return timeit(fn, repeat)
+    except Exception as exc:
+        return Failed(f"{type(exc).__name__}: {str(exc)[:50]}")
+
+
 def timeit(fn: Any, repeat: int) -> float:
     fn()  # warm-up
     times = []
@@ -73,7 +90,9 @@ def call(model: nn.Module, x: Any) -> Any:
 
 
 def row(label: str, theirs: float | None, ours: float, what: str) -> None:
-    if theirs is None:
+    if isinstance(theirs, Failed):
+        print(f"  {label:<34} {'FAILED':>10}   torchscope {ours * 1e3:8.1f} ms   ({theirs.why})")  # type: ignore
+    elif theirs is None:
         print(f"  {label:<34} {'skipped':>10}   torchscope {ours * 1e3:8.1f} ms   ({what})")
     else:
         print(f"  {label:<34} {theirs * 1e3:8.1f} ms   torchscope {ours * 1e3:8.1f} ms   x{theirs / ours:5.2f}")
@@ -84,7 +103,7 @@ def bench_summary(name: str, model: nn.Module, x: Any, repeat: int) -> None:
     try:
         import torchinfo
 
-        theirs = timeit(lambda: torchinfo.summary(model, input_data=x, verbose=0), repeat)
+        theirs = attempt(lambda: torchinfo.summary(model, input_data=x, verbose=0), repeat)
     except ImportError:
         theirs = None
     row("summary  (torchinfo)", theirs, ours, "torchinfo not installed")
@@ -100,13 +119,17 @@ def bench_graph(name: str, model: nn.Module, x: Any, repeat: int, has_dot: bool)
         from torchview import draw_graph
 
         data = x if not isinstance(x, dict) else x["input_ids"]
-        tv_build = timeit(lambda: draw_graph(model, input_data=data, depth=3), repeat)
-        tv = draw_graph(model, input_data=data, depth=3)
-        tv_render = timeit(lambda: tv.visual_graph.pipe(format="svg"), repeat) if has_dot else None
+        tv_build = attempt(lambda: draw_graph(model, input_data=data, depth=3), repeat)
+        tv_render = None
+        if has_dot and not isinstance(tv_build, Failed):
+            tv = draw_graph(model, input_data=data, depth=3)
+            tv_render = timeit(lambda: tv.visual_graph.pipe(format="svg"), repeat)
     except ImportError:
         tv_build = tv_render = None
     row("graph build (torchview depth 3)", tv_build, ours_build, "torchview not installed")
-    if tv_build is not None and tv_render is not None:
+    if isinstance(tv_build, Failed):
+        row("graph build+SVG (torchview)", tv_build, ours_build + ours_render, "")
+    elif tv_build is not None and tv_render is not None:
         row("graph build+SVG (torchview)", tv_build + tv_render, ours_build + ours_render, "")
     else:
         row("graph build+SVG (torchview)", None, ours_build + ours_render, "dot binary or torchview missing")
@@ -123,10 +146,12 @@ def bench_autograd(name: str, model: nn.Module, x: Any, repeat: int, has_dot: bo
     try:
         from torchviz import make_dot
 
-        build = timeit(lambda: make_dot(tensor, params=params, show_saved=True), repeat)
-        dot = make_dot(tensor, params=params, show_saved=True)
-        render = timeit(lambda: dot.pipe(format="svg"), max(1, repeat // 2)) if has_dot else None
-        theirs = build + render if render is not None else None
+        build = attempt(lambda: make_dot(tensor, params=params, show_saved=True), repeat)
+        if isinstance(build, Failed) or not has_dot:
+            theirs = build if isinstance(build, Failed) else None
+        else:
+            dot = make_dot(tensor, params=params, show_saved=True)
+            theirs = build + timeit(lambda: dot.pipe(format="svg"), max(1, repeat // 2))
     except ImportError:
         theirs = None
     row("autograd build+SVG (torchviz)", theirs, ours, "torchviz or dot missing")

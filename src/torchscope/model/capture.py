@@ -286,20 +286,53 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     finally:
         for h in handles:
             h.remove()
-    end = len(cap.nodes)
-    for n in reversed(cap.nodes):
-        if n.kind == "module" and n.end <= n.start and not n.virtual:
-            n.end = end  # module calls left open by an exception
-        if n.kind == "module" and n.children:
-            n.end = max(n.end, max(cap.nodes[c].end for c in n.children))
-            if n.virtual:
-                n.inputs, n.outputs = cap.nodes[n.children[0]].inputs, cap.nodes[n.children[-1]].outputs
-        elif n.kind != "module":
-            n.end = max(n.end, n.id + 1)
+    _dissolve_split_containers(cap)
+    for n in reversed(cap.nodes):  # every subtree is a contiguous id range [start, end)
+        n.start = n.id
+        n.end = max([n.id + 1] + [cap.nodes[c].end for c in n.children])
+        if n.virtual and n.children:
+            n.inputs, n.outputs = cap.nodes[n.children[0]].inputs, cap.nodes[n.children[-1]].outputs
     cap.total_flops = sum(counter.flop_counts["Global"].values()) if counter is not None else 0
     cap.activation_bytes = tracer.activation_bytes
     _sum_flops(cap)
     return cap
+
+
+def _dissolve_split_containers(cap: Capture) -> None:
+    """Drop virtual containers that ops of the parent split in several pieces (a U-Net's ``down``
+    list with pooling between its blocks): their blocks hang from the parent, and ids are renumbered."""
+    seen: dict[tuple[int | None, str], int] = {}
+    for n in cap.nodes:
+        if n.virtual:
+            seen[(n.parent, n.name)] = seen.get((n.parent, n.name), 0) + 1
+    drop = {n.id for n in cap.nodes if n.virtual and seen[(n.parent, n.name)] > 1}
+    if not drop:
+        return
+    for n in cap.nodes:
+        if any(c in drop for c in n.children):
+            kids: list[int] = []
+            stack = list(reversed(n.children))
+            while stack:
+                c = stack.pop()
+                if c in drop:
+                    stack.extend(reversed(cap.nodes[c].children))
+                else:
+                    kids.append(c)
+            n.children = kids
+            for c in kids:
+                cap.nodes[c].parent = n.id
+    new = {}
+    keep = [n for n in cap.nodes if n.id not in drop]
+    for i, n in enumerate(keep):
+        new[n.id] = i
+    for n in keep:
+        n.id = new[n.id]
+        n.parent = None if n.parent is None else new[n.parent]
+        n.children = [new[c] for c in n.children]
+        n.depth = 0 if n.parent is None else keep[n.parent].depth + 1
+    for e in cap.edges:
+        e.src, e.dst = new[e.src], new[e.dst]
+    cap.nodes[:] = keep
 
 
 def _nth_tensor(args: Any, kwargs: Any, n: int) -> torch.Tensor:

@@ -28,6 +28,13 @@ from .capture import Capture, capture
 __all__ = ["ModelSummary", "summarize", "summary"]
 
 
+def relative_name(name: str, parent: str) -> str:
+    """A module's name relative to the module that called it: ``relative_name("a.b.c", "a.b") == "c"``."""
+    if parent and name.startswith(parent + "."):
+        return name[len(parent) + 1:]
+    return name
+
+
 def human(n: float, unit: str = "") -> str:
     """``human(1234567) == "1.23M"``; ``human(2048, "B") == "2.05 KB"``."""
     for div, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
@@ -130,7 +137,7 @@ class ModelSummary(Record):
 
 
 def _cells(r: dict[str, Any], rows: list[dict[str, Any]], i: int, tree: bool = True) -> tuple[str, ...]:
-    label = r["name"].rsplit(".", 1)[-1] if r["name"] else ""
+    label = r.get("short", r["name"])
     label = f"{label} ({r['type']})" if label else r["type"]
     if r["call"]:
         label += f" [call {r['call'] + 1}]"
@@ -185,8 +192,9 @@ def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3) -> ModelS
         mod = modules.get(n.name, model if n.name == "" else None)
         params = list(mod.parameters()) if mod is not None else []
         own = [f"{n.name}.{k}" if n.name else k for k, _ in mod.named_parameters()] if mod is not None else []
+        pname = cap.nodes[n.parent].name if n.parent is not None else ""
         rows.append({
-            "name": n.name, "type": n.type, "depth": n.depth, "call": n.call,
+            "name": n.name, "short": relative_name(n.name, pname), "type": n.type, "depth": n.depth, "call": n.call,
             "output_shapes": [o["shape"] for o in n.outputs], "params": sum(p.numel() for p in params),
             "trainable": sum(p.numel() for p in params if p.requires_grad), "flops": n.flops,
             "tied": any(x in tied_names for x in own),

@@ -78,8 +78,9 @@ def _esc(s: str) -> str:
     return html.escape(s, quote=True)
 
 
-def _body(view: View, lay: Layout, dy: float) -> list[str]:
+def _body(view: View, lay: Layout, dy: float) -> tuple[list[str], float]:
     out = []
+    right = 0.0
     depth = {c: 0 for c in lay.clusters}
     for g in view.groups:
         for k, c in enumerate(g):
@@ -100,6 +101,7 @@ def _body(view: View, lay: Layout, dy: float) -> list[str]:
         lx, ly = xa + (xb - xa) * 0.3 + 5, ya + min(12.0, (yb - ya) * 0.5 + 3)
         if label and (a, label) not in labelled:  # a tensor read by several nodes: label it once
             labelled.add((a, label))
+            right = max(right, lx + 5.6 * len(label))
             lab = _esc(label)
             out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="9" fill="none" stroke="#ffffff" '
                        f'stroke-width="3" stroke-opacity="0.85">{lab}</text>'
@@ -130,7 +132,7 @@ def _body(view: View, lay: Layout, dy: float) -> list[str]:
                          f'fill="{stroke}">+</text>')
         parts.append("</g>")
         out.append("".join(parts))
-    return out
+    return out, right
 
 
 def _header(view: View, lay: Layout, note: str | None) -> str:
@@ -144,14 +146,15 @@ def _header(view: View, lay: Layout, note: str | None) -> str:
 def render_svg(view: View, *, note: str | None = None, lay: Layout | None = None) -> str:
     """A standalone SVG document for a view: ``render_svg(g.view())``."""
     lay = lay or compute(view)
-    width = max(lay.width, 8 + 8 * len(view.title), 200)
+    body, right = _body(view, lay, HEADER)
+    width = max(lay.width, right + 6, 8 + 8 * len(view.title), 200)
     height = lay.height + HEADER + (20 if note else 0)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
             f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{FONT}">'
             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
             'orient="auto-start-reverse"><path d="M0,1 L10,5 L0,9 z" fill="#94a3b8"/></marker></defs>'
             f'<rect width="100%" height="100%" fill="#ffffff"/>{_header(view, lay, note)}'
-            + "".join(_body(view, lay, HEADER)) + "</svg>\n")
+            + "".join(body) + "</svg>\n")
 
 
 _JS = """

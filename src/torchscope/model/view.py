@@ -164,7 +164,17 @@ def auto_depth(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], max_nod
     return best
 
 
-def _label(n: dict[str, Any]) -> tuple[str, str]:
+def _short(nodes: list[dict[str, Any]], n: dict[str, Any]) -> str:
+    """The name relative to the nearest named module ancestor (repeats skipped)."""
+    from .summary import relative_name
+
+    p = n["parent"]
+    while p is not None and nodes[p]["kind"] == "repeat":
+        p = nodes[p]["parent"]
+    return relative_name(n["name"], nodes[p]["name"] if p is not None else "")
+
+
+def _label(nodes: list[dict[str, Any]], n: dict[str, Any]) -> tuple[str, str]:
     from .summary import human
 
     kind = n["kind"]
@@ -176,8 +186,7 @@ def _label(n: dict[str, Any]) -> tuple[str, str]:
     if kind == "op":
         used = ", ".join(p.rsplit(".", 1)[-1] for p in n["param_names"][:2])
         return n["type"], used
-    short = n["name"].rsplit(".", 1)[-1] if n["name"] else ""
-    sub = short + (f" #{n['call'] + 1}" if n["call"] else "")
+    sub = _short(nodes, n) + (f" #{n['call'] + 1}" if n["call"] else "")
     if n["params"] and not n["call"]:
         sub += f" · {human(n['params'])}"
     return n["type"], sub
@@ -209,7 +218,7 @@ def build_view(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], expande
     view = View(title)
     for i in vis:
         n = nodes[i]
-        t, sub = _label(n)
+        t, sub = _label(nodes, n)
         view.nodes.append({"id": i, "kind": n["kind"], "title": t, "sub": sub, "tip": _tip(n),
                            "cat": category(n["type"], n["kind"]), "repeat": n.get("repeat", 0),
                            "expandable": bool(n["has_modules"] or len(kids.get(i, ())) > 1)})
@@ -224,7 +233,7 @@ def build_view(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], expande
         for c in g:
             if c not in view.clusters:
                 n = nodes[c]
-                short = n["name"].rsplit(".", 1)[-1] if n["kind"] == "module" else n["name"]
+                short = _short(nodes, n) if n["kind"] == "module" else n["name"]
                 view.clusters[c] = f"{short} · {n['type']}" if short else n["type"]
     return view
 
