@@ -49,6 +49,8 @@ def test_round_trip_of_every_kind(store_dir):
     (img,) = store.images(info.id, "img")
     assert (img.step, img.width, img.height, img.caption) == (7, 5, 4, "black")
     assert img.to_numpy().shape == (4, 5, 3) and img.to_numpy().max() == 0
+    (listed,) = store.images(info.id, "img", with_data=False)
+    assert listed.data == b"" and (listed.step, listed.width, listed.caption) == (7, 5, "black")
     (h,) = store.histograms(info.id, "w")
     assert h.counts.tolist() == [2, 2, 2, 2, 2] and h.stats["min"] == 0 and h.stats["max"] == 9
     assert h.stats["mean"] == pytest.approx(4.5)
@@ -124,15 +126,17 @@ def test_downsample_exact_path_matches_numpy(store_dir):
             run.log({"x": float(v)}, step=j * 2)
     store = ts.open(store_dir)
     rid = store.runs()[0].id
-    ds = store.scalars(rid, "x", downsample=100)
-    assert ds.downsampled and ds.count.sum() == 20_000
+    ds = store.scalars(rid, "x", downsample=1000)  # 20 points a bucket: exact, from the raw points
+    assert ds.downsampled and ds.count.sum() == 20_000 and len(ds) == 1000
     # bucket k holds steps in [k*w, (k+1)*w): compare to a direct numpy computation
-    edges = np.linspace(0, 39_998, 101)
-    idx = np.clip(np.searchsorted(edges, np.arange(20_000) * 2, side="right") - 1, 0, 99)
-    for k in (0, 37, 99):
+    edges = np.linspace(0, 39_998, 1001)
+    idx = np.clip(np.searchsorted(edges, np.arange(20_000) * 2, side="right") - 1, 0, 999)
+    for k in (0, 370, 999):
         sel = vals[idx == k]
         b = int(np.searchsorted(ds.step, (np.arange(20_000) * 2)[idx == k][-1]))
         assert ds.min[b] == sel.min() and ds.max[b] == sel.max() and ds.value[b] == sel[-1]
+    coarse = store.scalars(rid, "x", downsample=100)  # from 16-point block summaries
+    assert coarse.count.sum() == 20_000 and coarse.max.max() == vals.max() and coarse.min.min() == vals.min()
     small = store.scalars(rid, "x", x_range=(100, 110))
     assert small.step.tolist() == [100, 102, 104, 106, 108, 110] and not small.downsampled
 

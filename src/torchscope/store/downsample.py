@@ -4,26 +4,36 @@ Every bucket keeps its last point and the min and max over the bucket (the M4/mi
 Jugel et al., "M4: A Visualization-Oriented Time Series Data Aggregation", VLDB 2014), and counts
 NaN separately, so a single spike or NaN among millions of points is always visible.
 
-Long series are not read point by point: each stored chunk carries a *summary* of consecutive
-blocks of ``BLOCK`` points (count, x range, min, max, last, NaN count). When a query spans many
-more points than buckets, buckets are built from block summaries (a block is placed at its last
-point; extremes are exact values, their x position is known to within one block, far below a
-bucket's width). Chunks cut by the query range are summarized afresh from their raw points.
+Long series are not read point by point: each stored chunk carries *summaries* of consecutive
+blocks of points (count, min, max, last, NaN count) at two resolutions, ``BLOCKS`` = 16 and 256
+points. When a query spans many more points than buckets, buckets are built from the coarsest
+summaries that still give each bucket a few blocks (a block is placed at its last point; extremes
+are exact values, their x position is known to within one block, a fraction of a bucket's width).
+Chunks cut by the query range are summarized afresh from their raw points.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BLOCK", "FIELDS", "bucket_points", "bucket_summaries", "from_bytes", "summarize"]
+__all__ = ["BLOCKS", "FIELDS", "bucket_points", "bucket_summaries", "from_bytes", "pick_block", "summarize"]
 
-BLOCK = 128
+BLOCKS = (16, 256)
 # one row per block of BLOCK points, float64 columns (steps are exact below 2**53)
 FIELDS = ("n", "vmin", "vmax", "vlast", "step_last", "wall_last", "nan")
 N, VMIN, VMAX, VLAST, STEP_LAST, WALL_LAST, NAN = range(len(FIELDS))
 
 
-def summarize(steps: np.ndarray, walls: np.ndarray, vals: np.ndarray, block: int = BLOCK) -> np.ndarray:
+def pick_block(points: int, buckets: int) -> int | None:
+    """The summary resolution for ``points`` in ``buckets`` (None: read the raw points)."""
+    per_bucket = points / max(buckets, 1)
+    for block in reversed(BLOCKS):
+        if per_bucket >= 2 * block:
+            return block
+    return None
+
+
+def summarize(steps: np.ndarray, walls: np.ndarray, vals: np.ndarray, block: int) -> np.ndarray:
     """Per-block summaries (rows of ``FIELDS``) of a chunk of points, in storage order."""
     n = len(steps)
     out = np.zeros(((n + block - 1) // block, len(FIELDS)))
@@ -54,8 +64,10 @@ def _edges(x_lo: float, x_hi: float, buckets: int) -> np.ndarray:
 
 
 def _bucket_index(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    idx = np.searchsorted(edges, x, side="right") - 1
-    return np.clip(idx, 0, len(edges) - 2)
+    # the edges are evenly spaced: arithmetic, not a search
+    scale = (len(edges) - 1) / (edges[-1] - edges[0])
+    idx = ((x - edges[0]) * scale).astype(np.int64)
+    return np.clip(idx, 0, len(edges) - 2, out=idx)
 
 
 def bucket_points(

@@ -65,8 +65,9 @@ def _v1(db: sqlite3.Connection) -> None:
             rank INTEGER NOT NULL DEFAULT 0,
             UNIQUE (run_id, kind, key, rank)
         );
-        -- scalar points in columnar chunks: little-endian int64 steps, float64 walls and values,
-        -- plus a per-64-point summary used to downsample long series without reading every point
+        -- scalar points in columnar chunks: metadata here, the points (little-endian int64 steps,
+        -- float64 values and walls) in scalar_points, and block summaries at two resolutions in
+        -- scalar_summaries, so downsampling long series reads a small fraction of the bytes
         CREATE TABLE scalar_chunks (
             id INTEGER PRIMARY KEY,
             series_id INTEGER NOT NULL,
@@ -75,13 +76,21 @@ def _v1(db: sqlite3.Connection) -> None:
             step_lo INTEGER NOT NULL,
             step_hi INTEGER NOT NULL,
             wall_lo REAL NOT NULL,
-            wall_hi REAL NOT NULL,
-            steps BLOB NOT NULL,
-            walls BLOB NOT NULL,
-            vals BLOB NOT NULL,
-            summary BLOB NOT NULL
+            wall_hi REAL NOT NULL
         );
         CREATE INDEX scalar_chunks_series ON scalar_chunks(series_id, id);
+        CREATE TABLE scalar_points (
+            chunk_id INTEGER PRIMARY KEY,
+            steps BLOB NOT NULL,
+            vals BLOB NOT NULL,
+            walls BLOB NOT NULL
+        );
+        CREATE TABLE scalar_summaries (
+            chunk_id INTEGER NOT NULL,
+            block INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (chunk_id, block)
+        );
         CREATE TABLE images (
             id INTEGER PRIMARY KEY,
             series_id INTEGER NOT NULL,

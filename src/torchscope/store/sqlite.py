@@ -29,7 +29,17 @@ import numpy as np
 
 from ..records import Record, rebuild
 from ._db import connect, retry
-from .downsample import BLOCK, FIELDS, STEP_LAST, WALL_LAST, N, bucket_points, bucket_summaries, from_bytes, summarize
+from .downsample import (
+    FIELDS,
+    STEP_LAST,
+    WALL_LAST,
+    N,
+    bucket_points,
+    bucket_summaries,
+    from_bytes,
+    pick_block,
+    summarize,
+)
 from .types import HistogramEntry, ImageEntry, KeyInfo, RunInfo, Scalars, TextEntry
 
 __all__ = ["RecordEntry", "Store", "open_store"]
@@ -197,6 +207,9 @@ class Store:
                 sids = "SELECT id FROM series WHERE run_id = ?"
                 db.execute(f"DELETE FROM record_blobs WHERE record_id IN "
                            f"(SELECT id FROM records WHERE series_id IN ({sids}))", (run_id,))
+                chunks = f"SELECT id FROM scalar_chunks WHERE series_id IN ({sids})"
+                for table in ("scalar_points", "scalar_summaries"):
+                    db.execute(f"DELETE FROM {table} WHERE chunk_id IN ({chunks})", (run_id,))
                 for table in ("scalar_chunks", "images", "histograms", "texts", "records"):
                     db.execute(f"DELETE FROM {table} WHERE series_id IN ({sids})", (run_id,))
                 for table, col in (("series", "run_id"), ("procs", "run_id"), ("runs", "id")):
@@ -254,8 +267,9 @@ class Store:
                        f"AND {hi_col} >= ? AND {lo_col} <= ? ORDER BY id",
                        (sid, -np.inf if lo is None else lo, np.inf if hi is None else hi))
         total = sum(m[1] for m in meta)
-        if downsample and total >= downsample * 4 * BLOCK:
-            return self._scalars_from_summaries(key, meta, x, lo, hi, downsample, total)
+        block = pick_block(total, downsample) if downsample else None
+        if block is not None and downsample is not None:
+            return self._scalars_from_summaries(key, meta, x, lo, hi, downsample, block)
         ids = [m[0] for m in meta]
         step, wall, val = self._read_points(ids)
         xs = step if x == "step" else wall
@@ -282,22 +296,22 @@ class Store:
         rows = []
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
-            rows += self._q(f"SELECT steps, walls, vals FROM scalar_chunks WHERE id IN ({','.join('?' * len(part))}) "
-                            f"ORDER BY id", part)
+            rows += self._q(f"SELECT steps, walls, vals FROM scalar_points WHERE chunk_id IN "
+                            f"({','.join('?' * len(part))}) ORDER BY chunk_id", part)
         return (np.concatenate([np.frombuffer(r[0], "<i8") for r in rows]),
                 np.concatenate([np.frombuffer(r[1], "<f8") for r in rows]),
                 np.concatenate([np.frombuffer(r[2], "<f8") for r in rows]))
 
     def _scalars_from_summaries(self, key: str, meta: list[tuple[Any, ...]], x: str, lo: float | None,
-                                hi: float | None, buckets: int, total: int) -> Scalars:
+                                hi: float | None, buckets: int, block: int) -> Scalars:
         inside = [m[0] for m in meta if (lo is None or m[2] >= lo) and (hi is None or m[3] <= hi)]
         inside_set = set(inside)
         cut = [m[0] for m in meta if m[0] not in inside_set]
         parts = []
         for i in range(0, len(inside), 500):
             part = inside[i:i + 500]
-            rows = self._q(f"SELECT summary FROM scalar_chunks WHERE id IN ({','.join('?' * len(part))}) ORDER BY id",
-                           part)
+            rows = self._q(f"SELECT data FROM scalar_summaries WHERE block = ? AND chunk_id IN "
+                           f"({','.join('?' * len(part))}) ORDER BY chunk_id", [block, *part])
             parts += [from_bytes(r[0]) for r in rows]
         if cut:  # chunks the range cuts through: summarize only their points inside the range
             step, wall, val = self._read_points(cut)
@@ -306,7 +320,7 @@ class Store:
             if hi is not None:
                 keep &= xs <= hi
             order = np.argsort(xs[keep], kind="stable")
-            parts.append(summarize(step[keep][order], wall[keep][order], val[keep][order]))
+            parts.append(summarize(step[keep][order], wall[keep][order], val[keep][order], block))
         summ = np.concatenate(parts) if parts else np.zeros((0, len(FIELDS)))
         summ = summ[summ[:, N] > 0]
         if len(summ) == 0:
@@ -318,16 +332,19 @@ class Store:
         return Scalars(key=key, downsampled=True, total=int(summ[:, N].sum()), **cols)
 
     # -- media, text, records ----------------------------------------------------------------
-    def images(self, run_id: str, key: str, *, rank: int = 0, step: int | None = None) -> list[ImageEntry]:
-        """Images of a key in step order (only ``step``'s when given)."""
+    def images(self, run_id: str, key: str, *, rank: int = 0, step: int | None = None,
+               with_data: bool = True) -> list[ImageEntry]:
+        """Images of a key in step order (only ``step``'s when given); ``with_data=False`` lists them
+        without their bytes (``data`` is empty), for indexes."""
         sid = self._series(run_id, "image", key, rank)
-        sql = "SELECT id, step, wall, width, height, mime, data, caption FROM images WHERE series_id=?"
+        sql = ("SELECT id, step, wall, width, height, mime, " + ("data" if with_data else "NULL")
+               + ", caption FROM images WHERE series_id=?")
         args: tuple[Any, ...] = (sid,)
         if step is not None:
             sql, args = sql + " AND step=?", (sid, int(step))
         rows = self._q(sql + " ORDER BY step, id", args)
         return [ImageEntry(key=key, id=r[0], step=r[1], wall_time=r[2], width=r[3], height=r[4], mime=r[5],
-                           data=bytes(r[6]), caption=r[7]) for r in rows]
+                           data=bytes(r[6] or b""), caption=r[7]) for r in rows]
 
     def histograms(self, run_id: str, key: str, *, rank: int = 0) -> list[HistogramEntry]:
         """Histograms of a key in step order."""

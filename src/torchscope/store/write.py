@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._db import connect, retry
-from .downsample import summarize
+from .downsample import BLOCKS, summarize
 
 __all__ = ["Batch", "SQLiteWriter"]
 
@@ -192,14 +192,17 @@ class SQLiteWriter:
 
     def _insert_chunk(self, sid: int, steps: np.ndarray, walls: np.ndarray, vals: np.ndarray, level: int) -> int:
         cur = self.db.execute(
-            "INSERT INTO scalar_chunks(series_id, n, level, step_lo, step_hi, wall_lo, wall_hi, steps, walls, "
-            "vals, summary) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-            (sid, len(steps), level, int(steps.min()), int(steps.max()), float(walls.min()), float(walls.max()),
-             steps.astype("<i8").tobytes(), walls.astype("<f8").tobytes(), vals.astype("<f8").tobytes(),
-             summarize(steps, walls, vals).tobytes()),
+            "INSERT INTO scalar_chunks(series_id, n, level, step_lo, step_hi, wall_lo, wall_hi) VALUES(?,?,?,?,?,?,?)",
+            (sid, len(steps), level, int(steps.min()), int(steps.max()), float(walls.min()), float(walls.max())),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        cid = cur.lastrowid
+        assert cid is not None
+        self.db.execute("INSERT INTO scalar_points(chunk_id, steps, vals, walls) VALUES(?,?,?,?)",
+                        (cid, steps.astype("<i8").tobytes(), vals.astype("<f8").tobytes(),
+                         walls.astype("<f8").tobytes()))
+        self.db.executemany("INSERT INTO scalar_summaries(chunk_id, block, data) VALUES(?,?,?)",
+                            [(cid, b, summarize(steps, walls, vals, b).tobytes()) for b in BLOCKS])
+        return cid
 
     def _append_scalars(self, sid: int, steps: np.ndarray, walls: np.ndarray, vals: np.ndarray) -> None:
         opened = self._open_chunks.setdefault(sid, [])
@@ -217,10 +220,12 @@ class SQLiteWriter:
 
     def _read_chunks(self, ids: list[int], delete: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         marks = ",".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT steps, walls, vals FROM scalar_chunks WHERE id IN ({marks}) ORDER BY id",
-                               ids).fetchall()
+        rows = self.db.execute(f"SELECT steps, walls, vals FROM scalar_points WHERE chunk_id IN ({marks}) "
+                               f"ORDER BY chunk_id", ids).fetchall()
         if delete:
-            self.db.execute(f"DELETE FROM scalar_chunks WHERE id IN ({marks})", ids)
+            for table, col in (("scalar_chunks", "id"), ("scalar_points", "chunk_id"),
+                               ("scalar_summaries", "chunk_id")):
+                self.db.execute(f"DELETE FROM {table} WHERE {col} IN ({marks})", ids)
         return (np.concatenate([np.frombuffer(r[0], "<i8") for r in rows]),
                 np.concatenate([np.frombuffer(r[1], "<f8") for r in rows]),
                 np.concatenate([np.frombuffer(r[2], "<f8") for r in rows]))

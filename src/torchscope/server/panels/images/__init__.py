@@ -29,7 +29,7 @@ def index(request: Request) -> JSON:
     out: dict[str, list[dict[str, Any]]] = {}
     for rid in run_ids(request):
         try:
-            entries = store.images(rid, key)
+            entries = store.images(rid, key, with_data=False)
         except KeyError:
             continue
         seen: dict[int, int] = {}
