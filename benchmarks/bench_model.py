@@ -194,7 +194,10 @@ def main() -> None:
     warnings.simplefilter("ignore")
     print(f"torch {torch.__version__}; graphviz dot: {'yes' if has_dot else 'no (renders skipped)'}")
     for name, (model, x) in models().items():
-        print(f"\n{name}  ({sum(p.numel() for p in model.parameters()):,} parameters)")
+        with torch.no_grad():
+            fwd = timeit(lambda: call(model, x), repeat)  # noqa: B023
+        print(f"\n{name}  ({sum(p.numel() for p in model.parameters()):,} parameters; "
+              f"the forward pass alone takes {fwd * 1e3:.1f} ms)")
         bench_summary(name, model, x, repeat)
         bench_graph(name, model, x, repeat, has_dot)
         bench_autograd(name, model, x, max(1, repeat // 2), has_dot)

@@ -74,6 +74,12 @@ def _path(pts: list[tuple[float, float]]) -> str:
     return " ".join(d)
 
 
+def _fit(text: str, width: float, char: float = 6.6) -> str:
+    """Shorten ``text`` with an ellipsis to fit ``width`` pixels."""
+    n = max(3, int(width / char))
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _esc(s: str) -> str:
     return html.escape(s, quote=True)
 
@@ -90,7 +96,7 @@ def _body(view: View, lay: Layout, dy: float) -> tuple[list[str], float]:
         out.append(f'<g class="cl" data-id="{c}"><rect x="{x0:.1f}" y="{y0 + dy:.1f}" width="{x1 - x0:.1f}" '
                    f'height="{y1 - y0:.1f}" rx="8" fill="{fill}" stroke="#cbd5e1" stroke-width="1"/>'
                    f'<text x="{x0 + 8:.1f}" y="{y0 + dy + 13:.1f}" font-size="10.5" font-weight="600" '
-                   f'fill="#475569">{_esc(view.clusters[c])}</text></g>')
+                   f'fill="#475569">{_esc(_fit(view.clusters[c], x1 - x0 - 14))}</text></g>')
     labelled = set()
     for k, ((a, _b, label), pts) in enumerate(zip(view.edges, lay.edges)):
         pts = [(px, py + dy) for px, py in pts]
