@@ -154,6 +154,8 @@ def load_archive(path: str | os.PathLike[str], *, subset: str | None = None, mod
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break
+    stored: dict[str, str] = {}
+    blobs: dict[str, bytes] = {}
     is_zip = where.lower().endswith(".zip")
     if is_zip:
         names, stored = _zip_members(where)
@@ -172,10 +174,10 @@ def load_archive(path: str | os.PathLike[str], *, subset: str | None = None, mod
         iw, lw = f"{where}:{pair['images']}", f"{where}:{pair['labels']}"
         return idx_dataset(parse_idx(raw["images"], iw), parse_idx(raw["labels"], lw), images_where=iw,
                            labels_where=lw, name=f"{stem}/{split}", classes=classes)
-    class_names, files, labels, split = class_layout(names, where, subset)
+    class_names, files, labels, folder_split = class_layout(names, where, subset)
     if classes is not None:
         raise ValueError("classes= only applies to IDX files; an image folder names its classes by its folders")
-    name = stem + (f"/{split}" if split else "")
+    name = stem + (f"/{folder_split}" if folder_split else "")
     if is_zip:
         with zipfile.ZipFile(where) as zf:
             first = zf.read(stored[files[0]])

@@ -94,7 +94,7 @@ class Projection(Record):
             raise ValueError(f"color_by={self.color_by!r} needs predictions (pass model= or predictions= to project)")
         k = len(self.class_names)
         if self.color_by == "correct":
-            ok = (self.predictions == self.labels).astype(int)
+            ok = (np.asarray(self.predictions) == self.labels).astype(int)
             return 1 - ok, [(f"correct ({ok.sum():,})", "tab:green"), (f"wrong ({(1 - ok).sum():,})", "tab:red")]
         values = self.labels if self.color_by == "label" else self.predictions
         return np.asarray(values), list(zip(self.class_names, class_colors(k)))
@@ -112,7 +112,11 @@ class Projection(Record):
         fig = Figure(figsize=(7.5, 6.5))
         ax = fig.add_subplot(projection="3d" if three else None)
         size = float(np.clip(5000 / max(1, len(self.coords)), 0.5, 16))
-        ax.scatter(*self.coords.T, c=rgba, s=size, linewidths=0, alpha=0.8)
+        style: dict[str, Any] = {"c": rgba, "s": size, "linewidths": 0, "alpha": 0.8}
+        if three:
+            ax.scatter(self.coords[:, 0], self.coords[:, 1], self.coords[:, 2], **style)
+        else:
+            ax.scatter(self.coords[:, 0], self.coords[:, 1], **style)
         if not three and self.thumbnails is not None and thumbnails:
             self._draw_thumbnails(ax, thumbnails)
         handles = [Line2D([], [], marker="o", ls="", color=c, label=n) for n, c in legend]
@@ -143,7 +147,8 @@ class Projection(Record):
             img = self.thumbnail(i)
             grey = img.shape[2] == 1
             box = OffsetImage(img[:, :, 0] if grey else img, cmap="gray" if grey else None, zoom=zoom)
-            ax.add_artist(AnnotationBbox(box, self.coords[i, :2], frameon=True, pad=0.05,
+            xy = (float(self.coords[i, 0]), float(self.coords[i, 1]))
+            ax.add_artist(AnnotationBbox(box, xy, frameon=True, pad=0.05,
                                          bboxprops={"edgecolor": "0.6", "linewidth": 0.5}))
 
     def _repr_html_(self) -> str:

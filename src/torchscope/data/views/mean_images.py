@@ -78,16 +78,12 @@ def mean_images(ds: Any, *, limit: int | None = None, seed: int = 0) -> MeanImag
     """
     ds = require(ds, "image", "mean_images")
     k = ds.num_classes
-    total = s1 = s2 = None
+    s1 = np.zeros((k, *ds.sample_shape))
+    s2 = np.zeros_like(s1)
+    total = np.zeros(k, np.int64)
     for x, y in chunks(ds, limit, seed=seed, desc="mean images of"):
-        xf = float_images(x).astype(np.float64)
-        if s1 is None:
-            s1 = np.zeros((k, *xf.shape[1:]))
-            s2 = np.zeros_like(s1)
-            total = np.zeros(k, np.int64)
-        _add_by_class(s1, s2, xf, y)
+        _add_by_class(s1, s2, float_images(x).astype(np.float64), y)
         total += np.bincount(y, minlength=k)
-    assert s1 is not None and s2 is not None and total is not None
     n = np.maximum(total, 1).reshape(-1, *([1] * (s1.ndim - 1)))
     mean = s1 / n
     std = np.sqrt(np.maximum(s2 / n - mean * mean, 0.0))

@@ -84,40 +84,34 @@ def pixel_stats(ds: Any, *, bins: int = 64, limit: int | None = None, seed: int 
     Values are in the unit ``ds[i]`` returns (8-bit pixels scaled to [0, 1]).
     """
     ds = require(ds, "image", "pixel_stats")
-    k = ds.num_classes
-    s1 = s2 = None
-    lo = hi = None
+    k, c = ds.num_classes, ds.sample_shape[-1]
+    eight_bit = ds.take([0], progress=False).dtype == np.uint8
+    s1, s2 = np.zeros(c), np.zeros(c)
+    lo, hi = np.full(c, np.inf), np.full(c, -np.inf)
+    class_sum, class_n = np.zeros((k, c)), np.zeros(k)
+    hist = np.zeros((c, bins), np.int64)
     n_img = zeros = 0
-    hist = None
-    class_sum = class_n = None
-    parts = []
+    floats: list[np.ndarray] = []  # float pixels wait until their range is known
     for x, y in chunks(ds, limit, seed=seed, desc="pixel statistics of"):
         xf = float_images(x)
-        c = xf.shape[-1]
         flat = xf.reshape(-1, c).astype(np.float64)
-        if s1 is None:
-            s1, s2 = np.zeros(c), np.zeros(c)
-            lo, hi = np.full(c, np.inf), np.full(c, -np.inf)
-            class_sum, class_n = np.zeros((k, c)), np.zeros(k)
         s1 += flat.sum(0)
         s2 += (flat * flat).sum(0)
         lo, hi = np.minimum(lo, flat.min(0)), np.maximum(hi, flat.max(0))
         zeros += int((xf == 0).sum())
-        per_image = xf.reshape(len(xf), -1, c).mean(1)
-        np.add.at(class_sum, y, per_image)
+        np.add.at(class_sum, y, xf.reshape(len(xf), -1, c).mean(1))
         class_n += np.bincount(y, minlength=k)
         n_img += len(xf)
-        parts.append(xf)  # kept only until the histogram range is known
-        if len(parts) > 1 and x.dtype == np.uint8:
-            hist = _hist(parts, hist, (0.0, 1.0), bins)
-            parts = []
-    assert s1 is not None and s2 is not None and lo is not None and hi is not None
-    rng = (0.0, 1.0) if x.dtype == np.uint8 else (float(lo.min()), float(hi.max()) if hi.max() > lo.min() else 1.0)
-    hist = _hist(parts, hist, rng, bins)
+        if eight_bit:
+            _hist(hist, xf, (0.0, 1.0))
+        else:
+            floats.append(xf)
+    rng = (0.0, 1.0) if eight_bit else (float(lo.min()), float(hi.max()) if hi.max() > lo.min() else lo.min() + 1.0)
+    for xf in floats:
+        _hist(hist, xf, rng)
     npx = n_img * int(np.prod(ds.sample_shape[:2]))
     mean = s1 / npx
     std = np.sqrt(np.maximum(s2 / npx - mean * mean, 0))
-    c = len(mean)
     return PixelStats(channels=_NAMES.get(c, [f"ch{i}" for i in range(c)]), mean=mean.tolist(), std=std.tolist(),
                       min=lo.tolist(), max=hi.tolist(), hist=hist, edges=np.linspace(*rng, bins + 1),
                       class_mean=(class_sum / np.maximum(class_n, 1)[:, None]).astype(np.float32),
@@ -125,9 +119,6 @@ def pixel_stats(ds: Any, *, bins: int = 64, limit: int | None = None, seed: int 
                       zero_fraction=zeros / max(1, npx * c), title=f"pixel statistics of {ds.name}")
 
 
-def _hist(parts: list[np.ndarray], hist: np.ndarray | None, rng: tuple[float, float], bins: int) -> np.ndarray:
-    out = np.zeros((parts[0].shape[-1] if parts else hist.shape[0], bins), np.int64) if hist is None else hist
-    for xf in parts:
-        for ch in range(xf.shape[-1]):
-            out[ch] += np.histogram(xf[..., ch], bins=bins, range=rng)[0]
-    return out
+def _hist(hist: np.ndarray, xf: np.ndarray, rng: tuple[float, float]) -> None:
+    for ch in range(xf.shape[-1]):
+        hist[ch] += np.histogram(xf[..., ch], bins=hist.shape[1], range=rng)[0]
