@@ -176,7 +176,9 @@ class LabSession:
             return {"phases": [p["name"] for p in phases]}
         elif kind == "configure":
             changes = msg.get("changes", {k: v for k, v in msg.items() if k not in ("type", "session")})
-            return {"changed": self.lab.configure(**changes)}
+            changed = self.lab.configure(**changes)
+            self._publish()
+            return {"changed": changed}
         elif kind == "speed":
             self.fps = float(min(max(msg.get("fps", self.fps), 1.0), 120.0))
             self.steps_per_frame = int(min(max(msg.get("steps_per_frame", self.steps_per_frame), 1), 1000))
