@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -85,7 +86,12 @@ def _curve(ax: Any, x: list[float], ys: dict[str, tuple[list[float], str]], titl
     ax.grid(alpha=0.25)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    if any(len(y) for y, _ in ys.values()):
+    if not any(len(y) for y, _ in ys.values()):
+        ax.text(0.5, 0.5, "no values yet", transform=ax.transAxes, ha="center", va="center", color="#9ca3af",
+                fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
         ax.legend(fontsize=7, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3,
                   borderaxespad=0.1, handlelength=1.2)
 
@@ -114,7 +120,8 @@ def draw_frame(frame: Any, layers: tuple[str, ...] = ("heat", "manifold", "real"
         canvas.text(0.98, 0.98, f"{outside:.0%} of generated points outside the view", transform=canvas.transAxes,
                     ha="right", va="top", fontsize=7.5, color=FAKE, zorder=10)
     if frame.message:
-        canvas.text(0.02, 0.02, frame.message, transform=canvas.transAxes, fontsize=7.5, wrap=True,
+        text = textwrap.fill(frame.message, width=int(14 * size))
+        canvas.text(0.02, 0.02, text, transform=canvas.transAxes, fontsize=7.5,
                     color="#7f1d1d" if frame.status in ("diverged", "error") else "#78350f", va="bottom",
                     bbox={"boxstyle": "round", "fc": "#fffbeb", "ec": "#f59e0b", "alpha": 0.95}, zorder=10)
     if curves:

@@ -42,15 +42,18 @@ _COMMANDS = ("play", "pause", "step", "slow", "configure", "speed", "reset", "sa
 class LabSession:
     """One lab training in a daemon thread; commands run on that thread, in order.
 
+    ``torch_threads`` (default 1) is the intra-op thread count of the session thread: the lab's
+    networks are tiny, so one thread per session is fastest and lets sessions share the cores.
     Example: ``s = LabSession({"target": "moons"}); s.send({"type": "step"}); s.frame(-1)``.
     """
 
     def __init__(self, config: dict[str, Any] | None = None, *, fps: float = 30.0, steps_per_frame: int = 1,
-                 idle_timeout: float = 120.0, phase_seconds: float = 1.5) -> None:
+                 idle_timeout: float = 120.0, phase_seconds: float = 1.5, torch_threads: int | None = 1) -> None:
         self.lab = Lab2D(**(config or {}))  # raises ValueError on bad settings, before any thread starts
         self.id = uuid.uuid4().hex[:12]
         self.fps, self.steps_per_frame = float(fps), int(steps_per_frame)
         self.idle_timeout, self.phase_seconds = float(idle_timeout), float(phase_seconds)
+        self.torch_threads = torch_threads
         self.playing = False
         self.closed = threading.Event()
         self._inbox: queue.Queue[tuple[dict[str, Any], queue.Queue[dict[str, Any]]]] = queue.Queue()
@@ -110,6 +113,8 @@ class LabSession:
         self.frames_made += 1
 
     def _run(self) -> None:
+        if self.torch_threads:  # per thread with PyTorch's OpenMP backend: the rest of the process keeps its setting
+            torch.set_num_threads(self.torch_threads)
         next_phase = 0.0
         while not self.closed.is_set():
             try:
