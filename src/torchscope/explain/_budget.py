@@ -34,21 +34,24 @@ def budget_bytes(budget_mb: float | None) -> int:
 
 
 def _saved_bytes(forward: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> int:
-    seen: dict[int, int] = {}
+    seen: dict[int, torch.UntypedStorage] = {}  # storages (not tensors) stay alive so addresses are not reused
 
-    def pack(t: torch.Tensor) -> torch.Tensor:
+    def pack(t: torch.Tensor) -> None:
+        # keep nothing: returning the tensor would tie it to its own grad_fn in a cycle that leaks
         try:
             storage = t.untyped_storage()
-            seen[storage.data_ptr()] = storage.nbytes()
+            seen[storage.data_ptr()] = storage
         except (RuntimeError, NotImplementedError):  # tensors without storage (sparse, nested)
             pass
-        return t
 
-    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    def unpack(_: None) -> torch.Tensor:
+        raise RuntimeError("the memory probe's graph is not for backward")
+
+    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, unpack):
         out = forward(x.detach().clone().requires_grad_(True))
         out_bytes = out.numel() * out.element_size()
     del out
-    return sum(seen.values()) + out_bytes
+    return sum(s.nbytes() for s in seen.values()) + out_bytes
 
 
 def row_cost(forward: Callable[[torch.Tensor], torch.Tensor], sample: torch.Tensor) -> int:

@@ -1,0 +1,128 @@
+"""The verb, its records and overlays, and method properties that hold without Captum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import torchscope.explain as E
+from torchscope.explain._budget import chunk_rows
+from torchscope.records import rebuild
+
+from .models import make
+
+
+@pytest.mark.parametrize("method", [*sorted(E.METHODS), "ig"])
+def test_verb_returns_a_record_that_round_trips_and_draws(method: str, tmp_path) -> None:
+    model, x = make("cnn", batch=3, size=16)
+    opts = {"n_steps": 8} if method in ("ig", "integrated_gradients") else {}
+    ex = E.explain(model, x, method=method, class_names=[f"c{i}" for i in range(10)], **opts)
+    pred = model(x).argmax(1).tolist()
+    assert ex.targets == pred == ex.predictions  # target None = predicted class
+    assert ex.images.shape == (3, 16, 16, 3) and ex.heat.shape == (3, 16, 16) and ex.heat.dtype == np.uint8
+    assert ex.heat.max() == 255  # normalized to the 98th percentile
+    for style in ("image", "heatmap", "blended", "masked"):
+        assert ex.overlay(1, style).shape == (16, 16, 3)
+    back = rebuild(ex.kind, *ex.to_dict())
+    np.testing.assert_array_equal(back.heat, ex.heat)
+    assert back.to_json() == ex.to_json()
+    assert ex.save(tmp_path / "x.png").stat().st_size > 5000
+    assert ex.png(0)[:4] == b"\x89PNG"
+
+
+def test_explicit_targets_and_errors() -> None:
+    model, x = make("cnn", batch=2, size=16)
+    ex = E.explain(model, x, target=[4, 5], method="saliency")
+    assert ex.targets == [4, 5]
+    np.testing.assert_allclose(ex.target_probs, torch.softmax(model(x), 1)[[0, 1], [4, 5]].tolist(), rtol=1e-6)
+    with pytest.raises(ValueError, match="unknown method"):
+        E.explain(model, x, method="lime")
+    with pytest.raises(ValueError, match="one per sample"):
+        E.explain(model, x, target=[1, 2, 3], method="saliency")
+    with pytest.raises(ValueError, match="no layer named"):
+        E.explain(model, x, method="gradcam", layer="nope")
+
+
+def test_integrated_gradients_completeness() -> None:
+    """Sundararajan et al.'s axiom: attributions sum to f(x) - f(baseline)."""
+    model, x = make("cnn", batch=2, size=16)
+    attr = E.IntegratedGradients(model).attribute(x, target=3, n_steps=200)
+    with torch.no_grad():
+        gap = model(x)[:, 3] - model(torch.zeros_like(x))[:, 3]
+    np.testing.assert_allclose(attr.sum(dim=(1, 2, 3)), gap, rtol=2e-3, atol=1e-4)
+
+
+def test_smoothgrad_is_saliency_without_noise_and_reproducible() -> None:
+    model, x = make("cnn", batch=2, size=16)
+    sal = E.Saliency(model).attribute(x, target=1)
+    torch.testing.assert_close(E.SmoothGrad(model).attribute(x, target=1, nt_samples=3, stdevs=0.0), sal)
+    a = E.SmoothGrad(model).attribute(x, target=1, seed=7)
+    b = E.SmoothGrad(model, budget_mb=2).attribute(x, target=1, seed=7)  # other chunking, same noise
+    torch.testing.assert_close(a, b)
+    assert not torch.allclose(a, sal)
+
+
+def test_gradcam_picks_last_spatial_layer_and_handles_vit() -> None:
+    model, x = make("resnet18", batch=1, size=64)
+    ex = E.explain(model, x, method="gradcam")
+    assert ex.layer == "layer4" and ex.attributions.shape == (1, 1, 64, 64)
+    vit, xv = make("vit", batch=2)
+    gc = E.GradCAM(vit)
+    cam = gc.attribute(xv, target=0, upsample=None)
+    assert gc.layer_name == "blocks.1.norm1" and cam.shape == (2, 1, 8, 8)
+    assert (cam.abs().sum(dim=(2, 3)) > 0).all()
+
+
+def test_chunks_stay_under_budget_and_do_not_change_results() -> None:
+    model, x = make("cnn", batch=8, size=16)
+    sizes: list[int] = []
+    handle = model.register_forward_pre_hook(lambda m, a: sizes.append(len(a[0])))
+    try:
+        small = E.IntegratedGradients(model, budget_mb=1).attribute(x, target=2, n_steps=10)
+    finally:
+        handle.remove()
+    limit = chunk_rows(model, x[:1], 1)
+    assert 1 < limit < 8 * 10
+    assert max(sizes[3:]) <= limit  # after the 1- and 2-row probes: 80 rows in chunks
+    big = E.IntegratedGradients(model, budget_mb=10_000).attribute(x, target=2, n_steps=10)
+    torch.testing.assert_close(small, big, rtol=1e-5, atol=1e-6)
+
+
+def test_feature_maps_filters_topk() -> None:
+    model, x = make("cnn", batch=3, size=16)
+    fm = E.feature_maps(model, x[1], layer="features.3")
+    with torch.no_grad():
+        expected = model.features[:4](x[1:2])[0]
+    np.testing.assert_allclose(fm.maps, expected.numpy(), rtol=1e-6)
+    assert fm.layer == "features.3" and fm.shape == [32, 8, 8]
+    top = E.feature_maps(model, x[1], layer="features.3", sort="mean", max_channels=4)
+    assert top.means == sorted(expected.mean(dim=(1, 2)).tolist(), reverse=True)[:4]
+    f = E.filters(model)
+    assert f.layer == "features.0" and f.weights.shape == (16, 3, 3, 3) and f.rgb
+    assert f.tiles().shape == (16, 3, 3, 3) and f.tiles().max() == pytest.approx(1)
+    tk = E.topk(model, x, k=3, labels=[0, 1, 2])
+    p, i = torch.softmax(model(x), 1).topk(3)
+    assert tk.indices == i.tolist()
+    np.testing.assert_allclose(tk.probs, p.tolist(), rtol=1e-6)
+    for rec in (fm, f, tk):
+        assert type(rebuild(rec.kind, *rec.to_dict())) is type(rec)
+        rec.figure()
+
+
+def test_detections_threshold_classes_and_masks(tmp_path) -> None:
+    img = np.zeros((40, 40, 3), np.uint8)
+    mask = np.zeros((2, 40, 40), bool)
+    mask[1, 25:35, 25:35] = True
+    rec = E.detections(img, boxes=torch.tensor([[2, 2, 12, 12], [22, 22, 38, 38]]), labels=["cat", "dog"],
+                       scores=[0.9, 0.3], masks=mask)
+    assert rec.class_names == ["cat", "dog"] and rec.visible() == [0, 1]
+    assert rec.visible(score_threshold=0.5) == [0] and rec.visible(classes=["dog"]) == [1]
+    full, high = rec.render(), rec.render(score_threshold=0.5)
+    assert full[30, 30].any() and not high[30, 30].any()  # the dog's mask only below the threshold
+    assert full[2, 7].any() and high[2, 7].any()  # the cat's box edge in both
+    back = rebuild(rec.kind, *rec.to_dict())
+    np.testing.assert_array_equal(back.masks, rec.masks)
+    assert rec.png()[:4] == b"\x89PNG" and rec.save(tmp_path / "d.png").exists()
+    with pytest.raises(ValueError, match="labels"):
+        E.detections(img, boxes=[[0, 0, 1, 1]], labels=[0, 1])
