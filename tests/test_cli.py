@@ -41,3 +41,34 @@ def test_errors_are_one_clear_line(tmp_path):
 def test_version_and_help():
     assert ts.__version__ in _cli("version").stdout
     assert "demo" in _cli("--help").stdout
+
+
+def test_demo_then_serves_the_dashboard(tmp_path):
+    import time
+    import urllib.request
+
+    from tests.conftest import popen_python
+
+    proc = popen_python("""
+        import sys
+        from torchscope.cli import main
+        sys.exit(main(["demo", "--quick", "--dir", sys.argv[1], "--port", "0"]))
+    """, str(tmp_path / "d"))
+    try:
+        url = None
+        deadline = time.time() + 120
+        while time.time() < deadline and url is None:
+            line = proc.stdout.readline()
+            if line.strip().startswith("http://127.0.0.1:"):
+                url = line.strip()
+        assert url, "the demo did not print the dashboard's URL"
+        for _ in range(50):
+            try:
+                body = urllib.request.urlopen(url + "api/runs", timeout=5).read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert "digits-cnn" in body and '"finished"' in body
+    finally:
+        proc.terminate()
+        proc.wait(10)

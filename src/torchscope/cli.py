@@ -7,6 +7,7 @@ Each subcommand is a small function taking parsed arguments; later capabilities 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,12 +21,28 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="a short version (seconds), as the tests use")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-serve", action="store_true", help="stop after writing the run (no dashboard)")
+    p.add_argument("--port", type=int, default=6006, help="dashboard port (default 6006, or a free one if taken)")
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(dir=args.dir, epochs=args.epochs, quick=args.quick, seed=args.seed)
+    run = run_demo(dir=args.dir, epochs=args.epochs, quick=args.quick, seed=args.seed)
+    if args.no_serve:
+        return 0
+    import socket
+
+    from .server.serve import free_port, serve
+
+    port = args.port
+    try:  # the port asked for may be taken (another dashboard): then any free one
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
+    except OSError:
+        port = free_port()
+    print("opening the dashboard on this run (Ctrl-C to stop)")
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(run.dir, port=port)
     return 0
 
 

@@ -72,6 +72,7 @@ def connect(dir: str | os.PathLike[str] | None, *, create: bool = True) -> tuple
         retry(lambda: db.execute("PRAGMA journal_mode=WAL").fetchone())
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=60000")
+        db.execute("PRAGMA mmap_size=17179869184")  # reads share the OS page cache across connections
         db.execute("PRAGMA foreign_keys=OFF")
         retry(lambda: migrate(db, str(path)))
     except sqlite3.DatabaseError as exc:
