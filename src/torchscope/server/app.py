@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 
-from ..store import Store, open_store
+from ..store import MultiStore, Store, open_store
 from . import api, live
 from .auth import COOKIE, TokenAuth
 from .encode import JSON
@@ -62,7 +62,7 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
     ``token``: require it on every request (set it whenever the server is not on loopback);
     ``poll_interval``: seconds between live-update polls; ``panels``: load only these panels.
     """
-    if not isinstance(store, Store):
+    if not isinstance(store, (Store, MultiStore)):
         store = open_store(store)
     loaded = load_panels(only=panels)
     routes: list[Any] = [Route("/", index)]
