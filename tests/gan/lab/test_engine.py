@@ -159,7 +159,9 @@ def test_reset_is_reproducible_and_seeds_differ():
     a.step(5)
     b.step(5)
     assert torch.equal(params(a.G), params(b.G))
+    epoch = a.frame().history["epoch"][0]
     a.reset()
+    assert a.frame().history["epoch"][0] > epoch  # a streaming client knows to refetch the curves
     assert a.steps == 0 and len(a.history) == 0 and torch.equal(params(a.G), params(Lab2D(**SMALL).G))
     assert not torch.equal(params(Lab2D(seed=1, **SMALL).G), params(a.G))
 
@@ -207,3 +209,14 @@ def test_nonsaturating_gan_covers_the_ring_of_eight_gaussians(one_thread):
     cov = lab.coverage()
     assert cov["covered"] == 8, cov
     assert lab.steps <= 1500 and cov["high_quality"] > 0.3
+
+
+def test_history_is_bounded_and_thinned_with_a_new_epoch():
+    from torchscope.gan.lab.history import History
+
+    h = History(("step", "v"), cap=10)
+    for i in range(11):
+        h.add(step=i, v=i * 2)
+    assert len(h) == 6 and h.epoch == 1 and h.columns()["step"] == [0, 2, 4, 6, 8, 10]
+    h.add(step=11)
+    assert math.isnan(h.last()["v"])

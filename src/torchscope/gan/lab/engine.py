@@ -64,8 +64,9 @@ class Lab2D:
         self._build_nets()
         self._eval_sets()
         self.steps = 0
-        self.history = History(_STEP_COLS)
-        self.metrics = History(_METRIC_COLS)
+        epoch = self.history.epoch + 1 if hasattr(self, "history") else 0  # clients refetch the curves
+        self.history = History(_STEP_COLS, epoch=epoch)
+        self.metrics = History(_METRIC_COLS, epoch=epoch)
         self.status, self.message, self._event = "ok", "", ""
         self._snapshot()
 

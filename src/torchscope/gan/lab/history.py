@@ -18,10 +18,10 @@ __all__ = ["History"]
 class History:
     """Named columns of floats that grow together: ``History(("step", "loss"), cap=20_000)``."""
 
-    def __init__(self, names: tuple[str, ...], cap: int = 20_000) -> None:
+    def __init__(self, names: tuple[str, ...], cap: int = 20_000, epoch: int = 0) -> None:
         self.names = tuple(names)
         self.cap = int(cap)
-        self.epoch = 0
+        self.epoch = int(epoch)
         self.data: dict[str, list[float]] = {n: [] for n in self.names}
 
     def __len__(self) -> int:
@@ -54,6 +54,6 @@ class History:
         return {"epoch": self.epoch, "data": self.columns()}
 
     def load(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state` returned."""
-        self.epoch = int(state.get("epoch", 0)) + 1
+        """Restore what :meth:`state` returned (a new epoch: the rows are not the ones clients hold)."""
+        self.epoch += 1
         self.data = {n: [float(v) for v in state["data"].get(n, [])] for n in self.names}
