@@ -64,7 +64,8 @@ class Lab2D:
         self._build_nets()
         self._eval_sets()
         self.steps = 0
-        epoch = self.history.epoch + 1 if hasattr(self, "history") else 0  # clients refetch the curves
+        old: History | None = getattr(self, "history", None)
+        epoch = old.epoch + 1 if old is not None else 0  # streaming clients refetch the curves
         self.history = History(_STEP_COLS, epoch=epoch)
         self.metrics = History(_METRIC_COLS, epoch=epoch)
         self.status, self.message, self._event = "ok", "", ""
@@ -181,7 +182,7 @@ class Lab2D:
                         "rates or press reset.")
 
     def _snapshot(self) -> None:
-        self._snap = {"steps": self.steps, "G": copy.deepcopy(self.G.state_dict()),
+        self._snap: dict[str, Any] = {"steps": self.steps, "G": copy.deepcopy(self.G.state_dict()),
                       "D": copy.deepcopy(self.D.state_dict()), "opt_g": copy.deepcopy(self.opt_g.state_dict()),
                       "opt_d": copy.deepcopy(self.opt_d.state_dict())}
 

@@ -67,7 +67,7 @@ def mmd(x: torch.Tensor, y: torch.Tensor, bandwidths: tuple[float, ...] = (0.05,
     x, y = x.float(), y.float()
     z = torch.cat([x, y])
     d2 = torch.cdist(z, z).pow(2)
-    k = sum(torch.exp(-d2 / (2 * h * h)) for h in bandwidths)
+    k = torch.stack([torch.exp(-d2 / (2 * h * h)) for h in bandwidths]).sum(0)
     n = len(x)
     kxx, kyy, kxy = k[:n, :n].mean(), k[n:, n:].mean(), k[:n, n:].mean()
     return float(kxx + kyy - 2 * kxy)

@@ -44,7 +44,7 @@ def draw_canvas(ax: Any, frame: Any, layers: tuple[str, ...] = ("heat", "manifol
         face = np.zeros((len(alpha), 4))
         face[:, :3] = (0.46, 0.16, 0.51)
         face[:, 3] = 0.45 * alpha
-        ax.add_collection(PolyCollection(quads, facecolors=face, edgecolors="none", zorder=1))
+        ax.add_collection(PolyCollection(list(quads), facecolors=face, edgecolors="none", zorder=1))
         lines = [m[i] for i in range(len(m))] + [m[:, j] for j in range(m.shape[1])]
         ax.add_collection(LineCollection(lines, colors=FAKE, linewidths=0.5, alpha=0.55, zorder=2))
     if "real" in layers:
@@ -75,6 +75,18 @@ def draw_canvas(ax: Any, frame: Any, layers: tuple[str, ...] = ("heat", "manifol
     ax.set_yticks([])
     for side in ax.spines.values():
         side.set_color("#d4d4d8")
+
+
+def _draw_phase(ax: Any, phase: dict[str, Any], size: float) -> None:
+    """Slow motion: the phase's own marks (moves of the update phase) and its explanation on top."""
+    data = phase.get("data") or {}
+    if phase.get("name") == "update" and "before" in data:
+        before, after = np.asarray(data["before"], float), np.asarray(data["after"], float)
+        ax.quiver(before[:, 0], before[:, 1], after[:, 0] - before[:, 0], after[:, 1] - before[:, 1],
+                  angles="xy", scale_units="xy", scale=1, color=FAKE, width=0.004, alpha=0.9, zorder=7)
+    text = textwrap.fill(f"{phase.get('title', '')}: {phase.get('text', '')}", width=int(14 * size))
+    ax.text(0.02, 0.98, text, transform=ax.transAxes, fontsize=8, va="top", color="#1e3a8a", zorder=11,
+            bbox={"boxstyle": "round", "fc": "#eff6ff", "ec": "#93c5fd", "alpha": 0.95})
 
 
 def _curve(ax: Any, x: list[float], ys: dict[str, tuple[list[float], str]], title: str) -> None:
@@ -115,10 +127,13 @@ def draw_frame(frame: Any, layers: tuple[str, ...] = ("heat", "manifold", "real"
     cover = (f"   modes {int(covered)}/{latest['modes']}" if latest.get("modes") and covered == covered
              and covered is not None else "")
     canvas.set_title(f"{tname}   step {frame.step}   {cfg.get('loss', '')}{cover}", fontsize=10, color="#111827")
+    if frame.phase:
+        _draw_phase(canvas, frame.phase, size)
     outside = latest.get("outside") or 0.0
     if outside > 0:
-        canvas.text(0.98, 0.98, f"{outside:.0%} of generated points outside the view", transform=canvas.transAxes,
-                    ha="right", va="top", fontsize=7.5, color=FAKE, zorder=10)
+        y, va = (0.02, "bottom") if frame.phase else (0.98, "top")  # the phase text sits at the top
+        canvas.text(0.98, y, f"{outside:.0%} of generated points outside the view", transform=canvas.transAxes,
+                    ha="right", va=va, fontsize=7.5, color=FAKE, zorder=10)
     if frame.message:
         text = textwrap.fill(frame.message, width=int(14 * size))
         canvas.text(0.02, 0.02, text, transform=canvas.transAxes, fontsize=7.5,

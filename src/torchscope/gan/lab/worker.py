@@ -248,12 +248,12 @@ class LabWorker:
             with self._lock:
                 self.sessions[session.id] = session
             return {"ok": True, "type": "open", "session": session.id, "step": 0}
-        session = self.sessions.get(str(msg.get("session")))
-        if session is None:
+        target = self.sessions.get(str(msg.get("session")))
+        if target is None:
             return {"ok": False, "type": msg.get("type"), "error": f"no lab session {msg.get('session')!r}"}
-        reply = session.send(msg)
+        reply = target.send(msg)
         if msg.get("type") == "close":
-            self.close(session.id)
+            self.close(target.id)
         return reply
 
     def frame(self, session: str, after: int = -1, timeout: float = 1.0,
