@@ -119,3 +119,20 @@ def test_folder_dataset_works_in_dataloader_workers(tmp_path: Path) -> None:
     batches = list(loader)
     assert [tuple(b[0].shape) for b in batches] == [(4, 1, 12, 10)] * 2
     assert torch.cat([b[1] for b in batches]).tolist() == [0] * 4 + [1] * 4
+
+
+def test_many_images_are_read_by_threads_with_the_same_result_and_errors(tmp_path: Path) -> None:
+    png_folder(tmp_path / "t", {"a": 60, "b": 60})
+    ds = tsd.load(tmp_path / "t")
+    threaded = ds.take(np.arange(120))
+    one_by_one = np.stack([ds.take([i])[0] for i in range(120)])
+    np.testing.assert_array_equal(threaded, one_by_one)
+    (tmp_path / "t" / "b" / "033.png").write_bytes(b"broken")
+    with pytest.raises(tsd.DataError, match=r"t/b/033.png: cannot read this image"):
+        ds.arrays()
+
+
+def test_views_take_a_path_or_a_name(tmp_path: Path) -> None:
+    png_folder(tmp_path / "v", {"a": 2, "b": 2})
+    assert tsd.mean_images(tmp_path / "v").counts == [2, 2]
+    assert tsd.class_balance("iris").counts == [[50, 50, 50]]

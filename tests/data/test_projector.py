@@ -166,3 +166,21 @@ def test_precomputed_embeddings_and_the_record_through_a_store(store_dir: Path) 
     stored = ts.open(store_dir).records(run.id, kind="data.projection")
     np.testing.assert_array_equal(stored[0].record.thumbnails, img.thumbnails)
     assert stored[1].record.predictions is None and stored[1].record.thumbnails is None
+
+
+def test_repeated_embeddings_leave_no_hooks_and_no_growing_memory(digits: tsd.Dataset) -> None:
+    import gc
+    import tracemalloc
+
+    model = Net()
+    sub = np.arange(64)
+    tsd.embeddings(model, digits, layer="features", indices=sub)  # warm-up
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    for _ in range(30):
+        tsd.embeddings(model, digits, layer="features", indices=sub)
+    gc.collect()
+    grown = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    assert _no_hooks(model) and grown < 200_000, f"memory grew by {grown} bytes over 30 calls"

@@ -53,6 +53,8 @@ def check_member_name(name: str, where: str) -> str:
 class BytesSource:
     """Encoded images held in memory, decoded on access (from a tar archive)."""
 
+    thread_safe = True
+
     def __init__(self, location: str, names: list[str], blobs: list[bytes], labels: np.ndarray, *, mode: str,
                  size: tuple[int, int]) -> None:
         self.location, self.names, self.blobs, self._y = location, names, blobs, labels
@@ -72,6 +74,8 @@ class BytesSource:
 
 class ZipSource:
     """Images read from a zip file on demand; the zip is reopened in each worker process."""
+
+    thread_safe = True
 
     def __init__(self, location: str, names: list[str], labels: np.ndarray, *, mode: str,
                  size: tuple[int, int]) -> None:

@@ -17,7 +17,9 @@ Example::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import numpy as np
@@ -36,7 +38,8 @@ class Source(Protocol):
     """Where a Dataset's samples come from: ``len``, ``targets`` and ``read(i)``.
 
     ``read`` returns one sample as numpy: an image as ``H x W x C`` (uint8, or float), a table
-    row as a float32 vector. Sources are picklable so that DataLoader workers can use them.
+    row as a float32 vector. Sources are picklable so that DataLoader workers can use them; a
+    source with ``thread_safe = True`` is read by several threads in ``Dataset.take``.
     """
 
     location: str
@@ -156,9 +159,21 @@ class Dataset(torch.utils.data.Dataset):
         first = np.asarray(self.source.read(int(gidx[0])))
         out = np.empty((len(gidx), *first.shape), dtype=first.dtype)
         out[0] = first
-        bar = tqdm(gidx[1:], desc=f"reading {self.name}", unit="sample", disable=not progress or len(gidx) < 2000)
-        for k, g in enumerate(bar, start=1):
-            out[k] = self.source.read(int(g))
+        bar = tqdm(total=len(gidx), initial=1, desc=f"reading {self.name}", unit="sample",
+                   disable=not progress or len(gidx) < 2000)
+
+        def put(k: int) -> None:
+            out[k] = self.source.read(int(gidx[k]))
+            bar.update(1)
+
+        workers = min(8, os.cpu_count() or 1) if getattr(self.source, "thread_safe", False) and len(gidx) > 64 else 1
+        with bar:
+            if workers > 1:  # image decoding (Pillow, zlib) releases the GIL
+                with ThreadPoolExecutor(workers) as pool:
+                    list(pool.map(put, range(1, len(gidx))))
+            else:
+                for k in range(1, len(gidx)):
+                    put(k)
         return out
 
     def sample_indices(self, limit: int | None, *, seed: int = 0) -> np.ndarray:

@@ -94,6 +94,8 @@ def _common_dirs(parts: Sequence[Sequence[str]]) -> int:
 class FileSource:
     """Images read from files on demand: ``FileSource(root, ["0/a.png"], labels, mode="L", size=(28, 28))``."""
 
+    thread_safe = True
+
     def __init__(self, root: str, files: list[str], labels: np.ndarray, *, mode: str, size: tuple[int, int]) -> None:
         self.root, self.files, self._y, self.mode, self.size = root, files, labels, mode, tuple(size)
         self.location = root

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -31,7 +32,11 @@ def class_colors(k: int) -> list[tuple[float, float, float, float]]:
 
 
 def require(ds: Any, task: str, view: str) -> Dataset:
-    """Check a view's input: a torchscope Dataset of the right task (``None`` = any)."""
+    """Check a view's input: a torchscope Dataset (or a name or path to load) of the right task."""
+    if isinstance(ds, (str, os.PathLike)):
+        from ..load import load
+
+        ds = load(ds)
     if not isinstance(ds, Dataset):
         raise TypeError(f"{view} takes a torchscope Dataset (from ts.data.load), got {type(ds).__name__}")
     if task and ds.task != task:
