@@ -49,7 +49,7 @@ def test_frame_holds_every_layer():
     assert f.manifold.shape == (6, 6, 2) and f.opacity.shape == (5, 5)
     assert f.centers.shape == (8, 2) and f.latest["modes"] == 8
     assert f.history["step"][-1] == 5 and f.status == "ok" and f.message == ""
-    msg = json.loads(json.dumps(f.to_message(history_since=3)))
+    msg = json.loads(json.dumps(f.to_message(history_since=3), allow_nan=False))  # strict JSON for browsers
     assert len(msg["real"]) == 128 and len(msg["heat"]["values"]) == 144
     assert msg["history"]["step"] == [4.0, 5.0] and msg["history"]["rows"] == 5
     data, blobs = f.to_dict()
@@ -137,6 +137,7 @@ def test_huge_learning_rate_diverges_into_a_message_not_an_exception():
     lab = Lab2D(lr_d=1e9, lr_g=1e9, **SMALL)
     lab.step(30)
     f = lab.frame()
+    json.dumps(f.to_message(), allow_nan=False)
     assert f.status == "diverged" and "diverged" in f.message and "lower the learning rates" in f.message
     assert np.isfinite(f.fake).all() and np.isfinite(f.heat).all()
     assert all(math.isfinite(v) for v in lab.history.columns()["d_loss"])
