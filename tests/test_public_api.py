@@ -3,8 +3,8 @@
 import torchscope as ts
 
 EXPECTED = {
-    "GenericRecord", "Record", "Run", "SchemaError", "Store", "StoreLocationError", "__version__", "init", "open",
-    "register_record",
+    "GenericRecord", "Record", "Run", "SchemaError", "Store", "StoreLocationError", "SummaryWriter", "__version__",
+    "init", "open", "register_record",
 }
 
 

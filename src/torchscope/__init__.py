@@ -5,6 +5,7 @@ capability functions (data, model, explanations, GANs) that return :class:`ts.Re
 """
 
 from ._version import __version__
+from .integrations import SummaryWriter
 from .records import GenericRecord, Record, register_record
 from .store import SchemaError, Store, StoreLocationError
 from .store import open_store as open
@@ -17,6 +18,7 @@ __all__ = [
     "SchemaError",
     "Store",
     "StoreLocationError",
+    "SummaryWriter",
     "__version__",
     "init",
     "open",

@@ -66,6 +66,26 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_tb_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("logdir", help="a TensorBoard log directory (searched recursively for event files)")
+    p.add_argument("--to", default=None, help="store directory (default: $TORCHSCOPE_DIR or ./tsruns)")
+    p.add_argument("--project", default="tensorboard", help="project name for the imported runs")
+
+
+def _import_tb(args: argparse.Namespace) -> int:
+    from .integrations import import_tensorboard
+    from .store import open_store
+
+    ids = import_tensorboard(args.logdir, args.to, project=args.project)
+    store = open_store(args.to)
+    for rid in ids:
+        info = store.run(rid)
+        points = sum(k.count for k in store.keys(rid, "scalar"))
+        print(f"imported {info.name!r} as run {rid}: {points:,} scalar points")
+    print(f"into {store.dir}; view with: torchscope serve {store.dir}")
+    return 0
+
+
 def _version(args: argparse.Namespace) -> int:
     import torch
 
@@ -91,6 +111,7 @@ Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argpar
 COMMANDS: dict[str, Command] = {
     "demo": ("train a small CNN on the embedded digits data set and log everything", _demo_args, _demo),
     "runs": ("list the runs in a store", _runs_args, _runs),
+    "import-tensorboard": ("convert TensorBoard event files into a torchscope store", _import_tb_args, _import_tb),
     "version": ("print versions", lambda p: None, _version),
     "serve": ("serve the live web dashboard over a store", _serve_args, _serve),
 }

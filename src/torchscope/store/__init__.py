@@ -5,6 +5,7 @@ write side the tracker drives. A server database would implement the same two cl
 """
 
 from ._db import DB_NAME, StoreLocationError, resolve_dir
+from .multi import MultiStore
 from .schema import SCHEMA_VERSION, SchemaError
 from .sqlite import RecordEntry, Store, open_store
 from .types import HistogramEntry, ImageEntry, KeyInfo, RunInfo, Scalars, TextEntry
@@ -17,6 +18,7 @@ __all__ = [
     "HistogramEntry",
     "ImageEntry",
     "KeyInfo",
+    "MultiStore",
     "RecordEntry",
     "RunInfo",
     "SQLiteWriter",

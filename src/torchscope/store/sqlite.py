@@ -384,6 +384,18 @@ class Store:
         return entries[-1].record
 
 
-def open_store(dir: str | os.PathLike[str] | None = None) -> Store:
-    """Open the store in ``dir`` (default ``$TORCHSCOPE_DIR`` or ``./tsruns``) for reading: ``ts.open("tsruns")``."""
+def open_store(dir: str | os.PathLike[str] | None = None) -> Any:
+    """Open the store in ``dir`` (default ``$TORCHSCOPE_DIR`` or ``./tsruns``) for reading: ``ts.open("tsruns")``.
+
+    A directory with no store of its own but stores below it (``SummaryWriter``'s ``runs/<name>``
+    layout) opens as a :class:`~torchscope.store.multi.MultiStore` over all of them.
+    """
+    from ._db import DB_NAME, resolve_dir
+
+    path = resolve_dir(dir)
+    if path.is_dir() and not (path / DB_NAME).exists():
+        from .multi import MultiStore, find_stores
+
+        if find_stores(path):
+            return MultiStore(path)
     return Store(dir)

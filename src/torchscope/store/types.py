@@ -121,10 +121,14 @@ class HistogramEntry:
     lo: float
     hi: float
     counts: np.ndarray
-    stats: dict[str, float]
+    stats: dict[str, Any]
 
     @property
     def edges(self) -> np.ndarray:
+        """Bin edges: equal bins over [lo, hi], or the imported ones kept in ``stats["edges"]``."""
+        given = self.stats.get("edges")
+        if isinstance(given, list) and len(given) == len(self.counts) + 1:
+            return np.asarray(given, np.float64)
         return np.linspace(self.lo, self.hi, len(self.counts) + 1)
 
 

@@ -44,6 +44,7 @@ class Batch:
         default_factory=list
     )
     summary: dict[str, Any] | None = None
+    config: dict[str, Any] | None = None  # keys merged into the run's config
 
     def add_scalars(self, key: str, rank: int, steps: Any, walls: Any, vals: Any) -> None:
         """Append points to a key's columns (merging with what the batch already holds)."""
@@ -51,13 +52,13 @@ class Batch:
         if have is None:
             self.scalars[(key, rank)] = (steps, walls, vals)
         else:
-            self.scalars[(key, rank)] = tuple(np.concatenate([np.asarray(a, dtype), np.asarray(b, dtype)])
-                                              for a, b, dtype in zip(have, (steps, walls, vals),
-                                                                     (np.int64, np.float64, np.float64)))
+            merged = [np.concatenate([np.asarray(a, dtype), np.asarray(b, dtype)])
+                      for a, b, dtype in zip(have, (steps, walls, vals), (np.int64, np.float64, np.float64))]
+            self.scalars[(key, rank)] = (merged[0], merged[1], merged[2])
 
     def __bool__(self) -> bool:
         return bool(self.scalars or self.images or self.histograms or self.texts or self.records
-                    or self.summary is not None)
+                    or self.summary is not None or self.config is not None)
 
 
 def _json(value: Any) -> str:
@@ -161,6 +162,10 @@ class SQLiteWriter:
                 )
                 db.executemany("INSERT INTO record_blobs(record_id, name, data) VALUES(?,?,?)",
                                [(cur.lastrowid, name, blob) for name, blob in blobs.items()])
+            if batch.config is not None:
+                row = db.execute("SELECT config FROM runs WHERE id=?", (self.run_id,)).fetchone()
+                merged = {**(json.loads(row[0]) if row else {}), **batch.config}
+                db.execute("UPDATE runs SET config=? WHERE id=?", (_json(merged), self.run_id))
             if batch.summary is not None:
                 db.execute("UPDATE runs SET summary=? WHERE id=?", (_json(batch.summary), self.run_id))
             db.execute("UPDATE procs SET heartbeat=? WHERE run_id=? AND rank=?",

@@ -140,8 +140,11 @@ class Run:
             raise RuntimeError(f"run {self.id!r} is finished; start a new one with ts.init()")
         return self.enabled and not self._forked  # a forked child (a DataLoader worker) never writes
 
-    def log(self, data: Mapping[str, Any], step: int | None = None) -> None:
-        """Log scalars: ``run.log({"train/loss": 0.31}, step=120)``; step auto-increments when omitted."""
+    def log(self, data: Mapping[str, Any], step: int | None = None, *, wall_time: float | None = None) -> None:
+        """Log scalars: ``run.log({"train/loss": 0.31}, step=120)``; step auto-increments when omitted.
+
+        ``wall_time`` (seconds since the epoch) overrides the time of logging, e.g. when importing.
+        """
         if type(data) is not dict:
             if not isinstance(data, Mapping):
                 raise TypeError(f"log() takes a dict of key -> number, got {type(data).__name__}")
@@ -158,7 +161,7 @@ class Run:
         elif type(step) is not int:
             step = _check_step(step)
         self._step = step + 1
-        self._put_scalars(step, time(), data)
+        self._put_scalars(step, time() if wall_time is None else float(wall_time), data)
 
     @staticmethod
     def _checked(data: dict[str, Any]) -> dict[str, Any]:
@@ -267,6 +270,14 @@ class Run:
         """Run ``fn(batch)`` on the writer thread with the next batch (reads device tensors there)."""
         if self._writer is not None and not self._finished and not self._forked:
             self._writer.put(("call", fn))
+
+    def update_config(self, changes: Mapping[str, Any]) -> None:
+        """Add or change hyper-parameters after ``init``: ``run.update_config({"batch_size": 64})``."""
+        cfg = _jsonable_config(changes)
+        self.config.update(cfg)
+        if self._live():
+            assert self._writer is not None
+            self._writer.put(("cfg", cfg))
 
     def _push_summary(self) -> None:
         if self.enabled and not self._finished and self._writer is not None:

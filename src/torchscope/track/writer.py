@@ -215,6 +215,9 @@ def _add(batch: Batch, item: tuple[Any, ...], waiters: list[threading.Event]) ->
     if tag == "u":
         batch.summary = item[1]
         return 0
+    if tag == "cfg":
+        batch.config = {**(batch.config or {}), **item[1]}
+        return 0
     if tag == "call":  # work handed over by the training thread (e.g. reading CUDA statistics)
         item[1](batch)
         return 0
