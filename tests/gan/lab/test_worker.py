@@ -54,6 +54,8 @@ def test_single_steps_and_speed(worker):
     sid = open_lab(worker)
     assert worker.handle({"type": "step", "session": sid, "which": "d"})["step"] == 1
     assert worker.handle({"type": "step", "session": sid, "n": 4})["step"] == 5
+    assert "n must be between 1 and 10000" in worker.handle({"type": "step", "session": sid, "n": 10**9})["error"]
+    assert "which must be" in worker.handle({"type": "step", "session": sid, "which": "both!"})["error"]
     reply = worker.handle({"type": "speed", "session": sid, "steps_per_frame": 10, "fps": 500})
     assert reply["steps_per_frame"] == 10 and reply["fps"] == 120
     f = worker.frame(sid, after=-1)

@@ -168,8 +168,11 @@ class LabSession:
             self.playing = kind == "play"
             self._phases.clear()
         elif kind == "step":
+            n = int(msg.get("n", 1))
+            if not 1 <= n <= 10_000:
+                raise ValueError(f"step: n must be between 1 and 10000, got {n} (use play for longer runs)")
             self.playing = False
-            self.lab.step(int(msg.get("n", 1)), which=str(msg.get("which", "both")))
+            self.lab.step(n, which=str(msg.get("which", "both")))
         elif kind == "slow":
             self.playing = False
             before = self.lab.frame()
