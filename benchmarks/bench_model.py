@@ -1,7 +1,7 @@
 """Model visualization benchmark: torchscope vs torchinfo, torchview and torchviz, same process.
 
 For the same models and inputs (ResNet-18/50 at 224x224, U-Net, DCGAN G, BERT-base and GPT-2
-built from their configs when ``transformers`` is installed), prints the median time of:
+built from their configs when ``transformers`` is installed), prints the best-of-N time of:
   1. the summary table: ``torchinfo.summary`` vs ``ts.summary`` (with op-level FLOPs);
   2. the forward graph: torchview ``draw_graph`` build + SVG render (Graphviz ``dot``) vs
      ``ts.graph`` capture + our layout + SVG (no binary), at torchview's default depth (3) and
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 import time
 import warnings
@@ -54,13 +53,14 @@ def attempt(fn: Any, repeat: int) -> float:
 
 
 def timeit(fn: Any, repeat: int) -> float:
-    fn()  # warm-up
+    """The best of ``repeat`` runs after a warm-up: the cost without interference from other load."""
+    fn()
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return min(times)
 
 
 def models() -> dict[str, tuple[nn.Module, Any]]:
@@ -119,10 +119,10 @@ def bench_graph(name: str, model: nn.Module, x: Any, repeat: int, has_dot: bool)
         from torchview import draw_graph
 
         data = x if not isinstance(x, dict) else x["input_ids"]
-        tv_build = attempt(lambda: draw_graph(model, input_data=data, depth=3), repeat)
+        tv_build = attempt(lambda: draw_graph(model, input_data=data, depth=3, device="cpu"), repeat)
         tv_render = None
         if has_dot and not isinstance(tv_build, Failed):
-            tv = draw_graph(model, input_data=data, depth=3)
+            tv = draw_graph(model, input_data=data, depth=3, device="cpu")
             tv_render = timeit(lambda: tv.visual_graph.pipe(format="svg"), repeat)
     except ImportError:
         tv_build = tv_render = None

@@ -38,6 +38,7 @@ from ._tree import describe, flat_tensors, iter_tensors
 
 __all__ = ["Capture", "Edge", "Node", "capture"]
 
+FAST_FLOPS = True
 _SKIP_GETTERS = {"T", "mT", "H", "mH", "real", "imag"}  # attribute getters that are real ops
 
 
@@ -271,7 +272,7 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
                 continue
             handles.append(module.register_forward_pre_hook(tracer.pre_hook(qualname, calls), with_kwargs=True))
             handles.append(module.register_forward_hook(tracer.post_hook, with_kwargs=True))
-        with _model_state(model, mode), torch.set_grad_enabled(grad), (counter or contextlib.nullcontext()), tracer:
+        with _model_state(model, mode), torch.set_grad_enabled(grad), _counting(counter), tracer:
             out = model(*args, **kwargs)
         cap.output = out
         for path, t in iter_tensors(out, "output"):
@@ -296,6 +297,23 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     cap.activation_bytes = tracer.activation_bytes
     _sum_flops(cap)
     return cap
+
+
+def _counting(counter: Any) -> Any:
+    """Enter FlopCounterMode's dispatch mode. Its module tracker (global hooks that attribute FLOPs
+    to modules) is skipped when possible: we attribute FLOPs to ops ourselves, and every count
+    still goes to the counter's "Global" total, the one ``get_total_flops()`` returns."""
+    if counter is None:
+        return contextlib.nullcontext()
+    if not FAST_FLOPS:
+        return counter
+    try:
+        from torch.utils.flop_counter import _FlopCounterMode
+
+        counter.flop_counts.clear()
+        return _FlopCounterMode(counter)
+    except (ImportError, TypeError):  # a PyTorch without the private mode: the public one
+        return counter
 
 
 def _dissolve_split_containers(cap: Capture) -> None:
