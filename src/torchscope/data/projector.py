@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -79,7 +80,9 @@ def reduce(x: np.ndarray, method: str = "pca", dims: int = 2, *, seed: int = 0, 
     with tqdm(total=1 + pre, desc=method, disable=not progress, unit="stage") as bar:
         if method == "umap":
             try:
-                import umap
+                with warnings.catch_warnings():  # umap-learn warns that TensorFlow (ParametricUMAP) is absent
+                    warnings.simplefilter("ignore", ImportWarning)
+                    import umap
             except ImportError as exc:
                 raise ImportError("method='umap' needs the optional package umap-learn: pip install umap-learn "
                                   "(or use method='tsne' or 'pca')") from exc
@@ -103,8 +106,6 @@ def reduce(x: np.ndarray, method: str = "pca", dims: int = 2, *, seed: int = 0, 
                            random_state=seed).fit_transform(x)
             params["perplexity"] = perp
         else:
-            import umap
-
             with _stage(bar, f"UMAP of {n:,} points"):
                 out = umap.UMAP(n_components=dims, n_neighbors=min(n_neighbors, n - 1), min_dist=min_dist,
                                 random_state=seed, n_jobs=1).fit_transform(x)
