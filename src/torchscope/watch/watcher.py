@@ -1,7 +1,8 @@
 """``run.watch(model)``: per-layer activation, gradient and weight statistics while training.
 
-How it stays cheap: a forward pre-hook on the model counts training steps (forward passes in
-training mode). On most steps each layer's hook only records whether its output is finite (one
+How it stays cheap: a training step starts at the first layer output (in training mode) after a
+backward pass, so steps are counted whether or not the model's own ``forward`` is called (as in
+Lightning, where ``training_step`` calls sub-modules). On most steps each layer's hook only records whether its output is finite (one
 device reduction, skipped for layers that cannot create NaN/Inf such as ReLU or pooling) and each
 parameter's gradient hook whether its gradient is finite. Every ``every`` steps the hooks also
 compute activation mean/std/zero fraction/dead units and gradient norms, and weight norms,
@@ -65,6 +66,7 @@ class Watcher:
             if p.requires_grad]
         self.step = -1
         self._active = self._sampled = False
+        self._new_step = True  # the next training-mode layer output starts a step
         self._outs: dict[int, torch.Tensor] = {}
         self._grads: dict[int, torch.Tensor] = {}
         self._grad_order: list[int] = []
@@ -72,7 +74,6 @@ class Watcher:
         self._pending_sample: int | None = None
         self._handles: list[Any] = []
         try:
-            self._handles.append(model.register_forward_pre_hook(self._on_step))
             for idx, (_, module) in enumerate(self.layers):
                 self._handles.append(module.register_forward_hook(functools.partial(self._on_output, idx)))
             for pidx, (_, _, p) in enumerate(self.param_layer):
@@ -82,10 +83,8 @@ class Watcher:
             raise
 
     # -- hooks (training thread) -------------------------------------------------------------
-    def _on_step(self, module: nn.Module, args: Any) -> None:
-        if not module.training:
-            self._active = False  # evaluation passes are not training steps
-            return
+    def _begin_step(self) -> None:
+        self._new_step = False
         self._finish_step()
         self.step += 1
         self._active = True
@@ -94,7 +93,11 @@ class Watcher:
             self._snapshot = [p.detach().clone() for _, _, p in self.param_layer]
 
     def _on_output(self, idx: int, module: nn.Module, inputs: Any, output: Any) -> None:
-        if not self._active or idx in self._outs:
+        if not module.training:
+            return  # evaluation passes are not training steps
+        if self._new_step:
+            self._begin_step()
+        if idx in self._outs:
             return
         t = first_tensor(output)
         if t is None:
@@ -107,6 +110,7 @@ class Watcher:
     def _on_grad(self, pidx: int, param: torch.Tensor) -> None:
         if not self._active or param.grad is None:
             return
+        self._new_step = True  # a backward pass: the next forward is a new step
         g = param.grad.detach()
         self._grad_order.append(pidx)
         if self._sampled and self.grads:
