@@ -3,8 +3,9 @@
 How it stays cheap: a training step starts at the first layer output (in training mode) after a
 backward pass, so steps are counted whether or not the model's own ``forward`` is called (as in
 Lightning, where ``training_step`` calls sub-modules). On most steps each layer's hook only
-records whether its output is finite (one device reduction, skipped for layers that cannot create NaN/Inf such as ReLU or pooling) and each
-parameter's gradient hook whether its gradient is finite. Every ``every`` steps the hooks also
+records whether its output is finite (one device reduction, skipped for layers that cannot
+create NaN/Inf such as ReLU or pooling) and each parameter's gradient hook whether its gradient
+is finite. Every ``every`` steps the hooks also
 compute activation mean/std/zero fraction/dead units and gradient norms, and weight norms,
 update-to-weight ratios and histograms are taken. All of it stays on the device: the tensors are
 handed to the run's background writer, which reads them (the only host sync, on its own thread),
