@@ -4,7 +4,7 @@ import torchscope as ts
 
 EXPECTED = {
     "GenericRecord", "Record", "Run", "SchemaError", "Store", "StoreLocationError", "SummaryWriter", "__version__",
-    "init", "open", "register_record",
+    "autograd_graph", "data", "evaluate", "explain", "gan", "graph", "init", "open", "register_record", "summary",
 }
 
 
@@ -13,6 +13,16 @@ def test_exported_names_are_exactly_the_intended_ones():
     assert list(ts.__all__) == sorted(ts.__all__)
     for name in ts.__all__:
         assert hasattr(ts, name), name
+
+
+def test_capabilities_load_lazily():
+    import subprocess
+    import sys
+
+    code = "import sys, torchscope as ts; print(sorted(m for m in ('torchscope.data', 'torchscope.gan', "
+    code += "'torchscope.explain') if m in sys.modules)); ts.data.load; print('torchscope.data' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]" and out[1] == "True"
 
 
 def test_every_public_callable_has_a_docstring():

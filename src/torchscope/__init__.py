@@ -1,8 +1,14 @@
 """torchscope: see deep learning in PyTorch.
 
 ``import torchscope as ts``; then ``ts.init`` to track a run, ``ts.open`` to read a store, and the
-capability functions (data, model, explanations, GANs) that return :class:`ts.Record` results.
+capability functions that return :class:`ts.Record` results: ``ts.data`` (loaders and data
+views), ``ts.summary`` / ``ts.graph`` / ``ts.autograd_graph`` (the model), ``ts.evaluate`` and
+``ts.explain`` (the model at work), ``ts.gan`` (GAN lab). Capabilities load on first use, so a
+plain ``import torchscope`` stays light.
 """
+
+from importlib import import_module
+from typing import Any
 
 from ._version import __version__
 from .integrations import SummaryWriter
@@ -10,6 +16,17 @@ from .records import GenericRecord, Record, register_record
 from .store import SchemaError, Store, StoreLocationError
 from .store import open_store as open
 from .track import Run, init
+
+# name -> (module, attribute or None for the module itself), imported on first access
+_LAZY = {
+    "autograd_graph": (".model", "autograd_graph"),
+    "data": (".data", None),
+    "evaluate": (".evaluate", "evaluate"),
+    "explain": (".explain", "explain"),
+    "gan": (".gan", None),
+    "graph": (".model", "graph"),
+    "summary": (".model", "summary"),
+}
 
 __all__ = [
     "GenericRecord",
@@ -20,7 +37,28 @@ __all__ = [
     "StoreLocationError",
     "SummaryWriter",
     "__version__",
+    "autograd_graph",
+    "data",
+    "evaluate",
+    "explain",
+    "gan",
+    "graph",
     "init",
     "open",
     "register_record",
+    "summary",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module_name, attr = _LAZY[name]
+        module = import_module(module_name, __name__)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'torchscope' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
