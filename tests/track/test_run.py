@@ -256,3 +256,13 @@ def test_cuda_tensors_are_logged_without_changing_results(store_dir):
     (h,) = store.histograms(info.id, "w")
     assert h.stats["count"] == 10 and h.stats["max"] == 9.0 and h.counts.sum() == 10
     assert store.images(info.id, "img")[0].to_numpy().shape == (2 * 8 + 6, 2 * 8 + 6, 3)
+
+
+def test_log_graph_stores_summary_and_graph(store_dir):
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    with ts.init(dir=store_dir) as run:
+        summary, graph = run.log_graph(model, torch.randn(1, 4))
+    store, info = _only_run(store_dir)
+    stored = store.record(info.id, "model.summary")
+    assert type(stored) is type(summary) and stored.to_dict()[0] == summary.to_dict()[0]
+    assert store.record(info.id, "model.graph").to_dict()[0] == graph.to_dict()[0]

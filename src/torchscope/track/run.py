@@ -229,6 +229,15 @@ class Run:
         self._writer.put(("r", key, self._log_rank, self._next_step(step), time(), rkind, text, blobs, nbytes),
                          nbytes)
 
+    def log_graph(self, model: torch.nn.Module, input: Any = None, *, step: int | None = None, **kw: Any) -> Any:
+        """Store the model's summary and hierarchical graph with the run: ``run.log_graph(model, x)``.
+
+        Keyword arguments are those of ``ts.graph`` (``input_size=``, ``depth=``...); returns both records.
+        """
+        from ..model import log_graph
+
+        return log_graph(self, model, input, step=step, **kw)
+
     # -- inside the network -------------------------------------------------------------------
     def watch(self, model: torch.nn.Module, every: int = 100, *, log: str = "all",
               optimizer: torch.optim.Optimizer | None = None, histograms: bool = True,
