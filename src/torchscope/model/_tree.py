@@ -70,7 +70,11 @@ def shape_str(shape: Sequence[int]) -> str:
 
 def describe(t: torch.Tensor) -> dict[str, Any]:
     """Shape and dtype of a tensor as JSON: ``describe(x) == {"shape": [2, 3], "dtype": "float32"}``."""
-    return {"shape": [int(s) for s in t.shape], "dtype": str(t.dtype).replace("torch.", "")}
+    dtype = t.dtype
+    return {"shape": list(t.shape), "dtype": _DTYPES.get(dtype) or str(dtype).replace("torch.", "")}
+
+
+_DTYPES = {d: str(d).replace("torch.", "") for d in vars(torch).values() if isinstance(d, torch.dtype)}
 
 
 def _device_of(model: torch.nn.Module) -> torch.device:

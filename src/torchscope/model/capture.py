@@ -39,6 +39,29 @@ from ._tree import describe, flat_tensors, iter_tensors
 __all__ = ["Capture", "Edge", "Node", "capture"]
 
 FAST_FLOPS = True
+# Torch functions that never reach a kernel FlopCounterMode counts (mm, addmm, bmm, baddbmm,
+# convolution, attention): they run outside its dispatch mode, which saves its per-op cost.
+_FLOP_FREE = frozenset({
+    "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__", "__imul__",
+    "__truediv__", "__rtruediv__", "__itruediv__", "__floordiv__", "__neg__", "__pow__", "__rpow__",
+    "__getitem__", "__setitem__", "__and__", "__or__", "__invert__", "__eq__", "__ne__", "__lt__", "__le__",
+    "__gt__", "__ge__", "__mod__", "add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "neg", "pow",
+    "sqrt", "rsqrt", "exp", "log", "abs", "clamp", "clamp_", "clip", "relu", "relu_", "gelu", "silu",
+    "tanh", "sigmoid", "softmax", "log_softmax", "leaky_relu", "hardtanh", "elu", "selu", "mish",
+    "hardswish", "hardsigmoid", "softplus", "dropout", "dropout_", "alpha_dropout", "dropout1d",
+    "dropout2d", "dropout3d", "view", "view_as", "reshape", "reshape_as", "transpose", "t", "permute",
+    "contiguous", "flatten", "unflatten", "squeeze", "unsqueeze", "expand", "expand_as", "repeat",
+    "repeat_interleave", "cat", "concat", "concatenate", "stack", "chunk", "split", "narrow", "select",
+    "index_select", "gather", "scatter", "masked_fill", "masked_fill_", "where", "to", "float", "half",
+    "double", "long", "int", "bool", "type", "type_as", "clone", "detach", "copy_", "fill_", "zero_",
+    "zeros", "zeros_like", "ones", "ones_like", "full", "full_like", "empty", "empty_like", "arange",
+    "rand", "randn", "randint", "layer_norm", "batch_norm", "group_norm", "instance_norm", "rms_norm",
+    "normalize", "embedding", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
+    "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+    "adaptive_max_pool2d", "max_pool2d_with_indices", "pad", "interpolate", "upsample", "mean", "sum",
+    "max", "min", "amax", "amin", "argmax", "argmin", "std", "var", "norm", "cumsum", "prod", "all", "any",
+    "isnan", "isinf", "tril", "triu", "flip", "roll", "identity", "T", "mT", "size", "dim"
+})
 _SKIP_GETTERS = {"T", "mT", "H", "mH", "real", "imag"}  # attribute getters that are real ops
 
 
@@ -106,6 +129,8 @@ class _Tracer(TorchFunctionMode):
         self.counted: WeakIdKeyDictionary = WeakIdKeyDictionary()
         self.activation_bytes = 0
         self.types: dict[str, str] = {}
+        self.own_params: dict[str, list[str]] = {}
+        self.gate: Any = None  # FlopCounterMode's dispatch mode, entered around ops that may count
 
     def _flops(self) -> int:
         return sum(self.counter.flop_counts["Global"].values()) if self.counter is not None else 0
@@ -120,11 +145,21 @@ class _Tracer(TorchFunctionMode):
             if attr not in _SKIP_GETTERS:
                 return func(*args, **kwargs)
             name = attr
-        before = self._flops() if self.counter is not None else 0
         first = args[0] if args and isinstance(args[0], torch.Tensor) else None
         version = first._version if first is not None else 0
         self.current = name
-        out = func(*args, **kwargs)
+        flops = 0
+        if self.counter is None or (self.gate is not None and name in _FLOP_FREE):
+            out = func(*args, **kwargs)
+        elif self.gate is not None:
+            before = self._flops()
+            with self.gate:
+                out = func(*args, **kwargs)
+            flops = self._flops() - before
+        else:  # the public FlopCounterMode is active for the whole pass
+            before = self._flops()
+            out = func(*args, **kwargs)
+            flops = self._flops() - before
         self.current = None
         outs = flat_tensors(out) if not isinstance(out, torch.Tensor) else [out]
         if name == "__setitem__" and args and isinstance(args[0], torch.Tensor):
@@ -136,7 +171,7 @@ class _Tracer(TorchFunctionMode):
         ins = flat_tensors(args) + flat_tensors(kwargs)
         self.busy = True
         try:
-            self._record(name, ins, outs, self._flops() - before if self.counter is not None else 0)
+            self._record(name, ins, outs, flops)
         finally:
             self.busy = False
         return out
@@ -194,7 +229,7 @@ class _Tracer(TorchFunctionMode):
                 node = self.cap.add("module", qualname, type(module).__name__, self._container(qualname, calls))
                 node.call = calls.get(qualname, 0)
                 calls[qualname] = node.call + 1
-                node.params = [f"{qualname}.{n}" if qualname else n for n, _ in module.named_parameters(recurse=False)]
+                node.params = list(self.own_params.get(qualname, ()))
                 node.inputs = [describe(t) for _, t in iter_tensors((args, kwargs))]
                 self.stack.append(node.id)
             finally:
@@ -261,6 +296,8 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     counter = FlopCounterMode(display=False) if flops else None
     tracer = _Tracer(cap, param_names, counter)
     tracer.types = {name: type(m).__name__ for name, m in model.named_modules()}
+    tracer.own_params = {name: [f"{name}.{n}" for n, _ in m.named_parameters(recurse=False)]
+                         for name, m in model.named_modules()}
     for n in cap.nodes[1:]:
         tracer.producer[_nth_tensor(args, kwargs, n.id - 1)] = n.id
     root.inputs = [n.outputs[0] for n in cap.nodes[1:]]
@@ -272,7 +309,7 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
                 continue
             handles.append(module.register_forward_pre_hook(tracer.pre_hook(qualname, calls), with_kwargs=True))
             handles.append(module.register_forward_hook(tracer.post_hook, with_kwargs=True))
-        with _model_state(model, mode), torch.set_grad_enabled(grad), _counting(counter), tracer:
+        with _model_state(model, mode), torch.set_grad_enabled(grad), _counting(tracer), tracer:
             out = model(*args, **kwargs)
         cap.output = out
         for path, t in iter_tensors(out, "output"):
@@ -299,21 +336,24 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     return cap
 
 
-def _counting(counter: Any) -> Any:
-    """Enter FlopCounterMode's dispatch mode. Its module tracker (global hooks that attribute FLOPs
-    to modules) is skipped when possible: we attribute FLOPs to ops ourselves, and every count
-    still goes to the counter's "Global" total, the one ``get_total_flops()`` returns."""
+def _counting(tracer: _Tracer) -> Any:
+    """Set up FLOP counting: FlopCounterMode's own dispatch mode, entered by the tracer around each
+    op that may count (not its module tracker: we attribute FLOPs to ops ourselves). Every count
+    goes to the counter's "Global" total, the one ``get_total_flops()`` returns. Without the
+    private mode, the public FlopCounterMode is entered for the whole pass instead."""
+    counter = tracer.counter
     if counter is None:
         return contextlib.nullcontext()
-    if not FAST_FLOPS:
-        return counter
-    try:
-        from torch.utils.flop_counter import _FlopCounterMode
+    if FAST_FLOPS:
+        try:
+            from torch.utils.flop_counter import _FlopCounterMode
 
-        counter.flop_counts.clear()
-        return _FlopCounterMode(counter)
-    except (ImportError, TypeError):  # a PyTorch without the private mode: the public one
-        return counter
+            counter.flop_counts.clear()
+            tracer.gate = _FlopCounterMode(counter)
+            return contextlib.nullcontext()
+        except (ImportError, TypeError):
+            pass
+    return counter
 
 
 def _dissolve_split_containers(cap: Capture) -> None:
