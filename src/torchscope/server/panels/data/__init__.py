@@ -1,0 +1,87 @@
+"""The Data panel's routes: a run's data records (``data.profile`` and the ``data.*`` views).
+
+Example::
+
+    GET /api/data/overview?run=a1  -> {"runs": {"a1": [{"key", "id", "kind", "title", "views": [...]}]}}
+    GET /api/data/pixels?run=a1&key=data.profile&id=3&part=1&field=images  -> image/png
+    GET /api/data/figure?run=a1&key=data.profile&id=3&part=5  -> image/png (matplotlib fallback)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...encode import JSON
+from ...params import int_param, run_ids, text_param
+from ...registry import Panel
+from .payload import figure as figure_png
+from .payload import payload, pixels
+from .records import data_entries, find_record
+
+PNG_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
+
+
+def _view(rec: Any, key: str, rec_id: int, step: int, part: int) -> dict[str, Any]:
+    return {"kind": rec.kind, "key": key, "id": rec_id, "step": step, "part": part,
+            "title": getattr(rec, "title", rec.kind), "data": payload(rec)}
+
+
+def overview(request: Request) -> JSON:
+    """Per run, its data records (latest of each key first by step), each with its views' payloads."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rid in run_ids(request):
+        groups = []
+        for info, entries in data_entries(request, rid):
+            if not entries:
+                continue
+            e = entries[-1]  # the latest record of the key
+            rec = e.record
+            group: dict[str, Any] = {"key": info.key, "id": e.id, "step": e.step, "kind": rec.kind,
+                                     "count": len(entries), "title": getattr(rec, "title", rec.kind)}
+            if rec.kind == "data.profile":
+                group.update(summary=rec.summary, warnings=rec.warnings,
+                             views=[_view(c, info.key, e.id, e.step, i) for i, c in enumerate(rec.records)])
+            else:
+                group["views"] = [_view(rec, info.key, e.id, e.step, -1)]
+            groups.append(group)
+        groups.sort(key=lambda g: (g["kind"] != "data.profile", g["key"]))
+        out[rid] = groups
+    return JSON({"runs": out})
+
+
+def _address(request: Request) -> tuple[str, str, int, int]:
+    return (run_ids(request)[0], text_param(request, "key"), int_param(request, "id", 0, 0, 2 ** 62),
+            int_param(request, "part", -1, -1, 10_000))
+
+
+def pixel_sheet(request: Request) -> Response:
+    """A PNG sheet of a record's pixels (``field``: images, mean or std)."""
+    rec = find_record(request, *_address(request))
+    return Response(pixels(rec, text_param(request, "field", max_len=20)), media_type="image/png",
+                    headers=PNG_HEADERS)
+
+
+def figure(request: Request) -> Response:
+    """The record's matplotlib figure as PNG (for kinds the browser does not draw)."""
+    rec = find_record(request, *_address(request))
+    return Response(figure_png(rec), media_type="image/png", headers=PNG_HEADERS)
+
+
+_ADDR = {"run": "run id", "key": "record key", "id": "record id (from /overview)",
+         "part": "index of the view inside a data.profile record (-1: the record itself)"}
+
+PANEL = Panel(
+    name="data", title="Data", order=60,
+    routes=[Route("/overview", overview), Route("/pixels", pixel_sheet), Route("/figure", figure)],
+    api_doc={
+        "/overview": {"summary": "The data records of runs (data.profile and data.* views) with their payloads",
+                      "params": {"run": "run id (repeatable)"}},
+        "/pixels": {"summary": "A PNG sheet of a record's pixels", "media": "image/png",
+                    "params": {**_ADDR, "field": "images (data.samples), mean or std (data.mean_images)"}},
+        "/figure": {"summary": "A record's matplotlib figure (fallback)", "media": "image/png", "params": _ADDR},
+    },
+)

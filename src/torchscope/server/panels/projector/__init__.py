@@ -1,0 +1,104 @@
+"""The Projector panel's routes: a run's projections, their points as binary, their thumbnails.
+
+A projection is a ``data.projection`` record, or the projection inside a ``data.profile``
+record (``part`` is its index there). Records are read through the store only (and kept rebuilt
+in the Data panel's record cache).
+
+Example::
+
+    GET /api/projector/sources?run=a1          -> {"sources": [{"run", "key", "id", "part", "n", "dims", ...}]}
+    GET /api/projector/points?run=a1&key=k&id=3&part=-1   -> application/octet-stream (see frame.py)
+    GET /api/projector/thumbs?run=a1&key=k&id=3&part=-1&page=0  -> image/png (1,024 thumbnails)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...encode import JSON
+from ...params import int_param, run_ids, text_param
+from ...registry import Panel
+from ..data.records import data_entries, find_record
+from .frame import PAGE, PAGE_COLUMNS, page_png, points_frame
+
+KINDS = ("data.projection", "data.profile")
+IMMUTABLE = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400"}
+
+
+def _describe(rec: Any) -> dict[str, Any]:
+    n, dims = rec.coords.shape
+    thumbs = None
+    if rec.thumbnails is not None and len(rec.thumbnails):
+        _, h, w, c = rec.thumbnails.shape
+        thumbs = {"width": w, "height": h, "channels": c, "page": PAGE, "page_columns": PAGE_COLUMNS,
+                  "pages": -(-n // PAGE)}
+    return {"n": int(n), "dims": int(dims), "method": rec.method, "title": rec.title, "class_names": rec.class_names,
+            "has_predictions": rec.predictions is not None, "color_by": rec.color_by, "params": rec.params,
+            "thumbs": thumbs}
+
+
+def sources(request: Request) -> JSON:
+    """Every projection of the runs (standalone records and those inside profiles), newest last."""
+    out = []
+    for rid in run_ids(request):
+        for info, entries in data_entries(request, rid, KINDS):
+            for e in entries:
+                recs = [(-1, e.record)] if e.record.kind == "data.projection" else \
+                    [(i, c) for i, c in enumerate(getattr(e.record, "records", [])) if c.kind == "data.projection"]
+                for part, rec in recs:
+                    out.append({"run": rid, "key": info.key, "id": e.id, "part": part, "step": e.step,
+                                "wall_time": e.wall_time, **_describe(rec)})
+    return JSON({"sources": out})
+
+
+def _projection(request: Request) -> Any:
+    rec = find_record(request, run_ids(request)[0], text_param(request, "key"),
+                      int_param(request, "id", 0, 0, 2 ** 62), int_param(request, "part", -1, -1, 10_000))
+    if rec.kind != "data.projection":
+        raise HTTPException(404, f"that record is a {rec.kind}, not a data.projection")
+    return rec
+
+
+def points(request: Request) -> Response:
+    """The points as a binary frame: float32 ``coords`` (N x dims), int32 ``labels``, ``predictions``, ``indices``."""
+    rec = _projection(request)
+    cols: list[tuple[str, np.ndarray]] = [("coords", np.asarray(rec.coords, np.float32)),
+                                          ("labels", np.asarray(rec.labels))]
+    if rec.predictions is not None:
+        cols.append(("predictions", np.asarray(rec.predictions)))
+    if rec.indices is not None and len(rec.indices) and int(np.max(rec.indices)) < 2 ** 31:
+        cols.append(("indices", np.asarray(rec.indices)))
+    body = points_frame(_describe(rec), cols)
+    return Response(body, media_type="application/octet-stream", headers=IMMUTABLE)
+
+
+def thumbs(request: Request) -> Response:
+    """One page of thumbnails as a PNG grid: point ``i`` is at slot ``i % 1024`` of page ``i // 1024``."""
+    rec = _projection(request)
+    if rec.thumbnails is None:
+        raise HTTPException(404, "this projection has no thumbnails (tabular data)")
+    page = int_param(request, "page", 0, 0, 1 << 20)
+    return Response(page_png(rec.thumbnails, page), media_type="image/png", headers=IMMUTABLE)
+
+
+_ADDR = {"run": "run id", "key": "record key", "id": "record id (from /sources)",
+         "part": "index inside a data.profile record, or -1"}
+
+PANEL = Panel(
+    name="projector", title="Projector", order=65,
+    routes=[Route("/sources", sources), Route("/points", points), Route("/thumbs", thumbs)],
+    api_doc={
+        "/sources": {"summary": "The projections of runs (data.projection records and inside data.profile)",
+                     "params": {"run": "run id (repeatable)"}},
+        "/points": {"summary": "A projection's points as a binary frame (float32 coords, int32 labels)",
+                    "media": "application/octet-stream", "params": _ADDR},
+        "/thumbs": {"summary": "A page of 1,024 thumbnails as one PNG (32 per row)", "media": "image/png",
+                    "params": {**_ADDR, "page": "page number (point i is on page i // 1024)"}},
+    },
+)
