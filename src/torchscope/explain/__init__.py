@@ -3,7 +3,7 @@
 ``ts.explain(model, x, method=...)`` with ``"saliency"``, ``"smoothgrad"``,
 ``"integrated_gradients"`` (``"ig"``), ``"gradcam"`` or ``"occlusion"`` returns an
 :class:`Attribution` record; each method is also a class with Captum's verb,
-``Saliency(model).attribute(x, target=...)``. Memory stays under a budget (default 256 MB).
+``Saliency(model).attribute(x, target=...)``. Memory stays under a budget (default 384 MB).
 
 Example::
 

@@ -21,11 +21,11 @@ import torch
 
 __all__ = ["DEFAULT_BUDGET_MB", "budget_bytes", "chunk_rows", "chunks", "row_cost"]
 
-DEFAULT_BUDGET_MB = 256.0
+DEFAULT_BUDGET_MB = 384.0
 
 
 def budget_bytes(budget_mb: float | None) -> int:
-    """The budget in bytes: the argument, else ``$TORCHSCOPE_EXPLAIN_BUDGET_MB``, else 256 MB."""
+    """The budget in bytes: the argument, else ``$TORCHSCOPE_EXPLAIN_BUDGET_MB``, else 384 MB."""
     if budget_mb is None:
         budget_mb = float(os.environ.get("TORCHSCOPE_EXPLAIN_BUDGET_MB", DEFAULT_BUDGET_MB))
     if not budget_mb > 0:
@@ -60,9 +60,9 @@ def row_cost(forward: Callable[[torch.Tensor], torch.Tensor], sample: torch.Tens
     a = _saved_bytes(forward, one)
     b = _saved_bytes(forward, torch.cat([one, one]))
     row_bytes = one.numel() * one.element_size()
-    # activations kept for backward + the gradients flowing through them (about one activation at a time
-    # in flight, bounded by the same sum) + the row itself, its perturbed copy and its gradient
-    return max(1, 2 * max(b - a, 0) + 4 * row_bytes)
+    # activations kept for backward, a quarter more for the gradients in flight (freed layer by layer as
+    # backward proceeds), and the row itself, its perturbed copy and its gradient
+    return max(1, int(1.25 * max(b - a, 0)) + 4 * row_bytes)
 
 
 def chunk_rows(forward: Callable[[torch.Tensor], torch.Tensor], sample: torch.Tensor,

@@ -65,7 +65,7 @@ def explain(model: nn.Module, inputs: torch.Tensor, target: TargetLike = None, m
 
     ``images`` are what to show under the maps (default: the inputs, stretched per image);
     ``sign`` picks what the overlays show (default ``"positive"`` for Grad-CAM, else ``"absolute"``);
-    ``budget_mb`` bounds memory (default 256 MB, or ``$TORCHSCOPE_EXPLAIN_BUDGET_MB``).
+    ``budget_mb`` bounds memory (default 384 MB, or ``$TORCHSCOPE_EXPLAIN_BUDGET_MB``).
     """
     if isinstance(inputs, torch.Tensor) and inputs.ndim == 3:
         inputs = inputs[None]
