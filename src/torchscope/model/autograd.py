@@ -122,6 +122,7 @@ def autograd_graph(output: Any, params: dict[str, torch.Tensor] | None = None, *
         return ids[key], True
 
     stack: list[Any] = []
+    saved_attrs: dict[type, list[str]] = {}
     outs = [(p, t) for p, t in iter_tensors(output, "output") if t.grad_fn is not None or t.requires_grad]
     if not outs:
         raise ValueError("autograd_graph: no tensor in output requires grad (was it computed under no_grad?)")
@@ -150,7 +151,10 @@ def autograd_graph(output: Any, params: dict[str, torch.Tensor] | None = None, *
             if new and not hasattr(nxt, "variable"):
                 stack.append(nxt)
         if show_saved:
-            _saved(add, rec, fn, me)
+            kind = type(fn)
+            if kind not in saved_attrs:  # per call: autograd node types share their attribute names
+                saved_attrs[kind] = [a for a in dir(fn) if a.startswith("_saved_")]
+            _saved(add, rec, fn, me, saved_attrs[kind])
     return rec
 
 
@@ -161,10 +165,8 @@ def _fn_node(add: Any, fn: Any, names: dict[int, str]) -> tuple[int, bool]:
     return add(("fn", fn), kind="fn", type=type(fn).__name__, name="", shape=None)
 
 
-def _saved(add: Any, rec: AutogradGraph, fn: Any, me: int) -> None:
-    for attr in dir(fn):
-        if not attr.startswith("_saved_"):
-            continue
+def _saved(add: Any, rec: AutogradGraph, fn: Any, me: int, attrs: list[str]) -> None:
+    for attr in attrs:
         try:
             val = getattr(fn, attr)
         except RuntimeError:  # freed after backward
