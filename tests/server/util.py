@@ -47,12 +47,15 @@ def expected_loss(lr: float, s: int) -> float:
 
 
 class ServerThread:
-    """``with ServerThread(app) as url:`` a real uvicorn server on a free loopback port."""
+    """``with ServerThread(app) as url:`` a real uvicorn server on a free loopback port.
 
-    def __init__(self, app: Any, host: str = "127.0.0.1") -> None:
+    ``lifespan="on"`` runs the app's startup (the warm-up) as ``torchscope serve`` does.
+    """
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", lifespan: str = "off") -> None:
         self.port = free_port(host)
         self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=self.port, log_level="warning",
-                                                    timeout_graceful_shutdown=1, lifespan="off"))
+                                                    timeout_graceful_shutdown=1, lifespan=lifespan))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://{host}:{self.port}"
 

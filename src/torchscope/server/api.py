@@ -27,7 +27,12 @@ KINDS = ("scalar", "image", "histogram", "text", "record")
 
 
 def health(request: Request) -> JSON:
-    return JSON({"ok": True, "version": __version__, "dir": str(request.app.state.store.dir)})
+    """Liveness, plus the warm-up's progress and the series cache's use (for benchmarks, debugging)."""
+    state = request.app.state
+    w = state.warmer
+    warm = {"state": w.state, "reads": w.reads, "seconds": round(w.seconds, 3)} if w else {"state": "off"}
+    return JSON({"ok": True, "version": __version__, "dir": str(state.store.dir), "warm": warm,
+                 "cache": state.series.cache.stats()})
 
 
 def list_runs(request: Request) -> JSON:
@@ -75,6 +80,7 @@ async def update_run(request: Request) -> JSON:
         raise HTTPException(400, "the body must be an object with name, tags, notes and/or archived")
     store = request.app.state.store
     info = await run_in_threadpool(lambda: store.update_run(run_id, **body))
+    request.app.state.runs.invalidate()
     return JSON({"run": info.to_json()})
 
 
@@ -82,6 +88,8 @@ async def delete_run(request: Request) -> JSON:
     run_id = _path_run_id(request)
     store = request.app.state.store
     await run_in_threadpool(store.delete_run, run_id)
+    request.app.state.runs.invalidate()
+    request.app.state.series.cache.drop_run(run_id)
     return JSON({"deleted": run_id})
 
 

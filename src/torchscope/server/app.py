@@ -11,8 +11,10 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,12 @@ from starlette.routing import Mount, Route
 from ..store import MultiStore, Store, open_store
 from . import api, live
 from .auth import COOKIE, TokenAuth
+from .cache import RunsView, SeriesCache, SeriesReader, cache_bytes
 from .encode import JSON
 from .openapi import build_schema
 from .registry import load_panels
 from .static import AssetFiles
+from .warm import Activity, TrackActivity, Warmer
 
 __all__ = ["WEB_DIR", "create_app"]
 
@@ -55,12 +59,28 @@ def _error(status: int) -> Any:
     return handler
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    warmer = app.state.warmer
+    if warmer is not None:
+        warmer.start()
+    try:
+        yield
+    finally:
+        if warmer is not None:
+            warmer.stop()
+
+
 def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: str | None = None,
-               poll_interval: float = 0.5, panels: list[str] | None = None) -> Starlette:
+               poll_interval: float = 0.5, panels: list[str] | None = None, warm: bool = True,
+               cache_mb: int | None = None) -> Starlette:
     """The dashboard app over ``store`` (a Store or a directory): ``create_app("tsruns")``.
 
     ``token``: require it on every request (set it whenever the server is not on loopback);
-    ``poll_interval``: seconds between live-update polls; ``panels``: load only these panels.
+    ``poll_interval``: seconds between live-update polls; ``panels``: load only these panels;
+    ``warm``: read the Scalars panel's first screen in the background when the server starts
+    (see ``warm.py``); ``cache_mb``: the finished runs' series cache (default
+    ``$TORCHSCOPE_CACHE_MB`` or 256).
     """
     if not isinstance(store, (Store, MultiStore)):
         store = open_store(store)
@@ -71,11 +91,15 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
             routes.append(Mount(f"/api/{p.name}", routes=list(p.panel.routes)))
             routes.append(Mount(f"/panels/{p.name}", app=AssetFiles(directory=p.panel.folder)))
     routes += [Mount("/api", routes=api.routes + live.routes), Mount("/static", app=AssetFiles(directory=WEB_DIR))]
-    middleware = [Middleware(TokenAuth, token=token)]
+    activity = Activity()
+    middleware = [Middleware(TokenAuth, token=token), Middleware(TrackActivity, activity=activity)]
     handlers: dict[Any, Any] = {HTTPException: _error(400), KeyError: _error(404),
                                 ValueError: _error(400)}
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=_lifespan)
     app.state.store = store
+    app.state.runs = RunsView(store)
+    app.state.series = SeriesReader(store, app.state.runs, SeriesCache(cache_bytes(cache_mb)))
+    app.state.warmer = Warmer(app.state.series, activity) if warm else None
     app.state.token = token
     app.state.panels = loaded
     app.state.poll_interval = poll_interval

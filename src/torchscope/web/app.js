@@ -80,8 +80,11 @@ const runList = new RunList(document.getElementById("runs"), client, {
   onChange: (runs) => { state.selection = runs; if (state.started) remount(); },
 });
 
+// The first paint waits on the panel list, the run list and the panel's module: ask for all
+// three at once (the module is fetched while the run list loads; mount() reuses it).
 async function start() {
   document.getElementById("toggle-runs").addEventListener("click", () => document.body.classList.toggle("runs-open"));
+  const runsLoaded = runList.reload().then(() => null, (e) => e);
   try {
     state.panels = (await client.json("panels")).panels;
   } catch (e) {
@@ -89,12 +92,15 @@ async function start() {
     return;
   }
   nav();
+  const first = state.panels.find((p) => p.name === location.hash.slice(1)) || state.panels[0];
+  if (first?.module) import(new URL(first.module, document.baseURI).href).catch(() => null); // mount() reports errors
   setLive(live.connected);
   live.on("runs", () => runList.reload());
   live.on("reconnect", async () => { await runList.reload(); remount(); });
   window.addEventListener("hashchange", () => mount(location.hash.slice(1)));
-  await runList.reload();
-  state.current = location.hash.slice(1) || state.panels[0]?.name;
+  const failed = await runsLoaded;
+  if (failed) console.error(failed);
+  state.current = first?.name;
   state.started = true;
   mount(state.current);
 }

@@ -43,17 +43,23 @@ def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, A
     buckets = None if exact else int_param(request, "buckets", 1000, 1, 20000)
     rank = int_param(request, "rank", 0, 0, 100000)
     ids = run_ids(request)
-    created = {r.id: r.created for r in store.runs()} if relative else {}
+    runs = request.app.state.runs.get() if relative else {}
+    reader = request.app.state.series
     out = []
     for rid in ids:
-        if relative and rid not in created:
+        if relative and rid not in runs:
             continue
-        shift = created[rid] if relative else 0.0
+        shift = runs[rid].created if relative else 0.0
         rng = None if lo is None and hi is None else (None if lo is None else lo + shift,
                                                       None if hi is None else hi + shift)
-        try:
-            s = store.scalars(rid, key, rank=rank, downsample=buckets, x_range=rng, x=x)
-        except KeyError:  # this run has no such key: skip it, the others still answer
+        if exact:  # every point: read it fresh, never cached
+            try:
+                s = store.scalars(rid, key, rank=rank, x_range=rng, x=x)
+            except KeyError:
+                continue
+        else:  # finished runs' answers come from the server's cache
+            s = reader.scalars(rid, key, rank=rank, downsample=buckets, x_range=rng, x=x)
+        if s is None:  # this run has no such key: skip it, the others still answer
             continue
         out.append((rid, s))
     return key, x, out
@@ -63,12 +69,14 @@ def series(request: Request) -> Response:
     """One key for many runs: JSON ``{"key", "x", "runs": [{"run", "total", "downsampled", cols...}]}``."""
     key, x, found = _read(request, exact=False)
     if request.query_params.get("format") == "bin":
-        header: dict[str, Any] = {"key": key, "x": x, "cols": list(COLS), "runs": []}
+        names = [c for c in COLS if not (c == "wall_time" and x == "step")]  # on a step axis: not drawn
+        header: dict[str, Any] = {"key": key, "x": x, "cols": names, "runs": []}
         cols = []
         for rid, s in found:
             header["runs"].append({"run": rid, "n": len(s), "total": s.total, "downsampled": s.downsampled})
             lo_, hi_ = (s.min, s.max) if s.downsampled else (s.value, s.value)
-            cols += [s.step, s.wall_time, s.value, lo_, hi_]
+            by = {"step": s.step, "wall_time": s.wall_time, "value": s.value, "min": lo_, "max": hi_}
+            cols += [by[c] for c in names]
         return Response(binary_frame(header, cols), media_type="application/octet-stream")
     runs = []
     for rid, s in found:
@@ -80,9 +88,8 @@ def series(request: Request) -> Response:
 
 def export_csv(request: Request) -> StreamingResponse:
     """Every point of the key in the range, for each run: ``run,name,step,wall_time,value``."""
-    store = request.app.state.store
     key, _, found = _read(request, exact=True)
-    names = {r.id: r.name for r in store.runs()}
+    names = {rid: r.name for rid, r in request.app.state.runs.get().items()}
 
     def rows() -> Any:
         buf = io.StringIO()
@@ -110,7 +117,7 @@ PANEL = Panel(
     api_doc={
         "/series": {"summary": "One key for many runs, downsampled to buckets of last/min/max",
                     "params": {**_PARAMS, "buckets": "buckets per run (default 1000)",
-                               "format": "json (default) or bin (float64 columns)"}},
+                               "format": "json (default) or bin (float64 columns; no wall_time when x=step)"}},
         "/csv": {"summary": "Exact CSV of every point in the range", "params": _PARAMS, "media": "text/csv"},
     },
 )

@@ -31,8 +31,7 @@ export class ScalarChart {
   async load() {
     const runs = this.api.runs();
     const byId = new Map(runs.map((r) => [r.id, r]));
-    const params = { key: this.key, run: runs.map((r) => r.id), x: this.opts.x,
-      buckets: Math.round(this.width() * Math.min(2, window.devicePixelRatio || 1)) };
+    const params = { key: this.key, run: runs.map((r) => r.id), x: this.opts.x, buckets: bucketCount(this.width()) };
     if (this.range) [params.lo, params.hi] = this.range;
     this.csv.href = this.api.url("scalars/csv", { key: this.key, run: params.run, x: params.x, lo: params.lo, hi: params.hi });
     const seq = ++this.seq;
@@ -83,21 +82,25 @@ export class ScalarChart {
         g.stats = stats;
         const hi = add(stats.hi, { label: `${g.label} +std`, stroke: "transparent", width: 0 });
         const lo = add(stats.lo, { label: `${g.label} -std`, stroke: "transparent", width: 0 });
-        add(stats.mean, { label: g.label, stroke: g.color, width: 2 });
+        add(stats.mean, { label: g.label, stroke: g.color, width: 2, main: true });
         bands.push({ series: [hi, lo], fill: g.fill });
       }
     } else {
       for (const r of runs) {
         const [raw, lo, hi, sm] = align(x, snap, r.xs, [r.raw, r.lo, r.hi, r.smooth]);
-        add(raw, { label: r.name, stroke: smooth ? fade(r.color, 0.3) : r.color, width: 1,
-          points: { show: r.xs.length <= 64, size: 5, fill: r.color } });
         if (r.downsampled) {
-          const edge = fade(r.color, smooth ? 0.3 : 0.45); // thin edges: a lone spike stays visible
-          const a = add(hi, { label: `${r.name} max`, stroke: edge, width: 0.75 });
-          const b = add(lo, { label: `${r.name} min`, stroke: edge, width: 0.75 });
-          bands.push({ series: [a, b], fill: fade(r.color, smooth ? 0.08 : 0.15) });
+          // the bucket's min..max as one outlined polygon (thin edges: a lone spike stays visible);
+          // its own min column is a series that only sets the y range
+          add(hi, { label: `${r.name} min..max`, stroke: fade(r.color, smooth ? 0.3 : 0.45), width: 0.75,
+            fill: fade(r.color, smooth ? 0.08 : 0.15), paths: envelope(lo) });
+          add(lo, { label: `${r.name} min`, paths: () => null });
         }
-        if (smooth) add(sm, { label: `${r.name} (smoothed)`, stroke: r.color, width: 1.5 });
+        // raw values: drawn as a line unless they are smoothed away and the band already shows them
+        if (!(smooth && r.downsampled)) {
+          add(raw, { label: r.name, stroke: smooth ? fade(r.color, 0.3) : r.color, width: 1, main: !smooth,
+            points: { show: r.xs.length <= 64, size: 5, fill: r.color } });
+        }
+        if (smooth) add(sm, { label: `${r.name} (smoothed)`, stroke: r.color, width: 1.5, main: true });
       }
     }
     return { data, series, bands };
@@ -131,6 +134,7 @@ export class ScalarChart {
         { values: (u, ticks) => ticks.map(fmtNum), size: 60 }],
       cursor: {
         drag: { x: true, y: false, setScale: true },
+        points: { show: (u, si) => (series[si]?.main ? cursorPoint(series[si].stroke) : null) },
         bind: {
           mousedown: (u, t, handler) => (e) => (e.shiftKey || e.button === 1 ? (self.pan(e), null) : handler(e)),
           dblclick: () => () => { self.reset(); return null; },
@@ -220,6 +224,34 @@ export class ScalarChart {
   }
 
   destroy() { this.seq += 1; this.resizer.disconnect(); this.u?.destroy(); this.u = null; }
+}
+
+// uPlot path builder for a min..max band: forward along the max series, back along `lo`, closed;
+// one path both filled and stroked (cheaper to draw than two lines and a clipped band).
+function envelope(lo) {
+  return (u, si, i0, i1) => {
+    const xs = u.data[0], hi = u.data[si], p = new Path2D();
+    const X = (i) => u.valToPos(xs[i], "x", true);
+    let first = true;
+    for (let i = i0; i <= i1; i++) if (hi[i] !== null) { const y = u.valToPos(hi[i], "y", true); first ? p.moveTo(X(i), y) : p.lineTo(X(i), y); first = false; }
+    for (let i = i1; i >= i0; i--) if (lo[i] !== null) p.lineTo(X(i), u.valToPos(lo[i], "y", true));
+    p.closePath();
+    return { stroke: p, fill: p, clip: null, band: null, gaps: null, flags: 0 };
+  };
+}
+
+// The hover marker of a main line (the bands and min series get none: fewer elements to lay out).
+function cursorPoint(color) {
+  const el = document.createElement("div");
+  Object.assign(el.style, { width: "8px", height: "8px", marginLeft: "-4px", marginTop: "-4px",
+    border: `2px solid ${color}`, background: "#fff" });
+  return el;
+}
+
+// One bucket per device pixel (at most 2 per CSS pixel), rounded up to a multiple of 256 so that
+// charts of similar widths ask the same question and the server's cache answers (see warm.py).
+export function bucketCount(width) {
+  return Math.ceil((width * Math.min(2, window.devicePixelRatio || 1)) / 256) * 256;
 }
 
 function fade(color, a) { return color.replace(")", ` / ${a})`); }
