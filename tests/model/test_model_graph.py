@@ -150,3 +150,22 @@ def test_autograd_graph_with_dict_output() -> None:
     assert not any(n["kind"] == "saved" for n in tsm.autograd_graph(out, show_saved=False).nodes)
     with pytest.raises(ValueError):
         tsm.autograd_graph(torch.ones(2))
+
+
+@pytest.mark.parametrize("model", ["resnet50", "unet", "transformer", "nested"])
+def test_drawings_have_no_overlaps(model: str) -> None:
+    from torchscope.model.svg import compute
+
+    g = tsm.graph(*ZOO[model]())
+    for view in (g.view(), g.expand_all().view()):
+        lay = compute(view)
+        boxes = [(lay.x[k] - lay.w[k] / 2, lay.y[k] - lay.h[k] / 2, lay.x[k] + lay.w[k] / 2, lay.y[k] + lay.h[k] / 2)
+                 for k in range(len(view.nodes))]
+
+        def hit(a, b) -> bool:
+            return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+        for i, a in enumerate(boxes):
+            assert not any(hit(a, b) for b in boxes[i + 1:]), view.nodes[i]["title"]
+            for c, box in lay.clusters.items():  # a node never sits inside a cluster it does not belong to
+                assert c in view.groups[i] or not hit(a, box), (view.nodes[i]["title"], view.clusters[c])
