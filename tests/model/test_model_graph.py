@@ -74,6 +74,7 @@ def test_branch_actually_taken_is_recorded() -> None:
         g = tsm.graph(model, x)
         top = [n["name"] for n in g.nodes if n["kind"] == "module" and n["depth"] == 1]
         assert top == expected
+    assert tsm.summary(model, x).unused == ["pos.weight", "pos.bias"]  # the branch not taken
     assert expected == ["neg", "neg"]  # the last input: the same module called twice gives two nodes
     assert [n["call"] for n in g.nodes if n["name"] == "neg"] == [0, 1]
 

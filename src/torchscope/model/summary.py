@@ -67,6 +67,7 @@ class ModelSummary(Record):
     outputs: list[dict[str, Any]] = field(default_factory=list)
     depth: int = 3
     error: str | None = None
+    unused: list[str] = field(default_factory=list)  # parameters no op read on this input
 
     @property
     def total_macs(self) -> int:
@@ -98,6 +99,9 @@ class ModelSummary(Record):
                  f"Frozen params: {self.frozen_params:,}"]
         for group in self.shared:
             lines.append(f"Shared: {' = '.join(group)} (counted once)")
+        if self.unused:
+            more = f" and {len(self.unused) - 4} more" if len(self.unused) > 4 else ""
+            lines.append(f"Not used on this input: {', '.join(self.unused[:4])}{more}")
         lines += [f"MACs: {human(self.total_macs)}   FLOPs: {human(self.total_flops)}",
                   f"Input size: {human(self.input_bytes, 'B')}   "
                   f"Forward activations: {human(self.activation_bytes, 'B')}   "
@@ -200,6 +204,8 @@ def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3) -> ModelS
             "tied": any(x in tied_names for x in own),
         })
     buffers = {id(b): b for b in model.buffers()}
+    read = {p for n in cap.nodes if n.kind == "op" for p in n.params}
+    unused = [name for name in unique if name not in read] if cap.error is None else []
     inputs = [{"name": x.name, **x.outputs[0]} for x in cap.nodes if x.kind == "input"]
     return ModelSummary(
         model=type(model).__name__, rows=rows,
@@ -211,7 +217,7 @@ def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3) -> ModelS
         activation_bytes=cap.activation_bytes,
         input_bytes=sum(_nbytes(i) for i in inputs), total_flops=cap.total_flops, inputs=inputs,
         outputs=[{"name": x.name, **x.inputs[0]} for x in cap.nodes if x.kind == "output" and x.inputs],
-        depth=depth, error=cap.error)
+        depth=depth, error=cap.error, unused=unused)
 
 
 def _nbytes(desc: dict[str, Any]) -> int:
