@@ -21,11 +21,15 @@ from .track import Run, init
 _LAZY = {
     "autograd_graph": (".model", "autograd_graph"),
     "data": (".data", None),
+    "detections": (".explain", "detections"),
     "evaluate": (".evaluate", "evaluate"),
     "explain": (".explain", "explain"),
+    "feature_maps": (".explain", "feature_maps"),
+    "filters": (".explain", "filters"),
     "gan": (".gan", None),
     "graph": (".model", "graph"),
     "summary": (".model", "summary"),
+    "topk": (".explain", "topk"),
 }
 
 __all__ = [
@@ -39,14 +43,18 @@ __all__ = [
     "__version__",
     "autograd_graph",
     "data",
+    "detections",
     "evaluate",
     "explain",
+    "feature_maps",
+    "filters",
     "gan",
     "graph",
     "init",
     "open",
     "register_record",
     "summary",
+    "topk",
 ]
 
 

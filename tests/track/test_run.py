@@ -266,3 +266,17 @@ def test_log_graph_stores_summary_and_graph(store_dir):
     stored = store.record(info.id, "model.summary")
     assert type(stored) is type(summary) and stored.to_dict()[0] == summary.to_dict()[0]
     assert store.record(info.id, "model.graph").to_dict()[0] == graph.to_dict()[0]
+
+
+def test_log_image_with_detections(store_dir):
+    img = np.zeros((32, 48, 3), np.uint8)
+    with ts.init(dir=store_dir) as run:
+        run.log_image("det", img, step=3, boxes=[[2, 2, 20, 20], [10, 5, 40, 30]], labels=[0, 1],
+                      scores=[0.9, 0.3], class_names=["cat", "dog"])
+    store, info = _only_run(store_dir)
+    (drawn,) = store.images(info.id, "det")
+    assert drawn.step == 3 and drawn.to_numpy().shape == (32, 48, 3) and drawn.to_numpy().max() > 0  # boxes drawn
+    (entry,) = store.records(info.id, kind="explain.detections")
+    assert entry.key == "det" and entry.step == 3
+    rec = entry.record
+    assert np.asarray(rec.boxes).shape == (2, 4) and list(rec.scores) == pytest.approx([0.9, 0.3])

@@ -173,17 +173,34 @@ class Run:
         return out
 
     def log_image(self, key: str, image: Any, step: int | None = None, *, caption: str | None = None,
-                  nrow: int | None = None) -> None:
-        """Log an image or a batch (shown as a grid): ``run.log_image("samples", x[:16], step=10)``."""
+                  nrow: int | None = None, boxes: Any = None, labels: Any = None, scores: Any = None,
+                  masks: Any = None, class_names: list[str] | None = None, score_threshold: float = 0.0) -> None:
+        """Log an image or a batch (shown as a grid): ``run.log_image("samples", x[:16], step=10)``.
+
+        Detection/segmentation results: give ``boxes`` (N x 4, x1 y1 x2 y2 in pixels) and/or
+        ``masks`` (N x H x W) with ``labels``/``scores``: the image is stored with them drawn, and
+        the raw results as an ``explain.detections`` record under the same key (the dashboard
+        toggles classes and filters by score).
+        """
         _check_key(key)
+        if boxes is not None or masks is not None:
+            from ..explain.detection import detections
+
+            rec = detections(image, boxes if boxes is not None else [], labels, scores, masks,
+                             class_names=class_names, score_threshold=score_threshold)
+            image = rec.render()
+        else:
+            rec = None
         arr = prepare_image(image, name="image")
         if caption is not None and not isinstance(caption, str):
             raise TypeError(f"caption must be a string, got {type(caption).__name__}")
         if not self._live():
             return
         assert self._writer is not None
-        self._writer.put(("i", key, self._log_rank, self._next_step(step), time(), caption, arr, nrow,
-                          arr.nbytes), arr.nbytes)
+        step = self._next_step(step)
+        if rec is not None:
+            self.log_record(rec, step=step, key=key)
+        self._writer.put(("i", key, self._log_rank, step, time(), caption, arr, nrow, arr.nbytes), arr.nbytes)
 
     def log_histogram(self, key: str, values: Any, step: int | None = None, *, bins: int = 64) -> None:
         """Log a histogram of a tensor/array: ``run.log_histogram("weights/fc", model.fc.weight)``."""
