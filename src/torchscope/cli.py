@@ -114,6 +114,9 @@ COMMANDS: dict[str, Command] = {
     "import-tensorboard": ("convert TensorBoard event files into a torchscope store", _import_tb_args, _import_tb),
     "version": ("print versions", lambda p: None, _version),
     "serve": ("serve the live web dashboard over a store", _serve_args, _serve),
+    "gan-lab": ("open the dashboard on the GAN lab: watch a GAN learn a 2-D distribution, live",
+                lambda p: __import__("torchscope.server.panels.ganlab.cli", fromlist=["cli"]).configure(p),
+                lambda a: __import__("torchscope.server.panels.ganlab.cli", fromlist=["cli"]).run(a)),
 }
 
 
