@@ -107,6 +107,8 @@ def bench_summary(name: str, model: nn.Module, x: Any, repeat: int) -> None:
     except ImportError:
         theirs = None
     row("summary  (torchinfo)", theirs, ours, "torchinfo not installed")
+    lean = timeit(lambda: tsm.summary(model, x, flops=False), repeat)
+    row("summary flops=False (torchinfo)", theirs, lean, "torchinfo not installed")
 
 
 def bench_graph(name: str, model: nn.Module, x: Any, repeat: int, has_dot: bool) -> None:
@@ -158,7 +160,7 @@ def bench_autograd(name: str, model: nn.Module, x: Any, repeat: int, has_dot: bo
 
 
 class Deep(nn.Module):
-    """A chain of blocks with residuals, about 5 ops each: ``Deep(2000)`` gives 10,000 ops."""
+    """A chain of blocks with residuals, about 5 ops each: ``Deep(2250)`` gives about 10,000 ops."""
 
     def __init__(self, blocks: int) -> None:
         super().__init__()
@@ -172,7 +174,7 @@ class Deep(nn.Module):
 
 
 def bench_layout() -> None:
-    g = tsm.graph(Deep(2000), torch.randn(2, 8), fold=False).expand_all()
+    g = tsm.graph(Deep(2250), torch.randn(2, 8), fold=False).expand_all()
     view = g.view()
     ops = sum(1 for n in g.nodes if n["kind"] == "op")
     t = time.perf_counter()

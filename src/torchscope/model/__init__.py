@@ -27,15 +27,16 @@ def log_graph(run: Any, model: torch.nn.Module, input: Any = None, *, step: int 
     """Capture once, log the summary and the graph records to ``run``: ``log_graph(run, model, x)``.
 
     Keyword arguments are those of :func:`graph` (``input_size=``, ``dtypes=``, ``mode=``,
-    ``kwargs=``). Returns both records.
+    ``fold=``, ``flops=``, ``kwargs=``). Returns both records.
     """
     from ._tree import make_call
     from .capture import capture
 
     mode = kw.pop("mode", "eval")
     fold = kw.pop("fold", True)
+    flops = kw.pop("flops", True)
     args, kwargs = make_call(model, input, **kw)
-    cap = capture(model, args, kwargs, mode=mode)
+    cap = capture(model, args, kwargs, mode=mode, flops=flops)
     rec_s = summarize(model, cap)
     rec_g = build_graph(model, cap, depth=depth, fold=fold)
     run.log_record(rec_s, step=step, key="model/summary")

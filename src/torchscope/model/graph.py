@@ -173,16 +173,17 @@ def build_graph(model: torch.nn.Module, cap: Capture, *, depth: int | None = Non
 
 
 def graph(model: torch.nn.Module, input: Any = None, *, input_size: Any = None, dtypes: Any = None,
-          depth: int | None = None, fold: bool = True, mode: str = "eval",
+          depth: int | None = None, fold: bool = True, mode: str = "eval", flops: bool = True,
           kwargs: dict[str, Any] | None = None) -> ModelGraph:
     """The hierarchical forward graph of ``model`` on an example input: ``ts.graph(model, x)``.
 
     ``input``: a tensor, a tuple of positional arguments or a dict of keyword arguments (or
     ``input_size=``). ``depth``: modules expanded by default (None picks a readable depth).
+    ``flops=False`` skips the per-node FLOP counts (a faster capture).
     If the forward pass fails, the partial graph is returned with ``error`` set and a warning.
     """
     args, kw = make_call(model, input, input_size=input_size, dtypes=dtypes, kwargs=kwargs)
-    cap = capture(model, args, kw, mode=mode)
+    cap = capture(model, args, kw, mode=mode, flops=flops)
     if cap.error:
         warnings.warn(f"ts.graph: {cap.error}", RuntimeWarning, stacklevel=2)
     return build_graph(model, cap, depth=depth, fold=fold)

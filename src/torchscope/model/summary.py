@@ -228,16 +228,18 @@ def _nbytes(desc: dict[str, Any]) -> int:
 
 
 def summary(model: torch.nn.Module, input: Any = None, *, input_size: Any = None, dtypes: Any = None,
-            depth: int = 3, mode: str = "eval", kwargs: dict[str, Any] | None = None) -> ModelSummary:
+            depth: int = 3, mode: str = "eval", flops: bool = True,
+            kwargs: dict[str, Any] | None = None) -> ModelSummary:
     """Summarize a model on an example input: ``ts.summary(model, input_size=(1, 1, 28, 28))``.
 
     ``input``: a tensor, a tuple of positional arguments or a dict of keyword arguments.
     ``depth``: rows shown by :meth:`ModelSummary.text` (all rows are kept in the record).
     ``mode``: ``"eval"`` (default), ``"train"`` or ``"same"``; the model is restored afterwards.
+    ``flops=False`` skips FLOP counting (about torchinfo's cost; MACs show as 0).
     If the forward pass fails, a partial summary is returned with ``error`` set and a warning.
     """
     args, kw = make_call(model, input, input_size=input_size, dtypes=dtypes, kwargs=kwargs)
-    cap = capture(model, args, kw, mode=mode)
+    cap = capture(model, args, kw, mode=mode, flops=flops)
     if cap.error:
         warnings.warn(f"ts.summary: {cap.error}", RuntimeWarning, stacklevel=2)
     return summarize(model, cap, depth=depth)
