@@ -160,7 +160,7 @@ export class LabCanvas {
 
   // -dL_G/dx per generated point, scaled as the matplotlib view does: the 90th-percentile arrow is
   // 8% of the view wide, none longer than 12% (the reference length is smoothed between frames)
-  drawArrows(xy, arrows, b, color = "#3f3f46", every = 4, smooth = true) {
+  drawArrows(xy, arrows, b, color = "#3f3f46", every = 5, smooth = true) {
     const n = Math.floor(arrows.length / 2), norms = [];
     for (let i = 0; i < n; i++) norms.push(Math.hypot(arrows[2 * i], arrows[2 * i + 1]));
     const sorted = norms.filter(Number.isFinite).sort((p, q) => p - q);
@@ -168,7 +168,7 @@ export class LabCanvas {
     let ref = Math.max(sorted[Math.floor(0.9 * (sorted.length - 1))], 1e-12);
     if (smooth) { this.arrowRef = this.arrowRef ? this.arrowRef * 0.8 + ref * 0.2 : ref; ref = this.arrowRef; }
     const span = b[1] - b[0], k = (0.08 * span) / ref, cap = 0.12 * span, ctx = this.ctx;
-    ctx.strokeStyle = color; ctx.lineWidth = 1.1; ctx.globalAlpha = 0.85;
+    ctx.strokeStyle = color; ctx.lineWidth = 1; ctx.globalAlpha = 0.75;
     ctx.beginPath();
     for (let i = 0; i < n; i += every) {
       let dx = arrows[2 * i] * k, dy = arrows[2 * i + 1] * k;

@@ -166,6 +166,7 @@ export class Charts {
     this.pending = null;
     this.last = performance.now();
     for (const c of this.charts) {
+      c.el.hidden = c.spec.integer && !extra?.modes; // mode coverage only means something for mixtures
       const src = c.spec.source === "metrics" ? metrics : history;
       c.update(src.step || [], src, extra);
     }
