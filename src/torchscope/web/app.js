@@ -18,10 +18,11 @@ function panelState(name) {
   };
 }
 
-function makeApi(panel, live) {
+function makeApi(panel, live, params) {
   const subs = [];
   const api = {
     panel: panel.name,
+    params, // URLSearchParams of a deep link: #scalars?key=train/loss&step=300
     runs: () => state.selection,
     allRuns: () => runList.runs,
     json: client.json, binary: client.binary, url: client.url, send: client.send,
@@ -33,7 +34,14 @@ function makeApi(panel, live) {
   return api;
 }
 
-async function mount(name) {
+// A location hash is a panel name, optionally with parameters for it: "#scalars?key=train/loss".
+function parseHash(hash) {
+  const [name, query] = hash.replace(/^#/, "").split(/\?(.*)/s);
+  return { name, params: new URLSearchParams(query || "") };
+}
+
+async function mount(hash) {
+  const { name, params } = parseHash(hash || "");
   const host = document.getElementById("panel");
   if (state.mounted) {
     try { state.mounted.result?.destroy?.(); } catch (e) { console.error(e); }
@@ -47,7 +55,11 @@ async function mount(name) {
   const el = h("div", { class: "panel-body", dataset: { panel: panel.name } });
   host.replaceChildren(el);
   if (panel.error) { el.append(message(`The ${panel.title} panel failed to load: ${panel.error}`, "error panel-error")); return; }
-  const api = makeApi(panel, live);
+  const api = makeApi(panel, live, panel.name === name ? params : new URLSearchParams());
+  if ([...api.params].length) { // a deep link is applied once: a later remount shows the panel as left
+    history.replaceState(null, "", `#${panel.name}`);
+    state.hash = `#${panel.name}`;
+  }
   state.mounted = { name: panel.name, api, result: null };
   try {
     const mod = await import(new URL(panel.module, document.baseURI).href);
@@ -59,7 +71,7 @@ async function mount(name) {
   }
 }
 
-const remount = debounce(() => { if (state.current) mount(state.current); }, 120);
+const remount = debounce(() => { if (state.current) mount(state.hash || state.current); }, 120);
 
 function nav() {
   const links = state.panels.map((p) => h("a", { href: `#${p.name}`, dataset: { panel: p.name },
@@ -92,17 +104,18 @@ async function start() {
     return;
   }
   nav();
-  const first = state.panels.find((p) => p.name === location.hash.slice(1)) || state.panels[0];
+  const first = state.panels.find((p) => p.name === parseHash(location.hash).name) || state.panels[0];
   if (first?.module) import(new URL(first.module, document.baseURI).href).catch(() => null); // mount() reports errors
   setLive(live.connected);
   live.on("runs", () => runList.reload());
   live.on("reconnect", async () => { await runList.reload(); remount(); });
-  window.addEventListener("hashchange", () => mount(location.hash.slice(1)));
+  window.addEventListener("hashchange", () => { state.hash = location.hash; mount(location.hash); });
   const failed = await runsLoaded;
   if (failed) console.error(failed);
   state.current = first?.name;
+  state.hash = location.hash;
   state.started = true;
-  mount(state.current);
+  mount(state.hash || state.current);
 }
 
 start();

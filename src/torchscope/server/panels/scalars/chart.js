@@ -143,7 +143,7 @@ export class ScalarChart {
       hooks: {
         setSelect: [(u) => { if (u.select.width > 2) self.zoomTo(u.posToVal(u.select.left, "x"), u.posToVal(u.select.left + u.select.width, "x")); }],
         setCursor: [(u) => self.readout(u.cursor.idx)],
-        draw: [(u) => { self.markBad(u); self.card.dataset.state = "drawn"; }],
+        draw: [(u) => { self.markBad(u); self.markStep(u); self.card.dataset.state = "drawn"; }],
         ready: [(u) => u.over.addEventListener("wheel", (e) => self.wheel(e), { passive: false })],
       },
     };
@@ -205,6 +205,16 @@ export class ScalarChart {
       const px = u.valToPos(x, "x", true);
       if (px >= u.bbox.left && px <= u.bbox.left + u.bbox.width) ctx.fillRect(px - 1, u.bbox.top, 2, 8);
     }
+    ctx.restore();
+  }
+
+  markStep(u) { // the step a deep link asked for (x axis = step): a dashed line
+    if (this.mark === undefined || this.opts.x !== "step") return;
+    const px = u.valToPos(this.mark, "x", true), ctx = u.ctx;
+    if (!(px >= u.bbox.left && px <= u.bbox.left + u.bbox.width)) return;
+    ctx.save();
+    ctx.strokeStyle = "#ee4c2c"; ctx.lineWidth = 1.5 * (window.devicePixelRatio || 1); ctx.setLineDash([5, 4]);
+    ctx.beginPath(); ctx.moveTo(px, u.bbox.top); ctx.lineTo(px, u.bbox.top + u.bbox.height); ctx.stroke();
     ctx.restore();
   }
 

@@ -9,6 +9,9 @@ export async function render(el, api) {
   const st = api.state;
   const opts = { smoothing: st.get("smoothing", 0.6), x: st.get("x", "step"), logX: st.get("logX", false),
     logY: st.get("logY", false), groupBy: st.get("groupBy", "") };
+  // a deep link (#scalars?key=K&step=S, e.g. from a health alarm) shows that chart, marked at that step
+  const focusKey = api.params?.get("key"), focusStep = api.params?.has("step") ? Number(api.params.get("step")) : null;
+  if (focusKey) st.set("filter", `^${focusKey.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
   let filter = st.get("filter", "");
   const runs = api.runs();
   const charts = new Map();
@@ -46,6 +49,7 @@ export async function render(el, api) {
   function addKey(key) {
     if (charts.has(key)) return;
     const c = new ScalarChart(key, api, opts);
+    if (key === focusKey && Number.isFinite(focusStep)) c.mark = focusStep;
     charts.set(key, c);
     seen.observe(c.card);
   }
