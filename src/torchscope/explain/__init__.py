@@ -10,6 +10,10 @@ Example::
     ts.explain(model, x, method="ig").save("ig.png")
 """
 
+import sys as _sys
+import types as _types
+from typing import Any as _Any
+
 from .api import METHODS, explain, explainer
 from .attribution import Attribution
 from .base import Explainer
@@ -42,3 +46,16 @@ __all__ = [
     "filters",
     "topk",
 ]
+
+
+class _CallableModule(_types.ModuleType):
+    """Importing ``torchscope.explain`` binds the package over the lazy ``ts.explain`` function (Python
+    sets a submodule as an attribute of its parent), so the package itself calls
+    through: ``ts.explain(model, x, method="ig")``
+    works whatever was imported first."""
+
+    def __call__(self, *args: _Any, **kwargs: _Any) -> _Any:
+        return explain(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,74 @@
+"""The Detections panel's routes: ``explain.detections`` records (from ``run.log_image(..., boxes=...)``
+or ``run.log_record(detections(...))``) as JSON boxes, labels and scores, with the image and the
+masks as PNG; the browser draws them so classes toggle and a score threshold filters.
+
+Example::
+
+    GET /api/detections/index?run=a1                      -> {"runs": {"a1": [{"key", "step", "n"}]}}
+    GET /api/detections/record?run=a1&key=det&step=0      -> {"boxes": [[x1, y1, x2, y2]], "labels": ...}
+    GET /api/detections/masks.png?run=a1&key=det&step=0   -> n masks stacked top to bottom (grey)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...encode import JSON
+from ...params import run_ids
+from ...registry import Panel
+from ..evaluation.records import entries, pick, png_response
+
+KIND = "explain.detections"
+
+
+def index(request: Request) -> JSON:
+    """Per run, every detections record: key, step, number of detections, image size."""
+    store = request.app.state.store
+    out = {}
+    for rid in run_ids(request):
+        out[rid] = [{"key": e.key, "step": e.step, "n": len(e.record.labels), "height": int(e.record.image.shape[0]),
+                     "width": int(e.record.image.shape[1])} for e in entries(store, rid, (KIND,))]
+    return JSON({"runs": out})
+
+
+def record(request: Request) -> JSON:
+    """One record: ``class_names``, ``labels``, ``scores`` (NaN: unknown), ``boxes`` (x1, y1, x2, y2 px)."""
+    e = pick(request, KIND)
+    r = e.record
+    return JSON({"key": e.key, "step": e.step, "class_names": r.class_names, "labels": r.labels,
+                 "scores": np.asarray(r.scores, dtype=np.float64), "boxes": r.boxes.astype(np.float64).tolist(),
+                 "score_threshold": r.score_threshold, "height": int(r.image.shape[0]),
+                 "width": int(r.image.shape[1]), "masks": bool(len(r.masks))})
+
+
+def image_png(request: Request) -> Response:
+    """The image without anything drawn on it."""
+    img = pick(request, KIND).record.image
+    return png_response(img if img.shape[-1] in (1, 3) else img[..., :3])
+
+
+def masks_png(request: Request) -> Response:
+    """The n masks (0/255) stacked top to bottom in one grey PNG of n*H x W pixels."""
+    m = pick(request, KIND).record.masks
+    if not len(m):
+        raise HTTPException(404, "this record has no masks")
+    return png_response(m.reshape(-1, m.shape[-1]))
+
+
+ONE = {"run": "run id", "key": "record key (the image's key)", "step": "step (default: the latest)"}
+
+PANEL = Panel(
+    name="detections", title="Detections", order=64,
+    routes=[Route("/index", index), Route("/record", record), Route("/image.png", image_png),
+            Route("/masks.png", masks_png)],
+    api_doc={
+        "/index": {"summary": "Detections records per run", "params": {"run": "run id"}},
+        "/record": {"summary": "One image's boxes, labels and scores", "params": ONE},
+        "/image.png": {"summary": "The image", "media": "image/png", "params": ONE},
+        "/masks.png": {"summary": "The masks stacked vertically", "media": "image/png", "params": ONE},
+    },
+)

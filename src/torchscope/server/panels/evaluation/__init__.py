@@ -1,0 +1,81 @@
+"""The Evaluation panel's routes: which ``eval.*`` records a run holds, one record's JSON, and the
+mistakes gallery's images (one PNG sprite sheet).
+
+Example::
+
+    GET /api/evaluation/index?run=a1                       -> {"runs": {"a1": [{"kind", "key", "step", ...}]}}
+    GET /api/evaluation/record?run=a1&kind=eval.confusion&key=eval.confusion&step=3  -> the record's JSON
+    GET /api/evaluation/mistakes.png?run=a1&key=eval.mistakes&step=7                 -> image/png
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...encode import JSON
+from ...params import run_ids, text_param
+from ...registry import Panel
+from .records import entries, pick, sprite, sprite_layout
+
+KINDS = ("eval.confusion", "eval.per_class", "eval.curves", "eval.calibration", "eval.most_confused",
+         "eval.mistakes")
+THUMB = 96  # the gallery's tiles: at most 96 px on the longer side
+
+
+def _summary(e: Any) -> dict[str, Any]:
+    r = e.record
+    out: dict[str, Any] = {"kind": e.kind, "key": e.key, "step": e.step}
+    if e.kind == "eval.curves":
+        out["curve"] = r.curve
+    if hasattr(r, "class_names"):
+        out["classes"] = len(r.class_names)
+    return out
+
+
+def index(request: Request) -> JSON:
+    """Per run, every evaluation record (kind, key, step; ``curve`` for curves), oldest first."""
+    store = request.app.state.store
+    return JSON({"runs": {rid: [_summary(e) for e in entries(store, rid, KINDS)] for rid in run_ids(request)}})
+
+
+def record(request: Request) -> JSON:
+    """One record's JSON (see docs/explain.md); ``eval.mistakes`` says whether images were kept."""
+    kind = text_param(request, "kind")
+    if kind not in KINDS:
+        raise HTTPException(400, f"kind must be one of {', '.join(KINDS)}")
+    e = pick(request, kind)
+    data, _ = e.record.to_dict()
+    if kind == "eval.mistakes":
+        imgs = e.record.images
+        kept = bool(len(imgs)) and imgs.size > 0 and len(imgs) == len(e.record.indices)
+        data["images"] = {"kept": kept, "layout": sprite_layout(imgs.shape, THUMB) if kept else None,
+                          "height": int(imgs.shape[1]) if kept else 0, "width": int(imgs.shape[2]) if kept else 0}
+    return JSON({"kind": kind, "key": e.key, "step": e.step, "data": data})
+
+
+def mistakes_png(request: Request) -> Response:
+    """The mistakes' images as one PNG grid, laid out as ``record``'s ``images.layout`` says."""
+    imgs = pick(request, "eval.mistakes").record.images
+    if not imgs.size:
+        raise HTTPException(404, "this mistakes record kept no images")
+    return sprite(imgs, THUMB)
+
+
+RUN = {"run": "run id"}
+ONE = {"run": "run id", "key": "record key", "step": "step (default: the latest)"}
+
+PANEL = Panel(
+    name="evaluation", title="Evaluation", order=62,
+    routes=[Route("/index", index), Route("/record", record), Route("/mistakes.png", mistakes_png)],
+    api_doc={
+        "/index": {"summary": "Evaluation records per run (kind, key, step)", "params": RUN},
+        "/record": {"summary": "One evaluation record's JSON", "params": {**ONE, "kind": "eval.* kind"}},
+        "/mistakes.png": {"summary": "The most confident mistakes' images as one sprite sheet",
+                          "media": "image/png", "params": ONE},
+    },
+)

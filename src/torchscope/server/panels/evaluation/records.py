@@ -1,0 +1,86 @@
+"""Reading typed records for the Evaluation, Explain and Detections panels, and sending images.
+
+Records are read only through the store (``store.records(run_id, kind=..., key=...)``, typed
+records rebuilt by the store); one record is named by run, kind, key and step (the latest when
+no step is given). Images leave as PNG bytes, never SVG.
+
+Example::
+
+    entry = pick(request, "eval.confusion")   # ?run=..&key=..&step=..
+    return png_response(entry.record.images[0])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ....data._images import encode_png, sprite_sheet, thumbnails
+from ...params import int_param, run_ids, text_param
+
+__all__ = ["entries", "pick", "png_response", "sprite", "sprite_layout", "to_uint8"]
+
+STEP_RANGE = (-(2 ** 62), 2 ** 62)
+
+
+def entries(store: Any, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
+    """Every stored record of ``kinds`` in a run (step order); an unknown run has none."""
+    out: list[Any] = []
+    for kind in kinds:
+        try:
+            out += store.records(run_id, kind=kind)
+        except KeyError:
+            continue
+    return sorted(out, key=lambda e: (e.step, e.id))
+
+
+def pick(request: Request, kind: str) -> Any:
+    """The record entry named by ``?run=&key=&step=`` (the latest of the key without ``step``)."""
+    store = request.app.state.store
+    rid = run_ids(request)[0]
+    key = text_param(request, "key")
+    raw_step = request.query_params.get("step")
+    step = None if raw_step in (None, "") else int_param(request, "step", 0, *STEP_RANGE)
+    try:
+        found = store.records(rid, kind=kind, key=key)
+    except KeyError:
+        found = []
+    if step is not None:
+        found = [e for e in found if e.step == step]
+    if not found:
+        raise HTTPException(404, f"no {kind} record under key {key!r}" + ("" if step is None else f" at step {step}"))
+    return found[-1]
+
+
+def to_uint8(a: np.ndarray) -> np.ndarray:
+    """A float map scaled by its own min and max to 0..255 (a constant map is 0)."""
+    a = np.nan_to_num(np.asarray(a, dtype=np.float32))
+    lo, hi = float(a.min(initial=0.0)), float(a.max(initial=0.0))
+    return ((a - lo) / (hi - lo) * 255).round().astype(np.uint8) if hi > lo else np.zeros(a.shape, np.uint8)
+
+
+def png_response(image: np.ndarray) -> Response:
+    """An H x W (x C) uint8 image as ``image/png``, cacheable (a stored record never changes)."""
+    return Response(encode_png(image), media_type="image/png",
+                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"})
+
+
+def sprite_layout(shape: tuple[int, ...], thumb: int) -> dict[str, int]:
+    """Where thumbnail ``i`` of a :func:`sprite` sits: the same layout as ``data._images.sprite_sheet``."""
+    n, h, w = int(shape[0]), int(shape[1]), int(shape[2])
+    f = max(1, -(-max(h, w) // thumb))
+    th, tw = (h // f, w // f) if f > 1 else (h, w)
+    cols = max(1, int(np.ceil(np.sqrt(n))))
+    return {"columns": cols, "rows": max(1, -(-n // cols)), "thumb_width": tw, "thumb_height": th, "count": n}
+
+
+def sprite(images: np.ndarray, thumb: int) -> Response:
+    """N x H x W x C uint8 images in one PNG grid (longer side at most ``thumb``), laid out as
+    :func:`sprite_layout` says."""
+    data = sprite_sheet(thumbnails(images, thumb))[0] if len(images) else encode_png(np.zeros((1, 1, 1), np.uint8))
+    return Response(data, media_type="image/png", headers={"X-Content-Type-Options": "nosniff",
+                                                           "Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,130 @@
+"""The Explain panel's routes: logged attributions grouped by their inputs, each sample's image and
+heat map as PNG (the browser draws the overlays), top-k predictions, feature maps and filters.
+
+Attribution records logged for the same inputs (``explain/gradcam``, ``explain/ig``...) share a
+``group`` (a digest of their display images), so a sample picked once shows every method.
+
+Example::
+
+    GET /api/explain/index?run=a1                                  -> {"attributions": [...], "groups": [...]}
+    GET /api/explain/heat.png?run=a1&key=explain/ig&step=3&i=0     -> image/png (grey, 0..255)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...encode import JSON
+from ...params import int_param, run_ids
+from ...registry import Panel
+from ..evaluation.records import entries, pick, png_response, sprite, sprite_layout, to_uint8
+
+THUMB = 64  # the sample gallery's tiles
+MAP_THUMB = 48  # feature-map tiles
+
+
+def _group(images: np.ndarray) -> str:
+    return hashlib.blake2b(np.ascontiguousarray(images).tobytes(), digest_size=6).hexdigest() if images.size else ""
+
+
+def _attribution(e: Any) -> dict[str, Any]:
+    r = e.record
+    return {"key": e.key, "step": e.step, "method": r.method, "layer": r.layer, "sign": r.sign,
+            "signed": r.signed, "options": r.options, "n": len(r), "group": _group(r.images),
+            "height": int(r.images.shape[1]), "width": int(r.images.shape[2]),
+            "layout": sprite_layout(r.images.shape, THUMB), "class_names": r.class_names, "targets": r.targets,
+            "predictions": r.predictions, "target_probs": r.target_probs, "pred_probs": r.pred_probs}
+
+
+def index(request: Request) -> JSON:
+    """The run's attributions (with predictions), groups of same-input records, top-k, maps, filters."""
+    store = request.app.state.store
+    rid = run_ids(request)[0]
+    attrs = [_attribution(e) for e in entries(store, rid, ("explain.attribution",))]
+    groups: dict[str, dict[str, Any]] = {}
+    for a in attrs:
+        g = groups.setdefault(a["group"], {"group": a["group"], "n": a["n"], "keys": []})
+        if a["key"] not in g["keys"]:
+            g["keys"].append(a["key"])
+    topk = [{"key": e.key, "step": e.step, "group": _group(e.record.images), "class_names": e.record.class_names,
+             "indices": e.record.indices, "probs": e.record.probs, "labels": e.record.labels}
+            for e in entries(store, rid, ("explain.topk",))]
+    maps = [{"key": e.key, "step": e.step, "layer": e.record.layer, "channels": e.record.channels,
+             "means": e.record.means, "shape": e.record.shape,
+             "layout": sprite_layout(e.record.maps.shape, MAP_THUMB)}
+            for e in entries(store, rid, ("explain.feature_maps",))]
+    filters = [{"key": e.key, "step": e.step, "layer": e.record.layer, "rgb": e.record.rgb,
+                "shape": list(e.record.weights.shape), "layout": sprite_layout(_filter_tiles(e.record).shape, 1 << 16)}
+               for e in entries(store, rid, ("explain.filters",))]
+    return JSON({"run": rid, "attributions": attrs, "groups": list(groups.values()), "topk": topk,
+                 "feature_maps": maps, "filters": filters})
+
+
+def _sample(request: Request, n: int) -> int:
+    i = int_param(request, "i", 0, 0, 1 << 24)
+    if i >= n:
+        raise HTTPException(404, f"no sample {i}: the record holds {n}")
+    return i
+
+
+def image_png(request: Request) -> Response:
+    """Sample ``i``'s display image (grey or RGB)."""
+    r = pick(request, "explain.attribution").record
+    img = r.images[_sample(request, len(r.images))]
+    return png_response(img if img.shape[-1] in (1, 3) else img[..., :3])
+
+
+def heat_png(request: Request) -> Response:
+    """Sample ``i``'s normalized map, grey 0..255 (when ``signed``, 128 is zero)."""
+    r = pick(request, "explain.attribution").record
+    return png_response(r.heat[_sample(request, len(r.heat))])
+
+
+def gallery_png(request: Request) -> Response:
+    """The record's input images as one sprite sheet (the sample picker)."""
+    return sprite(pick(request, "explain.attribution").record.images, THUMB)
+
+
+def maps_png(request: Request) -> Response:
+    """A feature-maps record's channels, each scaled by its own min and max, as one sprite sheet."""
+    maps = pick(request, "explain.feature_maps").record.maps
+    tiles = np.stack([to_uint8(m) for m in maps])[..., None] if len(maps) else np.zeros((0, 1, 1, 1), np.uint8)
+    return sprite(tiles, MAP_THUMB)
+
+
+def _filter_tiles(r: Any) -> np.ndarray:
+    t = (r.tiles() * 255).round().astype(np.uint8)
+    return t if t.ndim == 4 else t[..., None]
+
+
+def filters_png(request: Request) -> Response:
+    """A filters record's filters (RGB when the layer reads 3 channels), each scaled to 0..255."""
+    return sprite(_filter_tiles(pick(request, "explain.filters").record), 1 << 16)
+
+
+ONE = {"run": "run id", "key": "record key", "step": "step (default: the latest)"}
+SAMPLE = {**ONE, "i": "sample index in the record"}
+
+PANEL = Panel(
+    name="explain", title="Explain", order=63,
+    routes=[Route("/index", index), Route("/image.png", image_png), Route("/heat.png", heat_png),
+            Route("/gallery.png", gallery_png), Route("/maps.png", maps_png), Route("/filters.png", filters_png)],
+    api_doc={
+        "/index": {"summary": "A run's attributions, groups, top-k, feature maps and filters",
+                   "params": {"run": "run id"}},
+        "/image.png": {"summary": "A sample's display image", "media": "image/png", "params": SAMPLE},
+        "/heat.png": {"summary": "A sample's normalized attribution map (grey)", "media": "image/png",
+                      "params": SAMPLE},
+        "/gallery.png": {"summary": "An attribution record's inputs as one sprite sheet", "media": "image/png",
+                         "params": ONE},
+        "/maps.png": {"summary": "Feature maps as one sprite sheet", "media": "image/png", "params": ONE},
+        "/filters.png": {"summary": "First-layer filters as one sprite sheet", "media": "image/png", "params": ONE},
+    },
+)
