@@ -11,7 +11,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import torchscope.model as tsm
 from torchscope.model._tree import make_call
-from torchscope.model.capture import capture
+from torchscope.model.capture import capture, extra_flop_formulas
 from torchscope.model.graph import build_graph
 from torchscope.model.summary import summarize
 from torchscope.records import rebuild
@@ -72,7 +72,8 @@ def test_flops_equal_flop_counter_mode(captured):
     was = model.training
     model.eval()
     try:
-        with FlopCounterMode(display=False) as counter:  # grad on: PyTorch's standard (non-fused) path
+        # grad on: PyTorch's standard (non-fused) path; plus the CPU attention formula PyTorch lacks
+        with FlopCounterMode(display=False, custom_mapping=extra_flop_formulas()) as counter:
             model(*args, **kwargs)
     finally:
         model.train(was)
@@ -109,3 +110,18 @@ def test_autograd_graph_names_every_parameter(captured):
     assert named <= used | {""}
     assert named, name
     ET.fromstring(g.svg())
+
+
+def test_attention_counts_on_cpu_too():
+    q = torch.randn(2, 4, 16, 8)
+
+    class Attn(torch.nn.Module):
+        def forward(self, q):
+            return torch.nn.functional.scaled_dot_product_attention(q, q, q)
+
+    cap = capture(Attn(), (q,), {})
+    with FlopCounterMode(display=False) as plain:
+        Attn()(q)
+    expected = 2 * 2 * 4 * 16 * 16 * 8 * 2  # QK^T and AV: 2 flops per multiply-add
+    assert cap.total_flops == expected
+    assert plain.get_total_flops() in (0, expected)  # 0 where PyTorch's registry lacks the CPU kernel

@@ -11,7 +11,8 @@ removed in ``finally``:
   links it to the ops that produced its tensor arguments (tensors are keyed by identity in a
   weak dictionary, so nothing is kept alive);
 - ``torch.utils.flop_counter.FlopCounterMode`` [3], whose running total is read before and after
-  each op, so the FLOPs of every op, module and the model are exactly PyTorch's own count.
+  each op, so the FLOPs of every op, module and the model are exactly PyTorch's own count
+  (plus the CPU attention kernel its registry lacks: :func:`extra_flop_formulas`).
 
 No FX or TorchScript tracing is involved, so any Python is allowed in ``forward``. If the model
 raises, the partial graph is kept and :attr:`Capture.error` says where and why.
@@ -36,9 +37,28 @@ from torch.utils.weak import WeakIdKeyDictionary
 
 from ._tree import describe, flat_tensors, iter_tensors
 
-__all__ = ["Capture", "Edge", "Node", "capture"]
+__all__ = ["Capture", "Edge", "Node", "capture", "extra_flop_formulas"]
 
 FAST_FLOPS = True
+
+
+def _cpu_attention_flops(query_shape: Any, key_shape: Any, value_shape: Any, *args: Any, out_shape: Any = None,
+                         **kwargs: Any) -> int:
+    from torch.utils.flop_counter import sdpa_flop_count
+
+    return int(sdpa_flop_count(query_shape, key_shape, value_shape))
+
+
+def extra_flop_formulas() -> dict[Any, Any]:
+    """FLOP formulas added to FlopCounterMode's registry: ``FlopCounterMode(custom_mapping=extra_flop_formulas())``.
+
+    PyTorch's registry has the CUDA attention kernels but not the CPU one that
+    ``F.scaled_dot_product_attention`` dispatches to, so attention would count 0 on CPU; we
+    count it with PyTorch's own ``sdpa_flop_count``.
+    """
+    op = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
+    return {op: _cpu_attention_flops} if op is not None else {}
+
 # Torch functions that never reach a kernel FlopCounterMode counts (mm, addmm, bmm, baddbmm,
 # convolution, attention): they run outside its dispatch mode, which saves its per-op cost.
 _FLOP_FREE = frozenset({
@@ -293,7 +313,7 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     for path, t in iter_tensors((args, kwargs)):
         node = cap.add("input", _input_name(path, model), "Tensor", None)
         node.outputs = [describe(t)]
-    counter = FlopCounterMode(display=False) if flops else None
+    counter = FlopCounterMode(display=False, custom_mapping=extra_flop_formulas()) if flops else None
     tracer = _Tracer(cap, param_names, counter)
     tracer.types = {name: type(m).__name__ for name, m in model.named_modules()}
     tracer.own_params = {name: [f"{name}.{n}" for n, _ in m.named_parameters(recurse=False)]
