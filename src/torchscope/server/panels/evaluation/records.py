@@ -22,13 +22,21 @@ from starlette.responses import Response
 from ....data._images import encode_png, sprite_sheet, thumbnails
 from ...params import int_param, run_ids, text_param
 
-__all__ = ["entries", "pick", "png_response", "sprite", "sprite_layout", "to_uint8"]
+__all__ = ["entries", "pick", "png_response", "sprite", "sprite_layout", "to_uint8", "typed"]
 
 STEP_RANGE = (-(2 ** 62), 2 ** 62)
 
 
+def typed() -> None:
+    """Register the ``eval.*`` and ``explain.*`` record types, so the store rebuilds them typed
+    (a server process has not imported them; imported on first use, not at server start)."""
+    import torchscope.evaluate  # noqa: F401
+    import torchscope.explain  # noqa: F401
+
+
 def entries(store: Any, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
     """Every stored record of ``kinds`` in a run (step order); an unknown run has none."""
+    typed()
     out: list[Any] = []
     for kind in kinds:
         try:
@@ -40,6 +48,7 @@ def entries(store: Any, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
 
 def pick(request: Request, kind: str) -> Any:
     """The record entry named by ``?run=&key=&step=`` (the latest of the key without ``step``)."""
+    typed()
     store = request.app.state.store
     rid = run_ids(request)[0]
     key = text_param(request, "key")

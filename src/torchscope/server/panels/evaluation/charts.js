@@ -1,0 +1,76 @@
+// Small SVG charts for the Evaluation panel: curves in the unit square and the reliability diagram.
+//   curveChart({ series: [{ name, color, x, y }], xLabel, yLabel, diagonal }) -> <svg>
+// Axes are fixed to [0, 1] x [0, 1]; everything is drawn with DOM calls (no HTML strings).
+
+const NS = "http://www.w3.org/2000/svg";
+const W = 360, H = 300, M = { l: 44, r: 10, t: 10, b: 38 };
+export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+  "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
+  "#dbdb8d", "#9edae5"];
+
+export function classColor(i, k) {
+  return k <= PALETTE.length ? PALETTE[i % PALETTE.length] : `hsl(${Math.round((360 * i) / k)} 65% 45%)`;
+}
+
+export function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
+  for (const c of children.flat()) if (c) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+const sx = (v) => M.l + v * (W - M.l - M.r);
+const sy = (v) => H - M.b - v * (H - M.t - M.b);
+
+function frame(xLabel, yLabel) {
+  const g = svg("g", { class: "axes" });
+  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+    g.append(svg("line", { x1: sx(0), x2: sx(1), y1: sy(t), y2: sy(t), class: "grid" }),
+      svg("line", { x1: sx(t), x2: sx(t), y1: sy(0), y2: sy(1), class: "grid" }),
+      svg("text", { x: sx(0) - 6, y: sy(t) + 4, "text-anchor": "end" }, String(t)),
+      svg("text", { x: sx(t), y: sy(0) + 15, "text-anchor": "middle" }, String(t)));
+  }
+  g.append(svg("rect", { x: sx(0), y: sy(1), width: sx(1) - sx(0), height: sy(0) - sy(1), class: "box" }),
+    svg("text", { x: (sx(0) + sx(1)) / 2, y: H - 6, "text-anchor": "middle", class: "label" }, xLabel),
+    svg("text", { x: 12, y: (sy(0) + sy(1)) / 2, "text-anchor": "middle", class: "label",
+      transform: `rotate(-90 12 ${(sy(0) + sy(1)) / 2})` }, yLabel));
+  return g;
+}
+
+const path = (xs, ys) => xs.map((x, i) => `${i ? "L" : "M"}${sx(x).toFixed(1)},${sy(ys[i]).toFixed(1)}`).join("");
+
+// One polyline per series; a series with `hidden` is left out; `diagonal` draws y = x dashed.
+export function curveChart({ series, xLabel, yLabel, diagonal = false }) {
+  const el = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": `${yLabel} vs ${xLabel}` },
+    frame(xLabel, yLabel));
+  if (diagonal) el.append(svg("line", { x1: sx(0), y1: sy(0), x2: sx(1), y2: sy(1), class: "diag" }));
+  for (const s of series) {
+    if (s.hidden || !s.x.length) continue;
+    el.append(svg("path", { d: path(s.x, s.y), stroke: s.color, class: "curve", "data-name": s.name },
+      svg("title", {}, s.name)));
+  }
+  return el;
+}
+
+// Reliability diagram (Guo et al. 2017): per bin the accuracy as a bar, the gap to the mean
+// confidence hatched, the diagonal for perfect calibration; a sample-count strip below.
+export function reliabilityChart({ edges, accuracy, confidence, counts }) {
+  const el = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": "reliability diagram" },
+    frame("confidence", "accuracy"));
+  const max = Math.max(1, ...counts);
+  for (let b = 0; b < counts.length; b++) {
+    const x0 = sx(edges[b]) + 0.5, w = Math.max(0.5, sx(edges[b + 1]) - sx(edges[b]) - 1);
+    const n = counts[b], acc = accuracy[b], conf = confidence[b];
+    el.append(svg("rect", { x: x0, width: w, y: sy(0) - 14 * (n / max), height: 14 * (n / max), class: "count" },
+      svg("title", {}, `${n} samples`)));
+    if (!n || !Number.isFinite(acc)) continue;
+    el.append(svg("rect", { x: x0, width: w, y: sy(acc), height: sy(0) - sy(acc), class: "acc" },
+      svg("title", {}, `confidence ${edges[b].toFixed(2)}–${edges[b + 1].toFixed(2)}: accuracy ${acc.toFixed(3)}, ` +
+        `mean confidence ${conf.toFixed(3)}, ${n} samples`)));
+    const lo = Math.min(acc, conf), hi = Math.max(acc, conf);
+    el.append(svg("rect", { x: x0, width: w, y: sy(hi), height: sy(lo) - sy(hi), class: "gap" }),
+      svg("line", { x1: x0, x2: x0 + w, y1: sy(conf), y2: sy(conf), class: "conf" }));
+  }
+  el.append(svg("line", { x1: sx(0), y1: sy(0), x2: sx(1), y2: sy(1), class: "diag" }));
+  return el;
+}
