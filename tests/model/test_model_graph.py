@@ -170,3 +170,19 @@ def test_drawings_have_no_overlaps(model: str) -> None:
             assert not any(hit(a, b) for b in boxes[i + 1:]), view.nodes[i]["title"]
             for c, box in lay.clusters.items():  # a node never sits inside a cluster it does not belong to
                 assert c in view.groups[i] or not hit(a, box), (view.nodes[i]["title"], view.clusters[c])
+
+
+def test_torchscript_submodules_do_not_break_capture() -> None:
+    class Scripted(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = torch.jit.script(nn.Sequential(nn.Linear(2, 2), nn.ReLU()))
+            self.b = nn.Linear(2, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.b(self.a(x))
+
+    model = Scripted()
+    g = tsm.graph(model, torch.ones(1, 2))
+    assert g.error is None and "linear" in {n["type"] for n in g.nodes}
+    assert tsm.summary(model, torch.ones(1, 2)).total_params == 9

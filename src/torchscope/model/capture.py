@@ -325,8 +325,8 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     calls: dict[str, int] = {}
     try:
         for qualname, module in model.named_modules():
-            if module is model:
-                continue
+            if module is model or isinstance(module, torch.jit.ScriptModule):
+                continue  # TorchScript modules take no hooks; their ops still show in the parent
             handles.append(module.register_forward_pre_hook(tracer.pre_hook(qualname, calls), with_kwargs=True))
             handles.append(module.register_forward_hook(tracer.post_hook, with_kwargs=True))
         with _model_state(model, mode), torch.set_grad_enabled(grad), _counting(tracer), tracer:
