@@ -225,3 +225,8 @@ def test_store_shared_between_threads(store_dir):
     for t in threads:
         t.join()
     assert results == [[1.0]] * 4
+
+
+def test_open_with_create_makes_an_empty_store(tmp_path):
+    store = ts.open(tmp_path / "new", create=True)
+    assert store.runs() == [] and (tmp_path / "new" / DB_NAME).exists()

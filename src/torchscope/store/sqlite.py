@@ -384,15 +384,19 @@ class Store:
         return entries[-1].record
 
 
-def open_store(dir: str | os.PathLike[str] | None = None) -> Any:
+def open_store(dir: str | os.PathLike[str] | None = None, *, create: bool = False) -> Any:
     """Open the store in ``dir`` (default ``$TORCHSCOPE_DIR`` or ``./tsruns``) for reading: ``ts.open("tsruns")``.
 
     A directory with no store of its own but stores below it (``SummaryWriter``'s ``runs/<name>``
     layout) opens as a :class:`~torchscope.store.multi.MultiStore` over all of them.
+    ``create=True`` makes an empty store there when there is none (e.g. to serve before training).
     """
     from ._db import DB_NAME, resolve_dir
 
     path = resolve_dir(dir)
+    if create and not (path / DB_NAME).exists() and not (path.is_dir() and any(path.rglob(DB_NAME))):
+        db, _ = connect(path, create=True)
+        db.close()
     if path.is_dir() and not (path / DB_NAME).exists():
         from .multi import MultiStore, find_stores
 

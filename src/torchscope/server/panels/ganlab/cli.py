@@ -31,7 +31,6 @@ def configure(p: argparse.ArgumentParser) -> None:
 def open_lab_store(stack: contextlib.ExitStack) -> Any:
     """The store to show: ``$TORCHSCOPE_DIR`` or ``./tsruns`` if it holds one, else a temporary empty one."""
     from ....store import open_store
-    from ....store._db import connect
 
     env = os.environ.get("TORCHSCOPE_DIR")
     for cand in ([Path(env)] if env else []) + [Path("tsruns")]:
@@ -39,9 +38,7 @@ def open_lab_store(stack: contextlib.ExitStack) -> Any:
             with contextlib.suppress(FileNotFoundError):
                 return open_store(cand)
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="torchscope-ganlab-"))) / "tsruns"
-    db, _ = connect(tmp, create=True)  # an empty store: the dashboard's run list stays empty
-    db.close()
-    return open_store(tmp)
+    return open_store(tmp, create=True)  # an empty store: the dashboard's run list stays empty
 
 
 def lab_url(port: int) -> str:
