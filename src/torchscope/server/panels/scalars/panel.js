@@ -39,11 +39,21 @@ export async function render(el, api) {
   el.replaceChildren(toolbar, grid);
   if (!runs.length) { grid.replaceWith(message("Select one or more runs on the left to see their scalars.")); return {}; }
 
+  // charts on screen load first; those just below the fold once the screen's charts are drawn
+  let busy = 0;
+  const later = new Set();
+  const start = (c) => { c.loaded = true; busy += 1; c.load().finally(() => { busy -= 1; if (!busy) flush(); }); };
+  const flush = () => { for (const c of later) if (!c.loaded) start(c); later.clear(); };
   const seen = new IntersectionObserver((entries) => {
     for (const e of entries) {
       const c = charts.get(e.target.dataset.key);
-      if (e.isIntersecting && c && !c.loaded) { c.loaded = true; c.load(); }
+      if (!c || c.loaded) continue;
+      const r = e.boundingClientRect;
+      if (!e.isIntersecting) later.delete(c);
+      else if (r.bottom > 0 && r.top < innerHeight) start(c);
+      else later.add(c);
     }
+    if (!busy) flush();
   }, { rootMargin: "300px" });
 
   function addKey(key) {

@@ -37,7 +37,7 @@ export function unionX(xsList, resolution) {
 
 // Place each run's values at its x positions in the union (null elsewhere).
 export function align(x, snap, xs, cols) {
-  if (!snap && xs.length === x.length && xs.every((v, i) => v === x[i])) return cols.map((c) => Array.from(c));
+  if (!snap && xs.length === x.length && xs.every((v, i) => v === x[i])) return cols; // same x: nothing to move
   const pos = new Map();
   for (let i = 0; i < x.length; i++) pos.set(x[i], i);
   const out = cols.map(() => new Array(x.length).fill(null));
