@@ -27,6 +27,12 @@ def test_demo_quick_writes_a_complete_run(tmp_path):
     assert len(loss) == info.config["epochs"] * 23 and loss.value[-5:].mean() < loss.value[:5].mean()
     lr = store.scalars(info.id, "train/lr").value
     assert lr.max() > lr[0] and lr[-1] < lr.max()  # one-cycle schedule went up then down
+    # the tour: every stage left its records for the dashboard's panels
+    records = {k.record_kind for k in store.keys(info.id, "record")}
+    assert records >= {"data.profile", "data.projection", "model.summary", "model.graph", "eval.confusion",
+                       "eval.per_class", "eval.curves", "eval.calibration", "eval.mistakes", "explain.attribution",
+                       "gan.lab2d.frame"}
+    assert "watch/features.0/grad_norm" in {k.key for k in store.keys(info.id, "scalar")}
     listing = _cli("runs", str(tmp_path / "d"))
     assert info.id in listing.stdout and "finished" in listing.stdout
 

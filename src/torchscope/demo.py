@@ -1,8 +1,10 @@
-"""``torchscope demo``: train a small CNN on scikit-learn's handwritten digits and log everything.
+"""``torchscope demo``: the tour, on scikit-learn's handwritten digits, in one run.
 
 No download, no GPU: the digits (1,797 8x8 images, shipped inside scikit-learn) train in seconds
-on a laptop CPU. The run gets losses, accuracy, the learning rate, sample images with predictions
-and weight histograms, so every training view of the dashboard has something to show.
+on a laptop CPU. In order: the data (profile and a PCA projection), the model (summary and
+graph), training with ``run.watch`` (losses, accuracy, learning rate, images, histograms,
+per-layer statistics), the trained model at work (evaluation views and explanations), and a
+short GAN lab session; every dashboard panel has something to show.
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float
 
 
 def train(run: Run, *, epochs: int, seed: int = 0, batch_size: int = 64, lr: float = 3e-3,
-          progress: bool = True) -> dict[str, Any]:
-    """Train :class:`DigitsCNN` on digits, logging into ``run``; returns the final metrics."""
+          progress: bool = True) -> tuple[dict[str, Any], nn.Module]:
+    """Train :class:`DigitsCNN` on digits with ``run.watch``, logging into ``run``; returns (metrics, model)."""
     from tqdm.auto import tqdm
 
     torch.manual_seed(seed)
@@ -72,6 +74,7 @@ def train(run: Run, *, epochs: int, seed: int = 0, batch_size: int = 64, lr: flo
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps_per_epoch = (len(x_tr) + batch_size - 1) // batch_size
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
+    run.watch(model, every=10, optimizer=opt)
     run.log_image("data/samples", x_tr[:64], step=0, caption="the first 64 training digits")
     step = 0
     bar = tqdm(total=epochs * steps_per_epoch, desc="training DigitsCNN on digits", unit="batch",
@@ -107,12 +110,55 @@ def train(run: Run, *, epochs: int, seed: int = 0, batch_size: int = 64, lr: flo
     run.summary.update(val_acc=val_acc, val_loss=val_loss, epochs=epochs)
     run.log_text("notes", f"**DigitsCNN** trained {epochs} epochs on scikit-learn digits: "
                           f"validation accuracy **{val_acc:.3f}**.", step=step)
-    return {"val_acc": val_acc, "val_loss": val_loss, "steps": step}
+    run.unwatch(model)
+    return {"val_acc": val_acc, "val_loss": val_loss, "steps": step}, model
+
+
+def _tour_after_training(run: Run, model: nn.Module, seed: int, quick: bool, progress: bool) -> None:
+    """Data, model, evaluation, explanation and GAN records for the run (each a dashboard panel)."""
+    from tqdm.auto import tqdm
+
+    from . import data as tsdata
+    from .evaluate import evaluate
+    from .explain import explain
+    from .gan import Lab2D
+
+    stages = ["data profile", "projection", "model graph", "evaluation", "explanations", "GAN lab"]
+    bar = tqdm(stages, desc="the tour", unit="stage", disable=not progress)
+    ds = tsdata.load("digits")
+    train_ds, test_ds = ds.split(0.8, seed=seed, stratify=True)
+    for stage in bar:
+        bar.set_postfix_str(stage)
+        if stage == "data profile":
+            run.log_record(tsdata.profile(train_ds, test_ds), key="data/profile")
+        elif stage == "projection":
+            run.log_record(tsdata.project(test_ds, method="pca", model=model, progress=False), key="data/projection")
+        elif stage == "model graph":
+            run.log_graph(model, torch.zeros(1, 1, 8, 8))
+        elif stage == "evaluation":
+            loader = torch.utils.data.DataLoader(test_ds, batch_size=256)
+            ev = evaluate(model, loader, class_names=ds.class_names)
+            views = {"confusion": ev.confusion_matrix(), "per_class": ev.per_class(), "pr": ev.pr_curves(),
+                     "roc": ev.roc_curves(), "calibration": ev.calibration(), "most_confused": ev.most_confused(),
+                     "mistakes": ev.mistakes(k=32)}
+            for name, view in views.items():
+                run.log_record(view, key=f"eval/{name}")
+        elif stage == "explanations":
+            x, _ = next(iter(torch.utils.data.DataLoader(test_ds, batch_size=8)))
+            for method in ("saliency", "ig", "gradcam") if quick else ("saliency", "smoothgrad", "ig", "gradcam",
+                                                                         "occlusion"):
+                run.log_record(explain(model, x, method=method, class_names=ds.class_names),
+                               key=f"explain/{method}")
+        elif stage == "GAN lab":
+            lab = Lab2D(target="ring", loss="nonsaturating", seed=seed)
+            lab.step(100 if quick else 400)
+            run.log_record(lab.frame(), key="gan/lab")
+    bar.close()
 
 
 def run_demo(dir: str | os.PathLike[str] | None = None, *, epochs: int | None = None, quick: bool = False,
              seed: int = 0, progress: bool = True) -> Run:
-    """The whole demo; returns the finished run. ``ts.demo.run_demo(dir="tsruns", quick=True)``."""
+    """The whole tour; returns the finished run. ``ts.demo.run_demo(dir="tsruns", quick=True)``."""
     epochs = epochs if epochs is not None else (2 if quick else 8)
     if epochs < 1:
         raise ValueError(f"--epochs must be at least 1, got {epochs}")
@@ -121,8 +167,9 @@ def run_demo(dir: str | os.PathLike[str] | None = None, *, epochs: int | None = 
                config={"model": "DigitsCNN", "data": "sklearn digits", "epochs": epochs, "batch_size": 64,
                        "lr": 3e-3, "optimizer": "Adam", "seed": seed})
     with run:
-        result = train(run, epochs=epochs, seed=seed, progress=progress)
+        result, model = train(run, epochs=epochs, seed=seed, progress=progress)
+        _tour_after_training(run, model, seed, quick, progress)
     print(f"run {run.id} ({run.name}) stored in {run.dir}: validation accuracy {result['val_acc']:.3f}, "
-          f"{result['steps']} steps in {time.time() - t0:.1f} s")
+          f"{result['steps']} steps, whole tour in {time.time() - t0:.1f} s")
     print(f"read it with: ts.open({str(run.dir)!r}).scalars({run.id!r}, 'train/loss')")
     return run
