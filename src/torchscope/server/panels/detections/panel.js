@@ -81,7 +81,7 @@ async function card(api, run, entries) {
     function draw() {
       const keep = visible();
       const W = rec.width, H = rec.height;
-      const scale = Math.max(1, Math.floor(Math.min(560, Math.max(240, body.clientWidth - 4)) / Math.max(W, H)) || 1);
+      const scale = Math.max(1, Math.floor(560 / Math.max(W, H))); // CSS fits it to narrow screens
       canvas.width = W * scale;
       canvas.height = H * scale;
       const ctx = canvas.getContext("2d");

@@ -177,7 +177,7 @@ class EvalPage {
     this.cellBox.replaceChildren(h("div", { class: "cm-cell-head" },
       h("b", {}, `true ${names[i]} → predicted ${names[j]}`), h("span", { class: "note" }, ` ${count} sample${count === 1 ? "" : "s"}`),
       h("button", { class: "small", onclick: () => { this.cell = null; this.cellBox.replaceChildren(); this.redrawMatrix(); } }, "close")),
-    h("div", { class: "tiles" }, tiles), notes.map((t) => h("p", { class: "note" }, t)));
+    h("div", { class: "tiles" }, tiles), ...notes.map((t) => h("p", { class: "note" }, t)));
   }
 
   // -- curves -------------------------------------------------------------------------------
