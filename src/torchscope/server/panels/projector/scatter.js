@@ -16,7 +16,7 @@ const BG = [255, 255, 255];
 const FOG = 6; // depth levels of the 3-D fade
 const HOVER_PX = 10; // CSS px within which a point counts as hovered
 
-const pack = ([r, g, b]) => ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
+const pack = ([r, g, b]) => (255 << 24) | (b << 16) | (g << 8) | r; // little-endian RGBA as one int32
 const mix = (c, t) => c.map((v, i) => Math.round(v + (BG[i] - v) * t));
 
 export class Scatter {
@@ -85,7 +85,7 @@ export class Scatter {
     Object.assign(this, { dpr, cssW, cssH, W: Math.round(cssW * dpr), H: Math.round(cssH * dpr) });
     for (const c of [this.canvas, this.overlay]) { c.width = this.W; c.height = this.H; }
     this.image = this.ctx.createImageData(this.W, this.H);
-    this.buf = new Uint32Array(this.image.data.buffer);
+    this.buf = new Int32Array(this.image.data.buffer); // int32, not uint32: V8 keeps the pixel math in small ints
     this.depth = this.is3d ? new Float32Array(this.W * this.H) : null;
     if (this.view && old) this.view.scale *= Math.min(cssW, cssH) / old;
     this.stamp();
@@ -120,9 +120,9 @@ export class Scatter {
   setColors(cat, colors) {
     this.cat = cat;
     const base = colors.map(rgb);
-    this.pal = Uint32Array.from(base.map(pack));
-    this.dim = Uint32Array.from(base.map((c) => pack(mix(c, 0.82))));
-    this.fog = Array.from({ length: FOG }, (_, l) => Uint32Array.from(base.map((c) => pack(mix(c, (0.55 * l) / (FOG - 1))))));
+    this.pal = Int32Array.from(base.map(pack));
+    this.dim = Int32Array.from(base.map((c) => pack(mix(c, 0.82))));
+    this.fog = Array.from({ length: FOG }, (_, l) => Int32Array.from(base.map((c) => pack(mix(c, (0.55 * l) / (FOG - 1))))));
     this.hidden = new Uint8Array(colors.length);
     this.request();
   }
@@ -190,10 +190,10 @@ export class Scatter {
           const c = colors[k];
           for (let o = 0; o < offsets.length; o++) buf[at + offsets[o]] = c;
         } else { // source-over with one alpha: red+blue and green blended as two fixed-point lanes
-          const c = colors[k], crb = (c & 0xff00ff) * A, cg = (c & 0xff00) * A;
+          const c = colors[k], crb = Math.imul(c & 0xff00ff, A), cg = (c & 0xff00) * A; // int32 lanes (imul wraps)
           for (let o = 0; o < offsets.length; o++) {
             const p = at + offsets[o], q = buf[p];
-            buf[p] = (0xff000000 | ((((q & 0xff00ff) * IA + crb) >>> 8) & 0xff00ff) | ((((q & 0xff00) * IA + cg) >>> 8) & 0xff00)) >>> 0;
+            buf[p] = 0xff000000 | (((Math.imul(q & 0xff00ff, IA) + crb) >>> 8) & 0xff00ff) | ((((q & 0xff00) * IA + cg) >>> 8) & 0xff00);
           }
         }
       }
