@@ -80,7 +80,7 @@ def test_alarm_is_listed_and_selects_its_layer_and_step(page, health):
     assert sel["layer"] == DEAD_LAYER and sel["step"] == 0 and sel["stat"] == "dead"
     assert sel["layers"][sel["row"]] == DEAD_LAYER
     assert all(v == 1.0 for v in sel["values"][sel["row"]])  # the whole row is dead
-    assert "has no parameters" in page.locator(".hist-card").inner_text()  # a ReLU
+    page.locator(".hist-card", has_text="has no parameters").wait_for(timeout=5000)  # a ReLU
     shot(page, "health-alarm")
     assert not page.errors
 
