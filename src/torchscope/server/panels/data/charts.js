@@ -21,7 +21,7 @@ export function classBalance(d, width, { share = false } = {}) {
   const totals = d.counts.map((row) => row.reduce((a, b) => a + b, 0));
   const value = (s, k) => (share ? d.counts[s][k] / (totals[s] || 1) : d.counts[s][k]);
   const left = 44, bottom = K > 12 ? 62 : 36, top = 18, H = 240;
-  const groupW = Math.max(18 + 8 * S, (width - left - 8) / K), W = Math.max(width, left + 8 + groupW * K);
+  const groupW = Math.max(8 + 6 * S, (width - left - 8) / K), W = Math.max(width, left + 8 + groupW * K);
   let top_ = 0;
   for (let s = 0; s < S; s++) for (let k = 0; k < K; k++) top_ = Math.max(top_, value(s, k));
   const yt = coverTicks(0, top_ || 1, 4), ymax = yt[yt.length - 1] || 1;
