@@ -76,7 +76,8 @@ def test_branch_actually_taken_is_recorded() -> None:
         assert top == expected
     assert tsm.summary(model, x).unused == ["pos.weight", "pos.bias"]  # the branch not taken
     assert expected == ["neg", "neg"]  # the last input: the same module called twice gives two nodes
-    assert [n["call"] for n in g.nodes if n["name"] == "neg"] == [0, 1]
+    assert [n["call"] for n in g.nodes if n["name"] == "neg" and n["kind"] == "module"] == [0, 1]
+    assert [n["repeat"] for n in g.nodes if n["kind"] == "repeat"] == [2]  # folded: Sequential ×2
 
 
 def test_rnn_and_tied_weights() -> None:
@@ -172,6 +173,7 @@ def test_drawings_have_no_overlaps(model: str) -> None:
                 assert c in view.groups[i] or not hit(a, box), (view.nodes[i]["title"], view.clusters[c])
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 def test_torchscript_submodules_do_not_break_capture() -> None:
     class Scripted(nn.Module):
         def __init__(self) -> None:

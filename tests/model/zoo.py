@@ -135,6 +135,21 @@ class LSTMTagger(nn.Module):
         return self.out(h)
 
 
+class GRUCellLoop(nn.Module):
+    """An RNN unrolled in Python: the same cell called once per time step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cell = nn.GRUCell(6, 12)
+        self.head = nn.Linear(12, 3)
+
+    def forward(self, seq: torch.Tensor) -> torch.Tensor:
+        h = torch.zeros(seq.shape[0], 12)
+        for t in range(seq.shape[1]):
+            h = self.cell(seq[:, t], h)
+        return self.head(h)
+
+
 class Transformer(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -260,6 +275,7 @@ ZOO: dict[str, Callable[[], tuple[nn.Module, Any]]] = {
     "resnet50": _seeded(lambda: (ResNet(Bottleneck, [3, 4, 6, 3]), torch.randn(1, 3, 64, 64))),
     "unet": _seeded(lambda: (UNet(), torch.randn(1, 1, 32, 32))),
     "lstm": _seeded(lambda: (LSTMTagger(), torch.randint(0, 100, (2, 7)))),
+    "gru_loop": _seeded(lambda: (GRUCellLoop(), torch.randn(2, 5, 6))),
     "transformer": _seeded(lambda: (Transformer(), torch.randn(2, 5, 8))),
     "dcgan_g": _seeded(lambda: (dcgan_g(), torch.randn(2, 16, 1, 1))),
     "dcgan_d": _seeded(lambda: (dcgan_d(), torch.randn(2, 3, 32, 32))),

@@ -73,7 +73,8 @@ def _time(nodes: list[dict[str, Any]], i: int) -> int:
 
 
 def fold_repeats(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
-    """Insert repeat nodes over runs of identical, chained sibling module calls (in place)."""
+    """Insert repeat nodes over runs of identical, chained sibling module calls (in place); a unit
+    may also be two or three siblings (``x[:, t]`` then ``cell(...)``, an RNN unrolled in Python)."""
     kids = _children(nodes)
     sig: dict[int, int] = {}
     for n in reversed(nodes):
@@ -87,31 +88,49 @@ def fold_repeats(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> No
     def chained(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return any(a["start"] <= s < a["end"] for d in range(b["start"], b["end"]) for s in into.get(d, ()))
 
+    def block(i: int) -> bool:
+        return nodes[i]["kind"] == "module" and nodes[i]["has_children"]
+
+    def span(ids: list[int]) -> dict[str, int]:
+        return {"start": nodes[ids[0]]["start"], "end": nodes[ids[-1]]["end"]}
+
     for parent, ch in list(kids.items()):
         i = 0
         while i < len(ch):
-            j = i + 1
-            first = nodes[ch[i]]
-            while (j < len(ch) and first["kind"] == "module" and first["has_children"] and sig[ch[j]] == sig[ch[i]]
-                   and chained(nodes[ch[j - 1]], nodes[ch[j]])):
-                j += 1
-            if j - i >= 2:
-                _add_repeat(nodes, parent, [nodes[k] for k in ch[i:j]])
-            i = j
+            best_k, best_n = 1, 1
+            for k in (1, 2, 3):  # a unit of k siblings (a cell plus the slicing around it) repeated
+                unit = ch[i:i + k]
+                if len(unit) < k or not any(block(c) for c in unit) or (k == 1 and not block(unit[0])):
+                    continue
+                key = [sig[c] for c in unit]
+                n = 1
+                while (i + (n + 1) * k <= len(ch) and [sig[c] for c in ch[i + n * k:i + (n + 1) * k]] == key
+                       and chained(span(ch[i + (n - 1) * k:i + n * k]), span(ch[i + n * k:i + (n + 1) * k]))):
+                    n += 1
+                if n >= 2 and n * k > best_n * best_k:
+                    best_k, best_n = k, n
+            if best_n >= 2:
+                run = ch[i:i + best_k * best_n]
+                _add_repeat(nodes, parent, [nodes[c] for c in run], best_n, next(nodes[c] for c in run if block(c)))
+                i += best_k * best_n
+            else:
+                i += 1
 
 
-def _add_repeat(nodes: list[dict[str, Any]], parent: int | None, members: list[dict[str, Any]]) -> None:
+def _add_repeat(nodes: list[dict[str, Any]], parent: int | None, members: list[dict[str, Any]], count: int,
+                label: dict[str, Any]) -> None:
     first, last = members[0], members[-1]
-    head, _, a = first["name"].rpartition(".")
-    _, _, b = last["name"].rpartition(".")
-    name = f"{head + '.' if head else ''}{a}-{b}" if a != b else f"{first['name']}"
+    blocks = [m for m in members if m["kind"] == "module" and m["type"] == label["type"]]
+    head, _, a = blocks[0]["name"].rpartition(".")
+    _, _, b = blocks[-1]["name"].rpartition(".")
+    name = f"{head + '.' if head else ''}{a}-{b}" if a != b else blocks[0]["name"]
     rid = len(nodes)
     nodes.append({
-        "id": rid, "parent": parent, "kind": "repeat", "name": name, "type": first["type"],
+        "id": rid, "parent": parent, "kind": "repeat", "name": name, "type": label["type"],
         "depth": first["depth"], "call": 0, "inputs": first["inputs"], "outputs": last["outputs"],
-        "params": sum(m["params"] for m in members if m["call"] == 0), "param_names": [],
+        "params": sum(m["params"] for m in members if m["kind"] == "module" and m["call"] == 0), "param_names": [],
         "flops": sum(m["flops"] for m in members), "has_children": True, "has_modules": True,
-        "repeat": len(members),
+        "repeat": count,
         "first": first["id"], "start": first["start"], "end": last["end"],
     })
     for m in members:
@@ -234,7 +253,8 @@ def build_view(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], expande
             if c not in view.clusters:
                 n = nodes[c]
                 short = _short(nodes, n) if n["kind"] == "module" else n["name"]
-                view.clusters[c] = f"{short} · {n['type']}" if short else n["type"]
+                kind = f"{n['type']} ×{n['repeat']}" if n["kind"] == "repeat" else n["type"]
+                view.clusters[c] = f"{short} · {kind}" if short else kind
     return view
 
 
