@@ -22,8 +22,8 @@ try:
     from lightning.pytorch.loggers.logger import Logger, rank_zero_experiment
     from lightning.pytorch.utilities import rank_zero_only
 except ImportError:  # pragma: no cover - the older package name
-    from pytorch_lightning.loggers.logger import Logger, rank_zero_experiment
-    from pytorch_lightning.utilities import rank_zero_only
+    from pytorch_lightning.loggers.logger import Logger, rank_zero_experiment  # type: ignore[assignment]
+    from pytorch_lightning.utilities import rank_zero_only  # type: ignore[no-redef]
 
 from ..track.run import Run, init
 
