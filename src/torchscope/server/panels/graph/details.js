@@ -8,13 +8,16 @@ const exact = (v) => Number(v || 0).toLocaleString("en-US");
 const shapes = (list) => (list || []).map((t) => (t.shape ? t.shape.join("×") : "?") + (t.dtype && t.dtype !== "float32" ? ` ${t.dtype}` : "")).join(", ") || "—";
 
 function histogram(name, e) {
-  const c = h("canvas", { class: "gp-hist", width: 260, height: 70 });
+  const c = h("canvas", { class: "gp-hist", width: 520, height: 160 });
   const counts = e.counts.map(Number), lo = Number(e.lo), hi = Number(e.hi), max = Math.max(...counts, 1);
   const ctx = c.getContext("2d"), bw = 260 / counts.length;
+  ctx.scale(2, 2);
   ctx.fillStyle = "#7c3aed";
-  counts.forEach((n, i) => { const bh = 62 * n / max; ctx.fillRect(i * bw + 0.5, 66 - bh, Math.max(1, bw - 1), bh); });
-  ctx.fillStyle = "#64748b"; ctx.font = "10px system-ui"; ctx.fillText(fmtNum(lo), 1, 10);
-  ctx.textAlign = "right"; ctx.fillText(fmtNum(hi), 259, 10);
+  counts.forEach((n, i) => { const bh = 60 * n / max; ctx.fillRect(i * bw + 0.25, 62 - bh, Math.max(0.8, bw - 0.5), bh); });
+  ctx.fillStyle = "#cbd5e1"; ctx.fillRect(0, 62, 260, 1);
+  ctx.fillStyle = "#64748b"; ctx.font = "10px system-ui, sans-serif"; ctx.textBaseline = "bottom";
+  ctx.fillText(fmtNum(Number(lo.toPrecision(3))), 1, 80);
+  ctx.textAlign = "right"; ctx.fillText(fmtNum(Number(hi.toPrecision(3))), 259, 80);
   return h("div", { class: "gp-weight", dataset: { param: name } },
     h("div", { class: "note" }, `${name} · ${e.key} · step ${e.step}`), c);
 }

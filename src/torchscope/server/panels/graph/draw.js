@@ -6,7 +6,7 @@
 
 const DPR = () => window.devicePixelRatio || 1;
 const SHADES = ["#f8fafc", "#f1f5f9", "#e9eef5"];
-const ACCENT = "#ee4c2c", MATCH = "#f59e0b";
+const ACCENT = "#ee4c2c", MATCH = "#f59e0b", PATH = "rgba(238, 76, 44, 0.45)";
 
 function edgePath(p, pts) {
   p.moveTo(pts[0][0], pts[0][1]);
@@ -35,9 +35,9 @@ export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {} } = {
     selected: null, pathNodes: new Set(), pathEdges: new Set(), matches: new Set() };
   let clusters = [], edges = [], nodes = [], queued = false;
 
-  v.set = (layout, depthOf) => {
+  v.set = (layout, depthOf, canOpen = (n) => n.expandable) => {
     v.layout = layout;
-    nodes = layout.nodes;
+    nodes = layout.nodes.map((n) => ({ ...n, openable: canOpen(n) }));
     v.byId = new Map(nodes.map((n) => [n.id, n]));
     edges = layout.edges.map((e) => ({ ...e, box: bbox(e.points) }));
     clusters = layout.clusters.map((c) => ({ ...c, depth: depthOf(c.id) })).sort((a, b) => a.depth - b.depth);
@@ -153,7 +153,7 @@ export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {} } = {
       ctx.fillStyle = fill; ctx.fill(back); ctx.stroke(back); ctx.fill(p); ctx.stroke(p);
     }
     for (const n of shown) {
-      const ring = v.selected === n.id ? [ACCENT, 3] : v.matches.has(n.id) ? [MATCH, 3] : v.pathNodes.has(n.id) ? [ACCENT, 1.6] : null;
+      const ring = v.selected === n.id ? [ACCENT, 3] : v.matches.has(n.id) ? [MATCH, 3] : v.pathNodes.has(n.id) ? [PATH, 1.5] : null;
       if (ring) {
         ctx.beginPath(); ctx.roundRect(n.x - n.w / 2 - 2, n.y - n.h / 2 - 2, n.w + 4, n.h + 4, 7);
         ctx.strokeStyle = ring[0]; ctx.lineWidth = Math.max(ring[1], 2 * px); ctx.stroke();
@@ -180,13 +180,13 @@ export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {} } = {
     for (const n of shown) {
       const w = n.w - 10;
       ctx.fillStyle = "#0f172a"; ctx.font = `${n.kind === "op" ? 400 : 600} 11px system-ui, sans-serif`;
-      const title = n.repeat ? `${n.title} ×${n.repeat}` : n.title;
+      const title = n.title;
       if (n.sub) {
         ctx.fillText(fit(ctx, title, w), n.x, n.y - 6);
         ctx.font = "10px system-ui, sans-serif"; ctx.fillStyle = "#475569";
         ctx.fillText(fit(ctx, n.sub, w), n.x, n.y + 8);
       } else ctx.fillText(fit(ctx, title, w), n.x, n.y);
-      if (n.expandable) {
+      if (n.openable) {
         const cx = n.x + n.w / 2 - 1, cy = n.y - n.h / 2 + 1;
         ctx.beginPath(); ctx.arc(cx, cy, 6, 0, 2 * Math.PI);
         ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = (pal[n.cat] || pal.module)[1]; ctx.lineWidth = 1; ctx.stroke();

@@ -51,10 +51,11 @@ export async function render(el, api) {
     btn("Fit", () => view.fit(), "fit the graph to the screen"));
   const summaryBox = h("div", { class: "gp-summary", hidden: true });
   const graphBox = h("div", { class: "gp-graph" }, stage);
-  el.replaceChildren(h("div", { class: "gp" },
+  const root = h("div", { class: "gp", dataset: { state: "loading" } },
     h("div", { class: "gp-bar" }, h("span", { class: "gp-tabs" }, tabs), runPick,
       h("span", { class: "gp-find" }, search, results), tools, status),
-    graphBox, summaryBox));
+    graphBox, summaryBox);
+  el.replaceChildren(root);
 
   const view = graphCanvas(canvas, {
     onPick: (hit) => {
@@ -63,7 +64,7 @@ export async function render(el, api) {
       const n = hit.node;
       select(n.id);
     },
-    onOpen: (hit) => { if (hit && (hit.node?.expandable || hit.cluster)) toggle((hit.node || hit.cluster).id); },
+    onOpen: (hit) => { if (hit && (hit.node?.openable || hit.cluster)) toggle((hit.node || hit.cluster).id); },
   });
   const ro = new ResizeObserver(() => view.resize());
   ro.observe(canvas);
@@ -73,19 +74,19 @@ export async function render(el, api) {
 
   async function relayout(keep) {
     const seq = ++S.seq, before = keep !== undefined && anchor(keep);
-    busy.hidden = false;
+    busy.hidden = false; root.dataset.state = "busy";
     try {
       const L = await api.json("graph/layout", { run: S.run.id, base: S.base, expand: ids(S.add), collapse: ids(S.remove) });
       if (seq !== S.seq) return;
       const first = !view.layout;
-      view.set(L, depthOf);
+      view.set(L, depthOf, (n) => n.expandable || (S.record.nodes[n.id].has_children && !L.expanded.includes(n.id)));
       const after = keep !== undefined && anchor(keep);
       if (first) view.fit();
       else if (before && after) { view.tx += (before[0] - after[0]) * view.k; view.ty += (before[1] - after[1]) * view.k; }
       canvas.dataset.nodes = L.nodes.length;
       status.textContent = `${L.nodes.length.toLocaleString("en-US")} nodes shown of ${S.record.nodes.length.toLocaleString("en-US")}`;
       markPath(); runSearch(false);
-    } finally { if (seq === S.seq) busy.hidden = true; }
+    } finally { if (seq === S.seq) { busy.hidden = true; root.dataset.state = "ready"; } }
   }
   function anchor(id) {  // a node's top-centre, or its cluster's, in layout coordinates
     const n = view.byId.get(id);
@@ -145,7 +146,7 @@ export async function render(el, api) {
   function matches(q) {
     q = q.trim().toLowerCase();
     if (!q || !S.record) return [];
-    return S.record.nodes.filter((n) => n.kind !== "input" || true).filter((n) =>
+    return S.record.nodes.filter((n) =>
       (n.name || "").toLowerCase().includes(q) || (n.type || "").toLowerCase().includes(q));
   }
   function runSearch(list = true) {
