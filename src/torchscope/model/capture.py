@@ -36,52 +36,10 @@ from torch.overrides import TorchFunctionMode
 from torch.utils.weak import WeakIdKeyDictionary
 
 from ._tree import describe, flat_tensors, iter_tensors
+from .flops import FLOP_FREE, counting, extra_flop_formulas
 
-__all__ = ["Capture", "Edge", "Node", "capture", "extra_flop_formulas"]
+__all__ = ["Capture", "Edge", "Node", "capture", "extra_flop_formulas"]  # the last re-exported from .flops
 
-FAST_FLOPS = True
-
-
-def _cpu_attention_flops(query_shape: Any, key_shape: Any, value_shape: Any, *args: Any, out_shape: Any = None,
-                         **kwargs: Any) -> int:
-    from torch.utils.flop_counter import sdpa_flop_count
-
-    return int(sdpa_flop_count(query_shape, key_shape, value_shape))
-
-
-def extra_flop_formulas() -> dict[Any, Any]:
-    """FLOP formulas added to FlopCounterMode's registry: ``FlopCounterMode(custom_mapping=extra_flop_formulas())``.
-
-    PyTorch's registry has the CUDA attention kernels but not the CPU one that
-    ``F.scaled_dot_product_attention`` dispatches to, so attention would count 0 on CPU; we
-    count it with PyTorch's own ``sdpa_flop_count``.
-    """
-    op = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
-    return {op: _cpu_attention_flops} if op is not None else {}
-
-# Torch functions that never reach a kernel FlopCounterMode counts (mm, addmm, bmm, baddbmm,
-# convolution, attention): they run outside its dispatch mode, which saves its per-op cost.
-_FLOP_FREE = frozenset({
-    "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__", "__imul__",
-    "__truediv__", "__rtruediv__", "__itruediv__", "__floordiv__", "__neg__", "__pow__", "__rpow__",
-    "__getitem__", "__setitem__", "__and__", "__or__", "__invert__", "__eq__", "__ne__", "__lt__", "__le__",
-    "__gt__", "__ge__", "__mod__", "add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "neg", "pow",
-    "sqrt", "rsqrt", "exp", "log", "abs", "clamp", "clamp_", "clip", "relu", "relu_", "gelu", "silu",
-    "tanh", "sigmoid", "softmax", "log_softmax", "leaky_relu", "hardtanh", "elu", "selu", "mish",
-    "hardswish", "hardsigmoid", "softplus", "dropout", "dropout_", "alpha_dropout", "dropout1d",
-    "dropout2d", "dropout3d", "view", "view_as", "reshape", "reshape_as", "transpose", "t", "permute",
-    "contiguous", "flatten", "unflatten", "squeeze", "unsqueeze", "expand", "expand_as", "repeat",
-    "repeat_interleave", "cat", "concat", "concatenate", "stack", "chunk", "split", "narrow", "select",
-    "index_select", "gather", "scatter", "masked_fill", "masked_fill_", "where", "to", "float", "half",
-    "double", "long", "int", "bool", "type", "type_as", "clone", "detach", "copy_", "fill_", "zero_",
-    "zeros", "zeros_like", "ones", "ones_like", "full", "full_like", "empty", "empty_like", "arange",
-    "rand", "randn", "randint", "layer_norm", "batch_norm", "group_norm", "instance_norm", "rms_norm",
-    "normalize", "embedding", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
-    "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-    "adaptive_max_pool2d", "max_pool2d_with_indices", "pad", "interpolate", "upsample", "mean", "sum",
-    "max", "min", "amax", "amin", "argmax", "argmin", "std", "var", "norm", "cumsum", "prod", "all", "any",
-    "isnan", "isinf", "tril", "triu", "flip", "roll", "identity", "T", "mT", "size", "dim"
-})
 _SKIP_GETTERS = {"T", "mT", "H", "mH", "real", "imag"}  # attribute getters that are real ops
 
 
@@ -169,7 +127,7 @@ class _Tracer(TorchFunctionMode):
         version = first._version if first is not None else 0
         self.current = name
         flops = 0
-        if self.counter is None or (self.gate is not None and name in _FLOP_FREE):
+        if self.counter is None or (self.gate is not None and name in FLOP_FREE):
             out = func(*args, **kwargs)
         elif self.gate is not None:
             before = self._flops()
@@ -329,7 +287,7 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
                 continue  # TorchScript modules take no hooks; their ops still show in the parent
             handles.append(module.register_forward_pre_hook(tracer.pre_hook(qualname, calls), with_kwargs=True))
             handles.append(module.register_forward_hook(tracer.post_hook, with_kwargs=True))
-        with _model_state(model, mode), torch.set_grad_enabled(grad), _counting(tracer), tracer:
+        with _model_state(model, mode), torch.set_grad_enabled(grad), counting(tracer), tracer:
             out = model(*args, **kwargs)
         cap.output = out
         for path, t in iter_tensors(out, "output"):
@@ -354,26 +312,6 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     cap.activation_bytes = tracer.activation_bytes
     _sum_flops(cap)
     return cap
-
-
-def _counting(tracer: _Tracer) -> Any:
-    """Set up FLOP counting: FlopCounterMode's own dispatch mode, entered by the tracer around each
-    op that may count (not its module tracker: we attribute FLOPs to ops ourselves). Every count
-    goes to the counter's "Global" total, the one ``get_total_flops()`` returns. Without the
-    private mode, the public FlopCounterMode is entered for the whole pass instead."""
-    counter = tracer.counter
-    if counter is None:
-        return contextlib.nullcontext()
-    if FAST_FLOPS:
-        try:
-            from torch.utils.flop_counter import _FlopCounterMode
-
-            counter.flop_counts.clear()
-            tracer.gate = _FlopCounterMode(counter)
-            return contextlib.nullcontext()
-        except (ImportError, TypeError):
-            pass
-    return counter
 
 
 def _dissolve_split_containers(cap: Capture) -> None:
