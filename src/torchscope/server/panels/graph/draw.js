@@ -59,6 +59,14 @@ export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {} } = {
     v.draw();
   };
 
+  v.fitTop = () => {  // readable first view: the full width (at most 1:1), from the top when too tall
+    if (!v.layout) return;
+    const { width, height } = v.layout, pad = 24;
+    const k = Math.min(1, (v.W - 2 * pad) / Math.max(width, 1));
+    if (height * k + 2 * pad <= v.H || k < 0.2) return v.fit();
+    v.k = k; v.tx = (v.W - width * k) / 2; v.ty = pad; v.draw();
+  };
+
   v.center = (x, y, k = v.k) => { v.k = k; v.tx = v.W / 2 - x * k; v.ty = v.H / 2 - y * k; v.draw(); };
   v.focus = (id) => {
     const n = v.byId.get(id);

@@ -81,7 +81,7 @@ export async function render(el, api) {
       const first = !view.layout;
       view.set(L, depthOf, (n) => n.expandable || (S.record.nodes[n.id].has_children && !L.expanded.includes(n.id)));
       const after = keep !== undefined && anchor(keep);
-      if (first) view.fit();
+      if (first) view.fitTop();
       else if (before && after) { view.tx += (before[0] - after[0]) * view.k; view.ty += (before[1] - after[1]) * view.k; }
       canvas.dataset.nodes = L.nodes.length;
       status.textContent = `${L.nodes.length.toLocaleString("en-US")} nodes shown of ${S.record.nodes.length.toLocaleString("en-US")}`;
