@@ -4,7 +4,6 @@ child process) on a store filled by a real run (tests/server/test_eval_explain_p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,7 +39,8 @@ def test_confusion_matrix_counts_and_cell_samples(page: Any, served: tuple[str, 
     url, logged = served
     cm, mistakes = logged["views"]["confusion"], logged["views"]["mistakes"]
     open_panel(page, url, "evaluation", ".cm button.c")
-    cells = page.eval_on_selector_all(".cm button.c", "els => els.map(e => [+e.dataset.i, +e.dataset.j, e.textContent])")
+    cells = page.eval_on_selector_all(".cm button.c",
+                                      "els => els.map(e => [+e.dataset.i, +e.dataset.j, e.textContent])")
     k = len(cm.class_names)
     shown = np.zeros((k, k), int)
     for i, j, text in cells:
@@ -73,7 +73,8 @@ def test_curves_legend_areas_and_class_toggle(page: Any, served: tuple[str, dict
     open_panel(page, url, "evaluation", '[data-section="roc"] .legend button.item')
     for name, label in (("roc", "AUC"), ("pr", "AP")):
         rec = logged["views"][name]
-        items = page.eval_on_selector_all(f'[data-section="{name}"] .legend button.item', "els => els.map(e => e.textContent)")
+        items = page.eval_on_selector_all(f'[data-section="{name}"] .legend button.item',
+                                          "els => els.map(e => e.textContent)")
         assert items == [f"{c} ({label} {a:.3f})" for c, a in zip(rec.class_names, rec.area)]
         mean = np.mean(rec.area)
         assert f"mean {label} {mean:.3f}" in page.inner_text(f'[data-section="{name}"] h3')

@@ -152,7 +152,7 @@ def test_confusion_counts_and_cells_match_the_predictions(client: httpx.Client,
     data = client.get("/api/evaluation/record", params={"run": filled[1]["run"], "kind": "eval.confusion",
                                                         "key": "eval/confusion"}).json()["data"]
     counts = np.array(data["counts"])
-    assert counts.sum() == filled[1]["n_test"] and np.trace(counts) < counts.sum()  # a few steps of training: some mistakes
+    assert counts.sum() == filled[1]["n_test"] and np.trace(counts) < counts.sum()  # a few steps: some mistakes
     for cell, idx in data["cell_samples"].items():
         i, j = map(int, cell.split(","))
         assert len(idx) == min(20, counts[i, j])

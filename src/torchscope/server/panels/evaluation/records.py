@@ -30,7 +30,7 @@ STEP_RANGE = (-(2 ** 62), 2 ** 62)
 def typed() -> None:
     """Register the ``eval.*`` and ``explain.*`` record types, so the store rebuilds them typed
     (a server process has not imported them; imported on first use, not at server start)."""
-    import torchscope.evaluate  # noqa: F401
+    import torchscope.evaluate
     import torchscope.explain  # noqa: F401
 
 
