@@ -185,9 +185,19 @@ class GenericRecord(Record):
         return value
 
 
+# where the record classes of torchscope's own kinds live: imported when a reader first meets one
+_KIND_MODULES = {"data": "torchscope.data", "model": "torchscope.model", "eval": "torchscope.evaluate",
+                 "explain": "torchscope.explain", "gan": "torchscope.gan", "health": "torchscope.watch"}
+
+
 def rebuild(kind: str, data: dict[str, Any], blobs: dict[str, bytes]) -> Record:
     """Rebuild a stored record: typed when its kind is registered, else a GenericRecord."""
     cls = _REGISTRY.get(kind)
+    if cls is None and kind.split(".")[0] in _KIND_MODULES:
+        import importlib
+
+        importlib.import_module(_KIND_MODULES[kind.split(".")[0]])
+        cls = _REGISTRY.get(kind)
     if cls is None:
         return GenericRecord(kind=kind, data=data, blobs=blobs)
     return cls.from_dict(data, blobs)

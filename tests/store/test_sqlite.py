@@ -230,3 +230,20 @@ def test_store_shared_between_threads(store_dir):
 def test_open_with_create_makes_an_empty_store(tmp_path):
     store = ts.open(tmp_path / "new", create=True)
     assert store.runs() == [] and (tmp_path / "new" / DB_NAME).exists()
+
+
+def test_torchscope_record_kinds_come_back_typed_in_a_fresh_process(store_dir):
+    from tests.conftest import run_python
+
+    with ts.init(dir=store_dir) as run:
+        run.watch(torch.nn.Linear(2, 2))  # registers the health.alarm kind in this process only
+        from torchscope.watch import Alarm
+
+        run.log_record(Alarm(type="dead_relu", step=3, message="m", layer="fc"))
+    out = run_python("""
+        import sys, torchscope as ts
+        store = ts.open(sys.argv[1])
+        rec = store.record(store.runs()[0].id, "health.alarm")
+        print(type(rec).__name__, rec.layer)
+    """, str(store_dir)).stdout
+    assert out.split() == ["Alarm", "fc"]
