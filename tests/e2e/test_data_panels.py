@@ -101,6 +101,10 @@ def fill(dir: Path) -> dict[str, object]:
     run.finish()
     ids["big"] = run.id
     ids["big_coords"] = big.coords
+    live = ts.init(project="data", name="live", dir=dir)
+    live.log_record(ts.data.class_balance(train, test), key="balance")
+    live.flush()
+    ids["live"], ids["live_run"], ids["train"], ids["test"] = live.id, live, train, test
     return ids
 
 
@@ -108,8 +112,9 @@ def fill(dir: Path) -> dict[str, object]:
 def site(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[tuple[str, dict[str, object]]]:
     dir = tmp_path_factory.mktemp("datapanels") / "tsruns"
     ids = fill(dir)
-    with ServerThread(create_app(dir, poll_interval=0.5, warm=False)) as url:
+    with ServerThread(create_app(dir, poll_interval=0.3, warm=False)) as url:
         yield url, ids
+    ids["live_run"].finish()
 
 
 def shot(page: object, name: str, full: bool = True) -> None:
@@ -292,6 +297,26 @@ def test_projector_3d_orbit_and_lasso(page, site):
     assert len(got) > 5
     page.select_option(".projector select[aria-label='colour by']", "prediction")
     shot(page, "projector-3d-lasso", full=False)
+    assert not page.errors
+
+
+def test_records_logged_while_the_panels_are_open_appear(page, site):
+    url, ids = site
+    run = ids["live_run"]
+    open_panel(page, url, ids["live"], "data")
+    page.wait_for_selector('.card[data-kind="data.class_balance"] rect.bar', timeout=15000)
+    run.log_record(ts.data.mean_images(ids["train"]))
+    run.flush()
+    page.wait_for_selector(".means .mcol[data-class]", timeout=5000)
+    page.goto(f"{url}/#projector")
+    page.wait_for_selector(".projector-empty", timeout=15000)  # none yet
+    run.log_record(ts.data.project(ids["test"], method="pca", progress=False), key="live/pca")
+    run.flush()
+    page.wait_for_selector(".projector[data-state='drawn']", timeout=8000)
+    run.log_record(ts.data.project(ids["test"], method="pca", dims=3, progress=False), key="live/pca3")
+    run.flush()
+    options = "() => document.querySelectorAll('.projector select[aria-label=projection] option').length == 2"
+    page.wait_for_function(options, timeout=5000)
     assert not page.errors
 
 

@@ -28,31 +28,41 @@ export async function render(el, api) {
   stylesheet();
   const runs = api.runs();
   if (!runs.length) { el.replaceChildren(message("Select a run on the left to see its data.")); return {}; }
-  const { runs: byRun } = await api.json("data/overview", { run: runs.map((r) => r.id) });
   const wrap = h("div", { class: "data-panel" });
   el.replaceChildren(wrap);
-  const redraws = [];
-  let any = false;
-  for (const run of runs) {
-    const groups = byRun[run.id] || [];
-    if (!groups.length) continue;
-    any = true;
-    const section = h("section", { class: "data-run", dataset: { run: run.id } },
-      runs.length > 1 ? h("h2", {}, h("span", { class: "swatch", style: { background: run.color } }), run.name) : null);
-    for (const g of groups) {
-      const grid = h("div", { class: "data-grid" });
-      if (g.kind === "data.profile") grid.append(summary(g));
-      const views = [...g.views].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
-      for (const v of views) grid.append(card(v, run, redraws, api));
-      section.append(h("div", { class: "data-group", dataset: { key: g.key } },
-        g.kind === "data.profile" ? null : h("div", { class: "muted small" }, `${g.key} · step ${g.step}`), grid));
+  let redraws = [];
+
+  async function build() {
+    const { runs: byRun } = await api.json("data/overview", { run: runs.map((r) => r.id) });
+    const sections = [];
+    redraws = [];
+    for (const run of runs) {
+      const groups = byRun[run.id] || [];
+      if (!groups.length) continue;
+      const section = h("section", { class: "data-run", dataset: { run: run.id } },
+        runs.length > 1 ? h("h2", {}, h("span", { class: "swatch", style: { background: run.color } }), run.name) : null);
+      for (const g of groups) {
+        const grid = h("div", { class: "data-grid" });
+        if (g.kind === "data.profile") grid.append(summary(g));
+        const views = [...g.views].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+        for (const v of views) grid.append(card(v, run, redraws, api));
+        section.append(h("div", { class: "data-group", dataset: { key: g.key, id: g.id } },
+          g.kind === "data.profile" ? null : h("div", { class: "muted small" }, `${g.key} · step ${g.step}`), grid));
+      }
+      sections.push(section);
     }
-    wrap.append(section);
+    wrap.replaceChildren(...(sections.length ? sections : [message("No data records in these runs. Log one with " +
+      "run.log_record(ts.data.profile(train, test)) (or any view: run.log_record(ts.data.class_balance(train, test))).")]));
   }
-  if (!any) {
-    wrap.append(message("No data records in these runs. Log one with run.log_record(ts.data.profile(train, test)) " +
-      "(or any view: run.log_record(ts.data.class_balance(train, test)))."));
-  }
+
+  await build();
+  // a record logged while the panel is open (a new key, or a newer record of a key) redraws it
+  let timer = 0;
+  api.on("keys", (evt) => {
+    if (evt.kind !== "record" || !runs.some((r) => r.id === evt.run)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => build().catch((e) => console.error(e)), 300);
+  });
   let width = wrap.clientWidth;
   const ro = new ResizeObserver(() => {
     if (Math.abs(wrap.clientWidth - width) < 16) return;
@@ -60,7 +70,7 @@ export async function render(el, api) {
     redraws.forEach((f) => f());
   });
   ro.observe(wrap);
-  return { destroy() { ro.disconnect(); } };
+  return { destroy() { ro.disconnect(); clearTimeout(timer); } };
 }
 
 function card(v, run, redraws, api) {

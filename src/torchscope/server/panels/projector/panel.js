@@ -33,10 +33,17 @@ export async function render(el, api) {
   const runs = api.runs();
   if (!runs.length) { el.replaceChildren(message("Select a run on the left to see its projections.")); return {}; }
   const { sources } = await api.json("projector/sources", { run: runs.map((r) => r.id) });
+  const ours = (evt) => evt.kind === "record" && runs.some((r) => r.id === evt.run);
   if (!sources.length) {
-    el.replaceChildren(message("No projections in these runs. Log one with run.log_record(ts.data.project(ds)) " +
-      "or run.log_record(ts.data.profile(train, test)) (its PCA shows here)."));
-    return {};
+    el.replaceChildren(h("div", { class: "projector-empty" }, message("No projections in these runs. Log one with " +
+      "run.log_record(ts.data.project(ds)) or run.log_record(ts.data.profile(train, test)) (its PCA shows here).")));
+    const later = { inner: null, destroy() { later.inner?.destroy?.(); } };
+    const off = api.on("keys", async (evt) => { // the first projection logged while the panel is open
+      if (!ours(evt) || later.inner) return;
+      off();
+      later.inner = await render(el, api);
+    });
+    return later;
   }
   const runName = (id) => runs.find((r) => r.id === id)?.name || id;
   const label = (s) => `${runName(s.run)} · ${s.title} · ${s.n.toLocaleString()} pts${s.step ? ` · step ${s.step}` : ""}`;
@@ -156,7 +163,7 @@ export async function render(el, api) {
 
   async function load(idx) {
     const src = sources[idx];
-    api.state.set("source", `${src.run}/${src.key}/${src.id}/${src.part}`);
+    api.state.set("source", id(src));
     hook.ready = false;
     info.textContent = "loading…";
     const { header, cols } = await fetchPoints(api, src);
@@ -192,15 +199,31 @@ export async function render(el, api) {
   size.addEventListener("input", () => { cur.scatter.size = Number(size.value); cur.scatter.stamp(); cur.scatter.request(); });
   reset.addEventListener("click", () => cur.scatter.reset());
   pick.addEventListener("change", () => load(Number(pick.value)));
+  // projections logged while the panel is open join the menu
+  const id = (s) => `${s.run}/${s.key}/${s.id}/${s.part}`;
+  let timer = 0;
+  api.on("keys", (evt) => {
+    if (!ours(evt)) return;
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const known = new Set(sources.map(id));
+      for (const s of (await api.json("projector/sources", { run: runs.map((r) => r.id) })).sources) {
+        if (known.has(id(s))) continue;
+        sources.push(s);
+        pick.append(h("option", { value: sources.length - 1 }, label(s)));
+      }
+    }, 300);
+  });
   const keyup = (e) => { if (e.key === "Escape") cur?.scatter.clearSelection(); };
   document.addEventListener("keyup", keyup);
   const saved = api.state.get("source", "");
-  const found = sources.findIndex((s) => `${s.run}/${s.key}/${s.id}/${s.part}` === saved);
+  const found = sources.findIndex((s) => id(s) === saved);
   pick.value = String(found >= 0 ? found : sources.length - 1); // else the newest
   await load(Number(pick.value));
   return {
     destroy() {
       ro.disconnect();
+      clearTimeout(timer);
       document.removeEventListener("keyup", keyup);
       cur?.scatter.destroy();
       if (window.torchscope) delete window.torchscope.projector;
