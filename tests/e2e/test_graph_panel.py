@@ -229,6 +229,15 @@ def test_phone_layout(browser, site):
         page.touchscreen.tap(*canvas_point(page, v["screen"][str(node)]))
         page.wait_for_selector(f".gp-details[data-node='{node}']")
         shot(page, "phone-cnn-details")
+        # tapping a node's + badge opens it: its box appears in place of the node
+        conv = next(n for n in g.nodes if n["type"] == "Conv2d" and n["id"] in dict(v["nodes"]))
+        badge = page.evaluate("""(id) => { const v = document.querySelector('.gp-canvas')._graph, n = v.byId.get(id);
+          return v.toScreen(n.x + n.w / 2 - 1, n.y - n.h / 2 + 1); }""", conv["id"])
+        page.touchscreen.tap(*canvas_point(page, badge))
+        opened = "(id) => document.querySelector('.gp-canvas')._graph.layout.clusters.some((c) => c.id === id)"
+        page.wait_for_function(opened, arg=conv["id"])
+        settle(page)
+        shot(page, "phone-cnn-opened")
         page.click(".gp-tab[data-tab='summary']")
         page.wait_for_selector(".gp-table tbody tr")
         shot(page, "phone-cnn-summary")

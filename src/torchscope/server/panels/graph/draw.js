@@ -80,7 +80,10 @@ export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {} } = {
 
   v.hit = (sx, sy) => {
     const x = (sx - v.tx) / v.k, y = (sy - v.ty) / v.k;
-    for (const n of nodes) if (Math.abs(x - n.x) <= n.w / 2 && Math.abs(y - n.y) <= n.h / 2) return { node: n };
+    for (const n of nodes) {
+      const badge = n.openable && v.k >= 0.42 && Math.hypot(x - (n.x + n.w / 2 - 1), y - (n.y - n.h / 2 + 1)) <= 9 / v.k;
+      if (badge || (Math.abs(x - n.x) <= n.w / 2 && Math.abs(y - n.y) <= n.h / 2)) return { node: n, badge };
+    }
     for (let i = clusters.length - 1; i >= 0; i--) {
       const [x0, y0, x1] = clusters[i].box;
       if (x >= x0 && x <= x1 && y >= y0 && y <= y0 + 20) return { cluster: clusters[i] };

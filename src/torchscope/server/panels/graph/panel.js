@@ -61,8 +61,8 @@ export async function render(el, api) {
     onPick: (hit) => {
       if (!hit) return select(null);
       if (hit.cluster) return select(hit.cluster.id);
-      const n = hit.node;
-      select(n.id);
+      if (hit.badge) return toggle(hit.node.id);
+      select(hit.node.id);
     },
     onOpen: (hit) => { if (hit && (hit.node?.openable || hit.cluster)) toggle((hit.node || hit.cluster).id); },
   });
