@@ -8,6 +8,7 @@ import { debounce, flatten, fmtDuration, fmtNum, h } from "../../static/dom.js";
 import { align, ema, groupStats, nearest, unionX } from "./series.js";
 
 const HEIGHT = 220;
+const DENSE_RUNS = 12; // more runs in one chart: drawn lighter (see build)
 const finite = (v) => (v === null || !Number.isFinite(v) ? null : v);
 
 export class ScalarChart {
@@ -86,13 +87,16 @@ export class ScalarChart {
         bands.push({ series: [hi, lo], fill: g.fill });
       }
     } else {
+      // many runs: one-pixel lines and unfilled bands (a canvas rasterizes hairlines several times
+      // faster than wider strokes and filled polygons, and a hundred filled bands are only a blur)
+      const dense = runs.length > DENSE_RUNS;
       for (const r of runs) {
         const [raw, lo, hi, sm] = align(x, snap, r.xs, [r.raw, r.lo, r.hi, r.smooth]);
         if (r.downsampled) {
           // the bucket's min..max as one outlined polygon (thin edges: a lone spike stays visible);
           // its own min column is a series that only sets the y range
-          add(hi, { label: `${r.name} min..max`, stroke: fade(r.color, smooth ? 0.3 : 0.45), width: 0.75,
-            fill: fade(r.color, smooth ? 0.08 : 0.15), paths: envelope(lo) });
+          add(hi, { label: `${r.name} min..max`, stroke: fade(r.color, smooth ? 0.3 : 0.45), width: dense ? 1 : 0.75,
+            fill: dense ? null : fade(r.color, smooth ? 0.08 : 0.15), paths: envelope(lo) });
           add(lo, { label: `${r.name} min`, paths: () => null });
         }
         // raw values: drawn as a line unless they are smoothed away and the band already shows them
@@ -100,7 +104,7 @@ export class ScalarChart {
           add(raw, { label: r.name, stroke: smooth ? fade(r.color, 0.3) : r.color, width: 1, main: !smooth,
             points: { show: r.xs.length <= 64, size: 5, fill: r.color } });
         }
-        if (smooth) add(sm, { label: `${r.name} (smoothed)`, stroke: r.color, width: 1.5, main: true });
+        if (smooth) add(sm, { label: `${r.name} (smoothed)`, stroke: r.color, width: dense ? 1 : 1.5, main: true });
       }
     }
     return { data, series, bands };
