@@ -52,11 +52,11 @@ def keys(request: Request) -> JSON:
     kind = request.query_params.get("kind") or None
     if kind is not None and kind not in KINDS:
         raise HTTPException(400, f"kind must be one of {', '.join(KINDS)}")
-    store = request.app.state.store
+    reader = request.app.state.series  # finished runs' listings are kept
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for rid in run_ids(request):
         try:
-            infos = store.keys(rid, kind=kind)
+            infos = reader.keys(rid, kind=kind)
         except KeyError:
             continue
         for k in infos:

@@ -2,8 +2,8 @@
 
 ``RunsView`` answers "which runs exist and what is their status" from one ``store.runs()`` call
 that is at most ``max_age`` seconds old, so a burst of chart requests pays for the crash
-detection once instead of once per request. ``SeriesCache`` keeps downsampled series of
-*finished* runs (a finished run never changes: the live stream relies on the same fact), keyed by
+detection once instead of once per request. ``SeriesCache`` keeps downsampled series and key
+listings of *finished* runs (a finished run never changes: the live stream relies on the same fact), keyed by
 everything the answer depends on (run, key, rank, buckets, range, x axis), least recently used
 first out when its byte budget is full. Both live on ``app.state``; nothing is module-level.
 
@@ -57,6 +57,8 @@ class RunsView:
 def _nbytes(value: Any) -> int:
     if value is MISSING:
         return 64
+    if isinstance(value, tuple):  # a key listing
+        return 256 + 160 * len(value)
     return 256 + sum(a.nbytes for a in vars(value).values() if isinstance(a, np.ndarray))
 
 
@@ -98,7 +100,7 @@ class SeriesCache:
     def drop_run(self, run_id: str) -> None:
         """Forget every entry of a run (it was deleted or changed)."""
         with self._lock:
-            for key in [k for k in self._items if k[0] == run_id]:
+            for key in [k for k in self._items if run_id in k[:2]]:
                 self.bytes -= self._items.pop(key)[1]
 
     def stats(self) -> dict[str, int]:
@@ -114,6 +116,20 @@ class SeriesReader:
 
     def __init__(self, store: Any, runs: RunsView, cache: SeriesCache) -> None:
         self.store, self.runs, self.cache = store, runs, cache
+
+    def keys(self, run_id: str, kind: str | None = None) -> list[Any]:
+        """``store.keys`` (KeyError for an unknown run); a finished run's listing is kept."""
+        info = self.runs.get().get(run_id)
+        final = info is not None and info.status == "finished"
+        ident = ("keys", run_id, kind)
+        if final:
+            hit = self.cache.get(ident)
+            if hit is not None:
+                return list(hit)
+        value = self.store.keys(run_id, kind=kind)
+        if final:
+            self.cache.put(ident, tuple(value))
+        return value
 
     def scalars(self, run_id: str, key: str, *, rank: int = 0, downsample: int | None = None,
                 x_range: tuple[float | None, float | None] | None = None, x: str = "step") -> Any:

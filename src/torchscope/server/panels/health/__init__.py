@@ -43,7 +43,7 @@ def runs(request: Request) -> JSON:
     for rid in run_ids(request):
         if rid not in known:
             continue
-        keys = watch_keys(request.app.state.store, rid)
+        keys = watch_keys(request.app.state.series, rid)
         out.append({"run": rid, "layers": len(keys.layers), "alarms": keys.alarm_count})
     return JSON({"runs": out})
 
@@ -51,7 +51,7 @@ def runs(request: Request) -> JSON:
 def overview(request: Request) -> JSON:
     rid = _one_run(request)
     store = request.app.state.store
-    keys = watch_keys(store, rid)
+    keys = watch_keys(request.app.state.series, rid)
     stats = [s for s in STATS if s in keys.stats]
     return JSON({"run": rid, "layers": keys.layers, "stats": stats, "log_stats": list(LOG_STATS),
                  "counts": {s: len(keys.stats[s]) for s in stats}, "lr": keys.lr,
@@ -65,7 +65,7 @@ def heat(request: Request) -> JSON:
     if stat not in STATS:
         raise HTTPException(400, f"stat must be one of {', '.join(STATS)}")
     cols = int_param(request, "cols", 400, 2, 5000)
-    keys = watch_keys(request.app.state.store, rid)
+    keys = watch_keys(request.app.state.series, rid)
     return JSON(matrix(request.app.state.series, rid, keys, stat, cols))
 
 
@@ -73,7 +73,7 @@ def histograms(request: Request) -> JSON:
     rid = _one_run(request)
     layer = text_param(request, "layer", max_len=500)
     step = int_param(request, "step", 0, -1, 2**62)
-    keys = watch_keys(request.app.state.store, rid)
+    keys = watch_keys(request.app.state.series, rid)
     out: dict[str, Any] = {"run": rid, "layer": layer, "step": step,
                            "params": layer_histograms(request.app.state.store, rid, keys, layer, step)}
     return JSON(out)

@@ -44,7 +44,7 @@ class WatchKeys:
     alarm_count: int
 
 
-def watch_keys(store: Any, run_id: str) -> WatchKeys:
+def watch_keys(store: Any, run_id: str) -> WatchKeys:  # a Store, or the server's cached reader
     """Every ``watch/...`` key of a run (rank 0), sorted out by kind."""
     stats: dict[str, dict[str, str]] = {}
     lr: list[str] = []

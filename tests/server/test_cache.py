@@ -1,0 +1,49 @@
+"""The server's caches: finished runs' series and key listings are kept, running runs' never."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import torchscope as ts
+from torchscope.server.cache import MISSING, RunsView, SeriesCache, SeriesReader
+from torchscope.store import Scalars
+
+
+def _scalars(n: int) -> Scalars:
+    return Scalars(key="k", step=np.arange(n), wall_time=np.zeros(n), value=np.zeros(n))
+
+
+def test_lru_keeps_within_its_byte_budget():
+    cache = SeriesCache(max_bytes=3 * (256 + 3 * 800))
+    for i in range(5):
+        cache.put(("run", f"k{i}"), _scalars(100))
+        cache.get(("run", "k0"))  # k0 stays in use
+    assert cache.bytes <= cache.max_bytes
+    assert cache.get(("run", "k0")) is not None and cache.get(("run", "k1")) is None
+    cache.put(("other", "k"), MISSING)
+    cache.drop_run("run")
+    assert cache.stats()["entries"] == 1 and cache.get(("other", "k")) is MISSING
+
+
+def test_reader_caches_finished_runs_only(store_dir):
+    done = ts.init(dir=store_dir, name="done")
+    done.log({"loss": 1.0}, step=0)
+    done.finish()
+    live = ts.init(dir=store_dir, name="live")
+    live.log({"loss": 1.0}, step=0)
+    live.flush()
+    store = ts.open(store_dir)
+    reader = SeriesReader(store, RunsView(store, max_age=0.0), SeriesCache())
+    assert reader.scalars(done.id, "loss", downsample=10).value.tolist() == [1.0]
+    assert reader.scalars(done.id, "nope", downsample=10) is None
+    assert reader.scalars(live.id, "loss", downsample=10).value.tolist() == [1.0]
+    assert [k.key for k in reader.keys(done.id, kind="scalar")] == ["loss"]
+    cached = reader.cache.stats()["entries"]
+    assert cached == 3  # done's series, its missing key, its key listing; nothing of the live run
+    live.log({"loss": 2.0}, step=1)
+    live.flush()
+    assert reader.scalars(live.id, "loss", downsample=10).value.tolist() == [1.0, 2.0]  # read fresh
+    hits = reader.cache.hits
+    reader.scalars(done.id, "loss", downsample=10)
+    assert reader.cache.hits == hits + 1
+    live.finish()
