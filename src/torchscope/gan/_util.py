@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["as_uint8", "dataset_tensors", "frozen_stats", "generate", "grid", "image_axes", "threads", "to_unit"]
+__all__ = ["as_uint8", "dataset_tensors", "frozen_stats", "generate", "grid", "image_axes", "small_model_threads",
+           "threads", "to_unit"]
 
 
 def dataset_tensors(ds: Any, limit: int | None = None, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -77,6 +78,14 @@ def threads(n: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def small_model_threads(*models: Any, limit: int = 2_000_000) -> Any:
+    """``threads(1)`` for small models on the CPU (under ``limit`` parameters in all), else no change."""
+    mods = [m for m in models if isinstance(m, torch.nn.Module)]
+    params = [p for m in mods for p in m.parameters()]
+    small = bool(params) and all(p.device.type == "cpu" for p in params) and sum(p.numel() for p in params) < limit
+    return threads(1 if small else None)
 
 
 def generate(generator: torch.nn.Module, z: torch.Tensor, *, value_range: tuple[float, float] = (-1.0, 1.0),

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._util import dataset_tensors, threads
+from ._util import dataset_tensors, small_model_threads, threads
 
 __all__ = ["Classifier", "FeatureExtractor", "cache_dir", "feature_extractor", "fingerprint"]
 
@@ -86,7 +86,7 @@ class FeatureExtractor:
         return f"FeatureExtractor({self.id!r}, held-out accuracy {self.accuracy:.3f})"
 
     def _batched(self, fn: Any, x: torch.Tensor, batch: int = 1024) -> torch.Tensor:
-        with torch.no_grad():
+        with torch.no_grad(), small_model_threads(self.model):
             return torch.cat([fn(x[i:i + batch].float()) for i in range(0, len(x), batch)])
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
