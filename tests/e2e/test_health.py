@@ -100,6 +100,7 @@ def test_clicking_a_cell_shows_that_layers_histograms(page, health):
     assert "Layer 2" in page.locator(".hist-card h3").inner_text()
     ref = next(e for e in ts.open(dir).histograms(run_id, "watch/2/weight.grad") if e.step == 10)
     assert ref.counts.sum() == 16 * 16  # the gradient of the 16x16 weight: every element counted
+    shot(page, "health-histograms")
     assert not page.errors
 
 

@@ -81,8 +81,10 @@ export async function render(el, api) {
     legend.replaceChildren(h("span", {}, sc.loLabel), h("span", { class: "ramp", style: { background: viridisCss() } }), h("span", {}, sc.hiLabel),
       h("span", { class: "swatch sq", style: { background: rgb([207, 34, 46]) } }), "NaN/Inf",
       ...(sc.log ? [h("span", { class: "swatch sq", style: { background: rgb([208, 208, 215]) } }), "≤ 0"] : []));
-    graphNote.textContent = `Not available yet: this is where the model graph will be drawn, each layer coloured by ${LABELS[stat] || stat}`
-      + " at the selected step, once the Graph panel exists. Until then the heat map's rows are the layers, in name order.";
+    const graph = window.torchscope.state?.panels?.some((p) => p.name === "graph" && !p.error);
+    graphNote.replaceChildren(`Not drawn yet: the model graph with each layer coloured by ${LABELS[stat] || stat} at the selected step `
+      + "will go here once the Graph panel can colour its nodes by a statistic. Until then the heat map's rows are the layers, in name order.",
+    ...(graph ? [" ", h("a", { href: "#graph", class: "small" }, "the uncoloured graph ↗")] : []));
     if (selected) select(selected.layer, selected.step, false); else heat.draw();
   }
 
