@@ -101,6 +101,14 @@ def fill(dir: Path) -> dict[str, object]:
     run.finish()
     ids["big"] = run.id
     ids["big_coords"] = big.coords
+    rng = np.random.default_rng(1)  # a small colour set: 3 classes of 16 x 16 RGB images, red/green/blue-ish
+    y = np.repeat(np.arange(3), 20)
+    x = rng.random((60, 3, 16, 16)).astype(np.float32) * 0.5
+    x[np.arange(60), y] += 0.5
+    run = ts.init(project="data", name="rgb", dir=dir)
+    run.log_record(ts.data.profile(ts.data.load(x, y, classes=["red", "green", "blue"]), progress=False))
+    run.finish()
+    ids["rgb"] = run.id
     live = ts.init(project="data", name="live", dir=dir)
     live.log_record(ts.data.class_balance(train, test), key="balance")
     live.flush()
@@ -166,6 +174,20 @@ def test_data_panel_draws_iris(page, site):
     page.click(".card[data-kind='data.class_balance'] h3 button")
     assert page.locator(".card[data-kind='data.class_balance'] text.val").first.text_content() == "33"
     shot(page, "data-iris")
+    assert not page.errors
+
+
+def test_data_panel_draws_colour_images(page, site):
+    url, ids = site
+    open_panel(page, url, ids["rgb"], "data")
+    page.wait_for_selector(".card[data-kind='data.pixel_stats'] table.stats", timeout=15000)
+    rows = page.eval_on_selector_all(".card[data-kind='data.pixel_stats'] table.stats tr td:first-child",
+                                     "els => els.map(e => e.textContent)")
+    assert rows == ["red", "green", "blue"]
+    page.wait_for_function("""() => { const c = document.querySelector('.means .mcol[data-class="green"] canvas');
+        if (!c) return false; const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let g = 0, r = 0; for (let i = 0; i < d.length; i += 4) { g += d[i + 1]; r += d[i]; } return g > 1.3 * r; }""")
+    shot(page, "data-rgb")
     assert not page.errors
 
 

@@ -2,12 +2,12 @@
 // class balance (splits side by side), pixel statistics, per-feature distributions by class.
 // Each takes (payload, width) and returns an element; panel.js re-renders on resize.
 
-import { fmtNum, h } from "../../static/dom.js";
+import { fmtNum, h, num } from "../../static/dom.js";
 import { classColors } from "./colors.js";
 import { coverTicks, short, svg, ticks } from "./svg.js";
 
 const SPLIT_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2"];
-const CHANNEL_COLORS = { grey: "#555", R: "#d62728", G: "#2ca02c", B: "#1f77b4" };
+const CHANNEL_COLORS = { grey: "#555", red: "#d62728", green: "#2ca02c", blue: "#1f77b4" };
 
 function axisY(g, y, x0, x1, vals, fmt = short) {
   for (const v of vals) {
@@ -58,17 +58,19 @@ function histPath(counts, x, y) {
 
 export function pixelStats(d, width) {
   const C = d.channels.length;
-  const norm = `transforms.Normalize(mean=(${d.mean.map((v) => v.toFixed(4)).join(", ")},), std=(${d.std.map((v) => v.toFixed(4)).join(", ")},))`;
+  const fix = (col) => col.map((v) => num(v).toFixed(4)).join(", ") + (col.length === 1 ? "," : ""); // a Python tuple
+  const norm = `transforms.Normalize(mean=(${fix(d.mean)}), std=(${fix(d.std)}))`;
   const table = h("table", { class: "kv stats" }, h("tr", {}, ["channel", "mean", "std", "min", "max"].map((t) => h("th", {}, t))),
-    d.channels.map((c, i) => h("tr", {}, h("td", {}, c), [d.mean, d.std, d.min, d.max].map((col) => h("td", {}, fmtNum(Number(col[i].toPrecision(4))))))));
+    d.channels.map((c, i) => h("tr", {}, h("td", {}, c), [d.mean, d.std, d.min, d.max].map((col) => h("td", {}, fmtNum(Number(num(col[i]).toPrecision(4))))))));
   // intensity histogram per channel (log y when zeros dominate)
   const logY = d.zero_fraction > 0.3, W = Math.max(260, width), H = 170, left = 44, bottom = 24, top = 8;
   const edges = d.edges, B = edges.length - 1;
   const f = (v) => (logY ? Math.log10(1 + v) : v);
-  const ymax = Math.max(1, ...d.hist.flat().map(f));
+  const peak = Math.max(1, ...d.hist.flat().map(f)), linTicks = coverTicks(0, peak, 3);
+  const ymax = logY ? peak : linTicks[linTicks.length - 1];
   const x = (i) => left + ((W - left - 8) * i) / B, y = (v) => top + (H - top - bottom) * (1 - f(v) / ymax);
   const chart = svg("svg", { width: W, height: H, class: "chart", role: "img", "aria-label": "intensity histogram" });
-  const yt = logY ? [0, ...Array.from({ length: Math.floor(ymax) }, (_, k) => 10 ** (k + 1))] : ticks(0, ymax, 3);
+  const yt = logY ? [0, ...Array.from({ length: Math.floor(ymax) }, (_, k) => 10 ** (k + 1))] : linTicks;
   axisY(chart, (v) => y(v), left, W - 8, yt);
   d.hist.forEach((counts, c) => {
     const color = CHANNEL_COLORS[d.channels[c]] || classColors(C)[c];
@@ -78,16 +80,21 @@ export function pixelStats(d, width) {
     const xi = left + ((W - left - 8) * (t - edges[0])) / (edges[B] - edges[0] || 1);
     chart.append(svg("text", { x: xi, y: H - 6, class: "tick", "text-anchor": "middle" }, short(t)));
   }
-  // mean brightness per class
-  const K = d.class_names.length, rowH = 16, bw = Math.max(240, width), lab = 70;
-  const cm = d.class_mean.map((r) => r.reduce((a, b) => a + b, 0) / r.length);
-  const cmax = Math.max(...cm, 1e-9);
+  // mean brightness per class (per channel for colour images)
+  const K = d.class_names.length, bar = C > 1 ? 6 : 12, rowH = bar * C + 4, bw = Math.max(240, width), lab = 70;
+  const cmax = Math.max(...d.class_mean.flat().map(num).filter(Number.isFinite), 1e-9);
   const bars = svg("svg", { width: bw, height: K * rowH + 4, class: "chart", role: "img", "aria-label": "mean brightness per class" });
-  cm.forEach((v, k) => {
-    const w = ((bw - lab - 56) * v) / cmax;
-    bars.append(svg("text", { x: lab - 6, y: k * rowH + 12, class: "tick", "text-anchor": "end" }, d.class_names[k]),
-      svg("rect", { x: lab, y: k * rowH + 2, width: Math.max(1, w), height: rowH - 4, rx: 2, fill: classColors(K)[k] }),
-      svg("text", { x: lab + w + 4, y: k * rowH + 12, class: "val" }, v.toFixed(3)));
+  const room = bw - lab - (C > 1 ? 40 + 36 * C : 56);
+  d.class_mean.forEach((row, k) => {
+    const y0 = k * rowH + 2, ws = row.map((v) => (room * (num(v) || 0)) / cmax);
+    bars.append(svg("text", { x: lab - 6, y: y0 + rowH / 2 + 2, class: "tick", "text-anchor": "end" }, d.class_names[k]));
+    row.forEach((v, c) => {
+      bars.append(svg("rect", { x: lab, y: y0 + c * bar, width: Math.max(1, ws[c]), height: bar - 1, rx: 2,
+        fill: C > 1 ? CHANNEL_COLORS[d.channels[c]] || classColors(C)[c] : classColors(K)[k] },
+      svg("title", {}, `${d.class_names[k]} · ${d.channels[c]}: ${num(v).toFixed(4)}`)));
+    });
+    const text = C > 1 ? row.map((x) => num(x).toFixed(2)).join(" / ") : num(row[0]).toFixed(3);
+    bars.append(svg("text", { x: lab + Math.max(...ws) + 4, y: y0 + rowH / 2 + 1, class: "val" }, text));
   });
   return h("div", { class: "pixel-stats" }, table, h("code", { class: "normalize" }, norm),
     h("div", { class: "sub" }, `intensity histogram (${d.n_images.toLocaleString()} images${logY ? ", log scale" : ""}); ` +
@@ -97,7 +104,7 @@ export function pixelStats(d, width) {
 
 export function featureDists(d, width, { all = false } = {}) {
   const F = d.feature_names.length, K = d.class_names.length, colors = classColors(K);
-  const order = [...Array(F).keys()].sort((a, b) => (d.separation[b] ?? 0) - (d.separation[a] ?? 0));
+  const order = [...Array(F).keys()].sort((a, b) => (num(d.separation[b]) || 0) - (num(d.separation[a]) || 0));
   const shown = all ? order : order.slice(0, 12);
   const cellW = Math.max(200, Math.min(320, Math.floor((width - 12) / Math.max(1, Math.floor(width / 230))) - 12));
   const H = 110, pad = 6;

@@ -54,6 +54,7 @@ def sources(request: Request) -> JSON:
                 for part, rec in recs:
                     out.append({"run": rid, "key": info.key, "id": e.id, "part": part, "step": e.step,
                                 "wall_time": e.wall_time, **_describe(rec)})
+    out.sort(key=lambda s: s["wall_time"])  # oldest first: the panel opens the newest
     return JSON({"sources": out})
 
 

@@ -397,6 +397,7 @@ export class Scatter {
       const moved = Math.hypot(d.x1 - d.x0, d.y1 - d.y0) > 3;
       if (d.kind === "box" && moved) this.selectBox(d.x0, d.y0, d.x1, d.y1, d.add);
       else if (d.kind === "lasso" && d.path.length > 2) this.selectLasso(d.path, d.add);
+      else if (!moved && e.pointerType !== "mouse") this.setHover(this.nearest(d.x0, d.y0), e); // a tap: read-out
       else this.drawOverlay();
     };
     el.addEventListener("pointerup", end);
