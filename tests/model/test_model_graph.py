@@ -188,3 +188,12 @@ def test_torchscript_submodules_do_not_break_capture() -> None:
     g = tsm.graph(model, torch.ones(1, 2))
     assert g.error is None and "linear" in {n["type"] for n in g.nodes}
     assert tsm.summary(model, torch.ones(1, 2)).total_params == 9
+
+
+def test_rnn_loops_fold_and_nothing_else_does() -> None:
+    g = tsm.graph(*ZOO["gru_loop"]())
+    assert [(n["name"], n["repeat"], n["params"]) for n in g.nodes if n["kind"] == "repeat"] == [("cell", 5, 720)]
+    assert "GRUCell ×5" in _types(g)
+    pytest.importorskip("transformers")
+    bert = tsm.graph(*ZOO["bert"]())  # query/key/value look alike but do not feed each other: not folded
+    assert [(n["name"], n["repeat"]) for n in bert.nodes if n["kind"] == "repeat"] == [("encoder.layer.0-1", 2)]

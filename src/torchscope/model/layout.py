@@ -127,13 +127,14 @@ def _common(a: tuple[int, ...], b: tuple[int, ...]) -> int:
 
 def layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]], *,
            groups: list[tuple[int, ...]] | None = None, top: set[int] | None = None,
-           bottom: set[int] | None = None, rank_sep: float = 34.0, node_sep: float = 16.0,
-           sweeps: int = 4) -> Layout:
+           bottom: set[int] | None = None, min_widths: dict[int, float] | None = None,
+           rank_sep: float = 34.0, node_sep: float = 16.0, sweeps: int = 4) -> Layout:
     """Lay out ``len(sizes)`` nodes of size ``(w, h)`` top to bottom: ``layout(sizes, edges)``.
 
     ``groups[v]``: the cluster path of node ``v`` (outermost first); clusters stay contiguous and
     get a box in :attr:`Layout.clusters`. ``top``/``bottom``: nodes pinned to the first/last
-    layer (inputs, outputs). Edges keep their input order in :attr:`Layout.edges`.
+    layer (inputs, outputs). ``min_widths``: cluster id -> minimum box width (room for a title).
+    Edges keep their input order in :attr:`Layout.edges`.
     """
     n = len(sizes)
     groups = groups if groups is not None else [()] * n
@@ -274,6 +275,14 @@ def layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]], *,
     for g in sorted(raw, key=len, reverse=True):  # innermost first, each box wraps its children
         b = raw[g]
         box = [b[0] - PAD, b[1] - PAD - TITLE, b[2] + PAD, b[3] + PAD]
+        short = (min_widths or {}).get(g[-1], 0.0) - (box[2] - box[0])
+        if short > 0:  # room for the title, unless that would cover a node outside the cluster
+            wide = [box[0] - short / 2, box[1], box[2] + short / 2, box[3]]
+            if not any(groups[v][:k] != g[:k] and x[v] + sizes[v][0] / 2 > wide[0]
+                       and x[v] - sizes[v][0] / 2 < wide[2]  # the enclosing boxes grow too
+                       for k in range(1, len(g) + 1) for li in range(first[g[:k]], last[g[:k]] + 1)
+                       for v in rows[li] if v < n):
+                box = wide
         boxes[g] = box
         if len(g) > 1:
             p_ = raw[g[:-1]]

@@ -48,7 +48,9 @@ def compute(view: View) -> Layout:
     sizes = [_size(n) for n in view.nodes]
     top = {k for k, n in enumerate(view.nodes) if n["kind"] == "input"}
     bottom = {k for k, n in enumerate(view.nodes) if n["kind"] == "output"}
-    return layout(sizes, [(a, b) for a, b, _ in view.edges], groups=view.groups, top=top, bottom=bottom)
+    titles = {c: len(t) * 6.6 + 16 for c, t in view.clusters.items()}
+    return layout(sizes, [(a, b) for a, b, _ in view.edges], groups=view.groups, top=top, bottom=bottom,
+                  min_widths=titles)
 
 
 def positioned(view: View) -> dict[str, Any]:

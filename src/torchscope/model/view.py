@@ -91,8 +91,9 @@ def fold_repeats(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> No
     def block(i: int) -> bool:
         return nodes[i]["kind"] == "module" and nodes[i]["has_children"]
 
-    def span(ids: list[int]) -> dict[str, int]:
-        return {"start": nodes[ids[0]]["start"], "end": nodes[ids[-1]]["end"]}
+    def feeds(a: list[int], b: list[int]) -> bool:
+        """A block of unit ``a`` feeds a block of unit ``b`` (the state carried from step to step)."""
+        return any(chained(nodes[x], nodes[y]) for x in a if block(x) for y in b if block(y))
 
     for parent, ch in list(kids.items()):
         i = 0
@@ -105,7 +106,7 @@ def fold_repeats(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> No
                 key = [sig[c] for c in unit]
                 n = 1
                 while (i + (n + 1) * k <= len(ch) and [sig[c] for c in ch[i + n * k:i + (n + 1) * k]] == key
-                       and chained(span(ch[i + (n - 1) * k:i + n * k]), span(ch[i + n * k:i + (n + 1) * k]))):
+                       and feeds(ch[i + (n - 1) * k:i + n * k], ch[i + n * k:i + (n + 1) * k])):
                     n += 1
                 if n >= 2 and n * k > best_n * best_k:
                     best_k, best_n = k, n
