@@ -150,7 +150,7 @@ def build_graph(model: torch.nn.Module, cap: Capture, *, depth: int | None = Non
     visible nodes). ``fold``: fold runs of identical chained blocks into repeat nodes.
     """
     params = _subtree_params(model)
-    nodes = []
+    nodes: list[dict[str, Any]] = []
     for n in cap.nodes:
         nodes.append({
             "id": n.id, "parent": n.parent, "kind": n.kind, "name": n.name, "type": n.type, "depth": n.depth,
@@ -164,9 +164,9 @@ def build_graph(model: torch.nn.Module, cap: Capture, *, depth: int | None = Non
     if fold:
         fold_repeats(nodes, edges)
     d = auto_depth(nodes, edges, max_nodes) if depth is None else depth
-    for n in nodes:
-        n["expanded"] = bool(n["has_modules"] and n["kind"] == "module" and n["depth"] < d)
-        del n["start"], n["end"]
+    for node in nodes:
+        node["expanded"] = bool(node["has_modules"] and node["kind"] == "module" and node["depth"] < d)
+        del node["start"], node["end"]
     return ModelGraph(model=type(model).__name__, nodes=nodes, edges=edges, collapse_depth=d,
                       total_params=sum(p.numel() for p in model.parameters()), total_flops=cap.total_flops,
                       error=cap.error)

@@ -267,14 +267,14 @@ def layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]], *,
     raw: dict[tuple[int, ...], list[float]] = {g: [1e18, 1e18, -1e18, -1e18] for g in first}
     for v in range(n):
         if groups[v]:
-            b = raw[groups[v]]
+            r = raw[groups[v]]
             w, h = sizes[v]
-            b[0], b[1] = min(b[0], x[v] - w / 2), min(b[1], y[v] - h / 2)
-            b[2], b[3] = max(b[2], x[v] + w / 2), max(b[3], y[v] + h / 2)
+            r[0], r[1] = min(r[0], x[v] - w / 2), min(r[1], y[v] - h / 2)
+            r[2], r[3] = max(r[2], x[v] + w / 2), max(r[3], y[v] + h / 2)
     boxes: dict[tuple[int, ...], list[float]] = {}
     for g in sorted(raw, key=len, reverse=True):  # innermost first, each box wraps its children
-        b = raw[g]
-        box = [b[0] - PAD, b[1] - PAD - TITLE, b[2] + PAD, b[3] + PAD]
+        r = raw[g]
+        box = [r[0] - PAD, r[1] - PAD - TITLE, r[2] + PAD, r[3] + PAD]
         short = (min_widths or {}).get(g[-1], 0.0) - (box[2] - box[0])
         if short > 0:  # room for the title, unless that would cover a node outside the cluster
             wide = [box[0] - short / 2, box[1], box[2] + short / 2, box[3]]
