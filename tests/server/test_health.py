@@ -14,7 +14,7 @@ import torchscope as ts
 from torchscope.server import create_app
 
 from .util import ServerThread
-from .watched import DEAD_LAYER, EVERY, STEPS, train_watched
+from .watched import DEAD_LAYER, EVERY, STEPS, train_poisoned, train_watched
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,7 @@ def watched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
     plain.log({"x": 1.0}, step=0)
     plain.finish()
     info["plain"] = plain.id
+    info["poisoned"] = train_poisoned(dir, at=10)
     return dir, info
 
 
@@ -101,3 +102,14 @@ def test_histograms_at_the_nearest_logged_step(hc, watched):
     assert w["counts"] == ref.counts.tolist() and math.isclose(_num(w["lo"]), ref.lo)
     empty = hc.get("/api/health/histograms", params={"run": info["id"], "layer": "1", "step": 0}).json()
     assert empty["params"] == []  # a ReLU has no parameters
+
+
+def test_nan_travels_as_a_string_and_its_alarm_names_the_layer(hc, watched):
+    rid = watched[1]["poisoned"]
+    body = hc.get("/api/health/matrix", params={"run": rid, "stat": "act_mean"}).json()
+    row = body["values"][body["layers"].index("2")]  # the poisoning layer's own output
+    assert row[body["steps"].index(10)] == "NaN"
+    assert all(isinstance(v, float) for i, v in enumerate(row) if body["steps"][i] < 10)
+    alarms = hc.get("/api/health/overview", params={"run": rid}).json()["alarms"]
+    first = next(a for a in alarms if a["type"] == "nonfinite_output")
+    assert first["layer"] == "2" and first["step"] == 10
