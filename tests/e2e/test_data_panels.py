@@ -253,6 +253,13 @@ def test_projector_70k_points(page, site):
         return [px(10, 42), px(30, 42), px(55, 42), px(75, 42)]; }""")
     assert halves[0] > 240 and halves[1] > 240 and halves[2] < 15 and halves[3] < 15
     shot(page, "projector-70k-hover", full=False)
+    x, y = _screen(page, 1234)  # a real sample inside the cloud: the read-out is the point under the cursor
+    page.mouse.move(x, y)
+    page.wait_for_function("() => document.querySelector('.proj-tip canvas.thumb')?.dataset.index === "
+                           "document.querySelector('.proj-tip').dataset.index")
+    shown = int(page.get_attribute(".proj-tip", "data-index"))
+    assert np.hypot(*(np.array(_screen(page, shown)) - (x, y))) <= 10  # within the hover radius
+    shot(page, "projector-70k-hover-sample", full=False)
     # box selection: a data-space rectangle around the middle of the cloud
     lo, hi = coords[:-MARKERS].min(0), coords[:-MARKERS].max(0)
     a, b = lo + 0.40 * (hi - lo), lo + 0.55 * (hi - lo)

@@ -122,14 +122,16 @@ export async function render(el, api) {
 
   function showTip(i, evt) {
     if (i < 0 || !evt) { tip.hidden = true; hook.hover = -1; return; }
-    hook.hover = i;
-    const pic = cur.thumbs ? h("canvas", { width: 84, height: 84, class: "thumb" }) : null;
-    const d = cur.header.dims;
-    const xy = Array.from({ length: d }, (_, k) => fmtNum(Number(cur.cols.coords[i * d + k].toPrecision(4)))).join(", ");
-    tip.replaceChildren(...[pic, h("div", { class: "text" }, describe(i), h("div", { class: "xy" }, `(${xy})`))].filter(Boolean));
-    tip.dataset.index = String(i);
-    if (pic) cur.thumbs.draw(pic, i);
-    tip.hidden = false;
+    if (hook.hover !== i || tip.hidden) { // a new point: rebuild the read-out (else only move it)
+      hook.hover = i;
+      const pic = cur.thumbs ? h("canvas", { width: 84, height: 84, class: "thumb" }) : null;
+      const d = cur.header.dims;
+      const xy = Array.from({ length: d }, (_, k) => fmtNum(Number(cur.cols.coords[i * d + k].toPrecision(4)))).join(", ");
+      tip.replaceChildren(...[pic, h("div", { class: "text" }, describe(i), h("div", { class: "xy" }, `(${xy})`))].filter(Boolean));
+      tip.dataset.index = String(i);
+      if (pic) cur.thumbs.draw(pic, i);
+      tip.hidden = false;
+    }
     const r = plot.getBoundingClientRect(), tw = tip.offsetWidth, th = tip.offsetHeight;
     let x = evt.clientX - r.left + 14, y = evt.clientY - r.top + 14;
     if (x + tw > r.width) x = Math.max(0, evt.clientX - r.left - tw - 14);
