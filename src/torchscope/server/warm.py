@@ -31,11 +31,18 @@ class Activity:
 
     def __init__(self) -> None:
         self.active = 0
+        self.last = 0.0  # when the last request ended (time.monotonic)
         self._lock = threading.Lock()
 
     def add(self, n: int) -> None:
         with self._lock:
             self.active += n
+            if n < 0:
+                self.last = time.monotonic()
+
+    def busy(self, quiet: float = 0.25) -> bool:
+        """A request is in flight, or one ended less than ``quiet`` seconds ago (they come in bursts)."""
+        return self.active > 0 or time.monotonic() - self.last < quiet
 
 
 class TrackActivity:
@@ -87,21 +94,26 @@ class Warmer:
             self.state = "done"
 
     def _warm(self, t0: float) -> None:
-        store, cache = self.reader.store, self.reader.cache
+        cache = self.reader.cache
+        self._yield()
         runs = [r for r in self.reader.runs.get().values() if not r.archived]
         runs.sort(key=lambda r: -r.created)
         runs = runs[:self.runs]
         names: set[str] = set()
         for r in runs:
+            self._yield()
             try:
-                names.update(k.key for k in store.keys(r.id, kind="scalar") if k.rank == 0)
+                names.update(k.key for k in self.reader.keys(r.id, kind="scalar") if k.rank == 0)
             except KeyError:
                 continue
         for key in sorted(names)[:self.keys]:
             for r in runs:
-                while self.activity.active and not self._stop.is_set():
-                    time.sleep(0.01)  # a request is being served: it goes first
+                self._yield()
                 if self._stop.is_set() or time.monotonic() - t0 > self.budget_s or cache.bytes > cache.max_bytes // 2:
                     return
                 self.reader.scalars(r.id, key, downsample=self.buckets)
                 self.reads += 1
+
+    def _yield(self) -> None:
+        while self.activity.busy() and not self._stop.is_set():
+            time.sleep(0.02)  # requests go first
