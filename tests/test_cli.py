@@ -31,7 +31,8 @@ def test_demo_quick_writes_a_complete_run(tmp_path):
     records = {k.record_kind for k in store.keys(info.id, "record")}
     assert records >= {"data.profile", "data.projection", "model.summary", "model.graph", "eval.confusion",
                        "eval.per_class", "eval.curves", "eval.calibration", "eval.mistakes", "explain.attribution",
-                       "gan.lab2d.frame"}
+                       "gan.lab2d.frame", "gan.monitor", "gan.metrics", "gan.checkpoint", "gan.interpolation"}
+    assert "gan/samples" in {k.key for k in store.keys(info.id, "image")}
     assert "watch/features.0/grad_norm" in {k.key for k in store.keys(info.id, "scalar")}
     listing = _cli("runs", str(tmp_path / "d"))
     assert info.id in listing.stdout and "finished" in listing.stdout

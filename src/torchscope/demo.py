@@ -3,8 +3,9 @@
 No download, no GPU: the digits (1,797 8x8 images, shipped inside scikit-learn) train in seconds
 on a laptop CPU. In order: the data (profile and a PCA projection), the model (summary and
 graph), training with ``run.watch`` (losses, accuracy, learning rate, images, histograms,
-per-layer statistics), the trained model at work (evaluation views and explanations), and a
-short GAN lab session; every dashboard panel has something to show.
+per-layer statistics), the trained model at work (evaluation views and explanations), a DCGAN
+trained with the GAN monitor and its lens views (interpolation, and a 3-to-8 counterfactual),
+and a short GAN lab session; every dashboard panel has something to show.
 """
 
 from __future__ import annotations
@@ -121,9 +122,11 @@ def _tour_after_training(run: Run, model: nn.Module, seed: int, quick: bool, pro
     from . import data as tsdata
     from .evaluate import evaluate
     from .explain import explain
-    from .gan import Lab2D
+    from .gan import Lab2D, counterfactual, feature_extractor, interpolate, train_dcgan
 
-    stages = ["data profile", "projection", "model graph", "evaluation", "explanations", "GAN lab"]
+    stages = ["data profile", "projection", "model graph", "evaluation", "explanations", "DCGAN", "GAN lens",
+              "GAN lab"]
+    gan = None
     bar = tqdm(stages, desc="the tour", unit="stage", disable=not progress)
     ds = tsdata.load("digits")
     train_ds, test_ds = ds.split(0.8, seed=seed, stratify=True)
@@ -149,6 +152,16 @@ def _tour_after_training(run: Run, model: nn.Module, seed: int, quick: bool, pro
                                                                          "occlusion"):
                 run.log_record(explain(model, x, method=method, class_names=ds.class_names),
                                key=f"explain/{method}")
+        elif stage == "DCGAN":  # the monitor logs losses, D outputs, the fixed-noise timeline, metrics
+            gan = train_dcgan(ds, epochs=2 if quick else 12, run=run, progress=progress, seed=seed,
+                              metric_samples=500 if quick else 1000)
+        elif stage == "GAN lens" and gan is not None:
+            fx = feature_extractor(ds, seed=seed)
+            run.log_record(interpolate(gan.generator, z_dim=gan.z_dim, classifier=fx, seed=seed),
+                           key="gan/lens/interpolation")
+            if not quick:
+                run.log_record(counterfactual(gan.generator, fx, source=3, target=8, z_dim=gan.z_dim, seed=seed),
+                               key="gan/lens/counterfactual")
         elif stage == "GAN lab":
             lab = Lab2D(target="ring", loss="nonsaturating", seed=seed)
             lab.step(100 if quick else 400)
