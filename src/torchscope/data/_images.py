@@ -136,7 +136,10 @@ def split_sprite(png: bytes, layout: dict[str, int]) -> np.ndarray:
     cols, rows, h, w = layout["columns"], layout["rows"], layout["thumb_height"], layout["thumb_width"]
     c = sheet.shape[2]
     tiles = sheet.reshape(rows, h, cols, w, c).transpose(0, 2, 1, 3, 4).reshape(rows * cols, h, w, c)
-    return tiles[: layout["count"]].copy()
+    tiles = tiles[: layout["count"]]
+    # the reshape of the transposed sheet is a fresh copy (a contiguous leading slice of it is enough);
+    # only a one-row sheet can come back as a view of the decoded, possibly read-only, image
+    return tiles.copy() if np.may_share_memory(tiles, sheet) else tiles
 
 
 def figure_png(fig: Any, dpi: int = 100) -> bytes:

@@ -84,15 +84,16 @@ def _cache(request: Request) -> RecordCache:
     return cache
 
 
-def data_entries(request: Request, run_id: str, kinds: tuple[str, ...] = ("data.",)) -> Iterator[tuple[Any, list]]:
-    """Per record key of a run whose kind starts with one of ``kinds``: (KeyInfo, [RecordEntry])."""
+def data_entries(request: Request, run_id: str, kinds: tuple[str, ...] = ("data.",), *,
+                 key: str | None = None) -> Iterator[tuple[Any, list]]:
+    """Per record key of a run (or only ``key``) whose kind starts with one of ``kinds``: (KeyInfo, [RecordEntry])."""
     store = request.app.state.store
     try:
         infos = store.keys(run_id, kind="record")
     except KeyError:
         return
     for info in infos:
-        if not (info.record_kind or "").startswith(kinds):
+        if not (info.record_kind or "").startswith(kinds) or (key is not None and info.key != key):
             continue
         entries = _cache(request).get_or_load(
             (run_id, info.key, info.rank, info.count),
@@ -102,9 +103,7 @@ def data_entries(request: Request, run_id: str, kinds: tuple[str, ...] = ("data.
 
 def find_record(request: Request, run_id: str, key: str, rec_id: int, part: int) -> Record:
     """The record (or the profile's child ``part``) with row id ``rec_id`` under ``key``; 404 if none."""
-    for info, entries in data_entries(request, run_id):
-        if info.key != key:
-            continue
+    for _, entries in data_entries(request, run_id, key=key):
         for e in entries:
             if e.id != rec_id:
                 continue
