@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import torchscope as ts
-from tests.conftest import child_env
+from tests.conftest import ROOT, child_env
 
 
 def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -79,3 +79,19 @@ def test_demo_then_serves_the_dashboard(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_demo_on_your_own_data(tmp_path):
+    import pytest
+
+    mnist = ROOT.parent / "shared" / "data" / "mnist"
+    if not (mnist / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip("the MNIST test set is not beside the checkout")
+    proc = _cli("demo", "--quick", "--epochs", "1", "--no-serve", "--data", str(mnist), "--dir", str(tmp_path / "d"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    store = ts.open(tmp_path / "d")
+    (info,) = store.runs()
+    assert info.config["data"] == str(mnist) and info.summary["val_acc"] > 0.5
+    graph = store.record(info.id, "model.graph")
+    assert "28" in str(graph.to_dict()[0])  # the graph was captured at MNIST's size
+    assert store.images(info.id, "gan/samples")[-1].width > 28

@@ -19,6 +19,8 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", default=None, help="store directory (default: $TORCHSCOPE_DIR or ./tsruns)")
     p.add_argument("--epochs", type=int, default=None, help="training epochs (default 8, 2 with --quick)")
     p.add_argument("--quick", action="store_true", help="a short version (seconds), as the tests use")
+    p.add_argument("--data", default=None, help="your own image data set (MNIST IDX files, an image folder, "
+                                                "an archive) instead of the embedded digits")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-serve", action="store_true", help="stop after writing the run (no dashboard)")
     p.add_argument("--port", type=int, default=6006, help="dashboard port (default 6006, or a free one if taken)")
@@ -27,7 +29,7 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run = run_demo(dir=args.dir, epochs=args.epochs, quick=args.quick, seed=args.seed)
+    run = run_demo(dir=args.dir, data=args.data, epochs=args.epochs, quick=args.quick, seed=args.seed)
     if args.no_serve:
         return 0
     import socket

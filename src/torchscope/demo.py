@@ -20,18 +20,20 @@ from torch import nn
 
 from .track import Run, init
 
-__all__ = ["DigitsCNN", "load_digits_tensors", "run_demo"]
+__all__ = ["TourCNN", "run_demo"]
+
+MAX_SAMPLES = 20_000  # the tour trains on at most this many images of a user's data set
 
 
-class DigitsCNN(nn.Module):
-    """A two-convolution network for 1x8x8 digits."""
+class TourCNN(nn.Module):
+    """Two convolutions and a small classifier, for images of any size and channel count."""
 
-    def __init__(self, classes: int = 10) -> None:
+    def __init__(self, in_channels: int = 1, classes: int = 10) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(),
             nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
-            nn.MaxPool2d(2),
+            nn.AdaptiveMaxPool2d(4),  # 8x8 digits: exactly a 2x2 max pool
         )
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, classes))
 
@@ -39,19 +41,25 @@ class DigitsCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
-def load_digits_tensors(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Digits as (x_train, y_train, x_test, y_test): float images in [0, 1], 80/20 stratified split."""
-    from sklearn.datasets import load_digits
+def _tensors(ds: Any, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """At most MAX_SAMPLES images of a torchscope data set as (N x C x H x W float in [0, 1], labels)."""
+    x, y = ds.arrays(MAX_SAMPLES, seed=seed, progress=False)
+    x = torch.as_tensor(np.asarray(x, np.float32))
+    if x.max() > 1.0:
+        x = x / 255.0
+    return x.permute(0, 3, 1, 2).contiguous(), torch.as_tensor(np.asarray(y), dtype=torch.long)
 
-    digits = load_digits()
-    x = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)
-    y = torch.tensor(digits.target, dtype=torch.long)
-    gen = np.random.default_rng(seed)
-    test_idx = np.concatenate([gen.permutation(np.flatnonzero(digits.target == c))[: int(round(0.2 * n))]
-                               for c, n in enumerate(np.bincount(digits.target))])
-    mask = np.ones(len(y), bool)
-    mask[test_idx] = False
-    return x[mask], y[mask], x[~mask], y[~mask]
+
+def load_tour_data(data: Any = None, seed: int = 0) -> tuple[Any, Any, Any]:
+    """The tour's data set and its stratified 80/20 split: the embedded digits, or ``data`` (any
+    path ``ts.data.load`` takes: MNIST IDX files, an image folder, an archive)."""
+    from .data import load
+
+    ds = load("digits" if data is None else data)
+    if ds.task != "image":
+        raise ValueError(f"the tour needs an image data set; {getattr(ds, 'name', data)!r} is {ds.task}")
+    train_ds, test_ds = ds.split(0.8, seed=seed, stratify=True)
+    return ds, train_ds, test_ds
 
 
 def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, torch.Tensor]:
@@ -64,21 +72,22 @@ def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float
     return loss, (pred == y).float().mean().item(), pred
 
 
-def train(run: Run, *, epochs: int, seed: int = 0, batch_size: int = 64, lr: float = 3e-3,
-          progress: bool = True) -> tuple[dict[str, Any], nn.Module]:
-    """Train :class:`DigitsCNN` on digits with ``run.watch``, logging into ``run``; returns (metrics, model)."""
+def train(run: Run, train_ds: Any, test_ds: Any, *, epochs: int, seed: int = 0, batch_size: int = 64,
+          lr: float = 3e-3, progress: bool = True) -> tuple[dict[str, Any], nn.Module]:
+    """Train :class:`TourCNN` with ``run.watch``, logging into ``run``; returns (metrics, model)."""
     from tqdm.auto import tqdm
 
     torch.manual_seed(seed)
-    x_tr, y_tr, x_te, y_te = load_digits_tensors(seed)
-    model = DigitsCNN()
+    x_tr, y_tr = _tensors(train_ds, seed)
+    x_te, y_te = _tensors(test_ds, seed)
+    model = TourCNN(x_tr.shape[1], len(train_ds.class_names))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps_per_epoch = (len(x_tr) + batch_size - 1) // batch_size
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
     run.watch(model, every=10, optimizer=opt)
     run.log_image("data/samples", x_tr[:64], step=0, caption="the first 64 training digits")
     step = 0
-    bar = tqdm(total=epochs * steps_per_epoch, desc="training DigitsCNN on digits", unit="batch",
+    bar = tqdm(total=epochs * steps_per_epoch, desc=f"training TourCNN on {train_ds.name}", unit="batch",
                disable=not progress)
     val_acc = 0.0
     for epoch in range(epochs):
@@ -109,13 +118,14 @@ def train(run: Run, *, epochs: int, seed: int = 0, batch_size: int = 64, lr: flo
                           caption="predicted: " + " ".join(str(int(p)) for p in pred[wrong]))
     bar.close()
     run.summary.update(val_acc=val_acc, val_loss=val_loss, epochs=epochs)
-    run.log_text("notes", f"**DigitsCNN** trained {epochs} epochs on scikit-learn digits: "
+    run.log_text("notes", f"**TourCNN** trained {epochs} epochs on {train_ds.name}: "
                           f"validation accuracy **{val_acc:.3f}**.", step=step)
     run.unwatch(model)
     return {"val_acc": val_acc, "val_loss": val_loss, "steps": step}, model
 
 
-def _tour_after_training(run: Run, model: nn.Module, seed: int, quick: bool, progress: bool) -> None:
+def _tour_after_training(run: Run, model: nn.Module, data: tuple[Any, Any, Any], seed: int, quick: bool,
+                         progress: bool) -> None:
     """Data, model, evaluation, explanation and GAN records for the run (each a dashboard panel)."""
     from tqdm.auto import tqdm
 
@@ -128,8 +138,8 @@ def _tour_after_training(run: Run, model: nn.Module, seed: int, quick: bool, pro
               "GAN lab"]
     gan = None
     bar = tqdm(stages, desc="the tour", unit="stage", disable=not progress)
-    ds = tsdata.load("digits")
-    train_ds, test_ds = ds.split(0.8, seed=seed, stratify=True)
+    ds, train_ds, test_ds = data
+    h, w, c = ds.sample_shape
     for stage in bar:
         bar.set_postfix_str(stage)
         if stage == "data profile":
@@ -137,7 +147,7 @@ def _tour_after_training(run: Run, model: nn.Module, seed: int, quick: bool, pro
         elif stage == "projection":
             run.log_record(tsdata.project(test_ds, method="pca", model=model, progress=False), key="data/projection")
         elif stage == "model graph":
-            run.log_graph(model, torch.zeros(1, 1, 8, 8))
+            run.log_graph(model, torch.zeros(1, c, h, w))
         elif stage == "evaluation":
             loader = torch.utils.data.DataLoader(test_ds, batch_size=256)
             ev = evaluate(model, loader, class_names=ds.class_names)
@@ -153,14 +163,18 @@ def _tour_after_training(run: Run, model: nn.Module, seed: int, quick: bool, pro
                 run.log_record(explain(model, x, method=method, class_names=ds.class_names),
                                key=f"explain/{method}")
         elif stage == "DCGAN":  # the monitor logs losses, D outputs, the fixed-noise timeline, metrics
-            gan = train_dcgan(ds, epochs=2 if quick else 12, run=run, progress=progress, seed=seed,
+            cap = 2_000 if quick else MAX_SAMPLES
+            gan_ds = ds if len(ds) <= cap else ds.subset(ds.sample_indices(cap, seed=seed))
+            epochs = max(1, min(12, 20_000 // len(gan_ds)))  # about 20,000 images seen in all
+            gan = train_dcgan(gan_ds, epochs=2 if quick else epochs, run=run, progress=progress, seed=seed,
                               metric_samples=500 if quick else 1000)
         elif stage == "GAN lens" and gan is not None:
             fx = feature_extractor(ds, seed=seed)
             run.log_record(interpolate(gan.generator, z_dim=gan.z_dim, classifier=fx, seed=seed),
                            key="gan/lens/interpolation")
-            if not quick:
-                run.log_record(counterfactual(gan.generator, fx, source=3, target=8, z_dim=gan.z_dim, seed=seed),
+            if not quick and len(ds.class_names) > 1:
+                src, dst = (3, 8) if len(ds.class_names) > 8 else (0, 1)
+                run.log_record(counterfactual(gan.generator, fx, source=src, target=dst, z_dim=gan.z_dim, seed=seed),
                                key="gan/lens/counterfactual")
         elif stage == "GAN lab":
             lab = Lab2D(target="ring", loss="nonsaturating", seed=seed)
@@ -169,19 +183,24 @@ def _tour_after_training(run: Run, model: nn.Module, seed: int, quick: bool, pro
     bar.close()
 
 
-def run_demo(dir: str | os.PathLike[str] | None = None, *, epochs: int | None = None, quick: bool = False,
-             seed: int = 0, progress: bool = True) -> Run:
-    """The whole tour; returns the finished run. ``ts.demo.run_demo(dir="tsruns", quick=True)``."""
+def run_demo(dir: str | os.PathLike[str] | None = None, *, data: Any = None, epochs: int | None = None,
+             quick: bool = False, seed: int = 0, progress: bool = True) -> Run:
+    """The whole tour; returns the finished run. ``ts.demo.run_demo(dir="tsruns", quick=True)``.
+
+    ``data``: your own image data set (anything ``ts.data.load`` takes) instead of the digits.
+    """
     epochs = epochs if epochs is not None else (2 if quick else 8)
     if epochs < 1:
         raise ValueError(f"--epochs must be at least 1, got {epochs}")
     t0 = time.time()
-    run = init(project="demo", name=f"digits-cnn-{time.strftime('%H%M%S')}", dir=dir, tags=["demo", "cnn"],
-               config={"model": "DigitsCNN", "data": "sklearn digits", "epochs": epochs, "batch_size": 64,
-                       "lr": 3e-3, "optimizer": "Adam", "seed": seed})
+    tour_data = load_tour_data(data, seed)
+    name = "digits" if data is None else tour_data[0].name
+    run = init(project="demo", name=f"{name}-cnn-{time.strftime('%H%M%S')}", dir=dir, tags=["demo", "cnn"],
+               config={"model": "TourCNN", "data": "sklearn digits" if data is None else str(data), "epochs": epochs,
+                       "batch_size": 64, "lr": 3e-3, "optimizer": "Adam", "seed": seed})
     with run:
-        result, model = train(run, epochs=epochs, seed=seed, progress=progress)
-        _tour_after_training(run, model, seed, quick, progress)
+        result, model = train(run, tour_data[1], tour_data[2], epochs=epochs, seed=seed, progress=progress)
+        _tour_after_training(run, model, tour_data, seed, quick, progress)
     print(f"run {run.id} ({run.name}) stored in {run.dir}: validation accuracy {result['val_acc']:.3f}, "
           f"{result['steps']} steps, whole tour in {time.time() - t0:.1f} s")
     print(f"read it with: ts.open({str(run.dir)!r}).scalars({run.id!r}, 'train/loss')")
