@@ -1,0 +1,195 @@
+"""The GAN panel's routes: a run's GAN curves, fixed-noise timeline, metrics, alarms, latent explorer.
+
+Example::
+
+    GET /api/gan/runs?run=a1&run=b2          -> {"runs": [{"id", "samples", "checkpoint", ...}]}
+    GET /api/gan/overview?run=a1&buckets=512 -> {"scalars": {key: {step, value, min, max}}, "timeline": [...],
+                                                 "metrics": [...], "alarms": [...], "config": {...}}
+    GET /api/gan/sample?run=a1&step=40       -> image/png (the fixed-noise grid at that checkpoint)
+    GET /api/gan/directions?run=a1           -> {"k", "sigma", "explained", "layer"}  (computed on demand)
+    GET /api/gan/explore?run=a1&s=1.5,0,-2   -> image/png (the generator at those slider offsets, in sigma)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...encode import JSON
+from ...params import int_param, run_ids, text_param
+from ...registry import Panel
+
+SAMPLES = "gan/samples"
+LOSS_KEYS = ["gan/d_loss", "gan/g_loss"]
+D_KEYS = ["gan/d_real", "gan/d_fake"]
+OTHER_KEYS = ["gan/g_grad_norm", "gan/d_grad_norm", "gan/diversity"]
+METRIC_KEYS = ["gan/fd", "gan/kid", "gan/precision", "gan/recall"]
+SAFE_MIME = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+PNG_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
+
+
+def _fields(rec: Any) -> dict[str, Any]:
+    import dataclasses
+
+    if isinstance(getattr(rec, "data", None), dict):
+        return dict(rec.data)
+    if dataclasses.is_dataclass(rec):
+        return {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)}
+    return {}
+
+
+def _records(store: Any, rid: str, **kw: Any) -> list[Any]:
+    try:
+        return store.records(rid, **kw)
+    except KeyError:
+        return []
+
+
+def _timeline(store: Any, rid: str) -> list[dict[str, Any]]:
+    try:
+        entries = store.images(rid, SAMPLES, with_data=False)
+    except KeyError:
+        return []
+    return [{"step": e.step, "width": e.width, "height": e.height, "wall_time": e.wall_time} for e in entries]
+
+
+def runs(request: Request) -> JSON:
+    """Which of the given runs hold GAN data: sample count, checkpoint, config."""
+    store = request.app.state.store
+    out = []
+    for rid in run_ids(request):
+        cfg = _records(store, rid, kind="gan.monitor", key="gan/config")
+        ck = _records(store, rid, kind="gan.checkpoint", key="gan/checkpoint/generator")
+        n = len(_timeline(store, rid))
+        if cfg or ck or n:
+            out.append({"id": rid, "samples": n, "checkpoint": bool(ck), "monitor": bool(cfg)})
+    return JSON({"runs": out})
+
+
+def overview(request: Request) -> JSON:
+    """One run's GAN curves (downsampled), timeline steps, metrics records, alarms and monitor config."""
+    store, series = request.app.state.store, request.app.state.series
+    rid = run_ids(request)[0]
+    buckets = int_param(request, "buckets", 512, 16, 8192)
+    scal: dict[str, Any] = {}
+    for key in LOSS_KEYS + D_KEYS + OTHER_KEYS + METRIC_KEYS:
+        s = series.scalars(rid, key, downsample=buckets)
+        if s is None or not len(s):
+            continue
+        col = {"step": s.step.tolist(), "value": s.value.tolist()}
+        if s.min is not None:
+            col["min"], col["max"] = s.min.tolist(), s.max.tolist()
+        scal[key] = col
+    metrics = []
+    for e in _records(store, rid, kind="gan.metrics", key="gan/metrics"):
+        f = _fields(e.record)
+        metrics.append({k: f.get(k) for k in ("fd", "kid", "kid_std", "precision", "recall", "extractor",
+                                               "n_real", "n_fake", "k")} | {"step": f.get("step") if f.get("step")
+                                                                            is not None else e.step})
+    alarms = []
+    for e in _records(store, rid, kind="health.alarm", key="gan/alarms"):
+        f = _fields(e.record)
+        alarms.append({"type": f.get("type"), "step": f.get("step", e.step), "message": f.get("message"),
+                       "value": f.get("value"), "key": f.get("key")})
+    config: dict[str, Any] = {}
+    cfg = _records(store, rid, kind="gan.monitor", key="gan/config")
+    if cfg:
+        f = _fields(cfg[-1].record)
+        config = {k: v for k, v in f.items() if isinstance(v, (int, float, str, bool, list, type(None)))}
+    ck = _records(store, rid, kind="gan.checkpoint", key="gan/checkpoint/generator")
+    return JSON({"run": rid, "scalars": scal, "timeline": _timeline(store, rid), "metrics": metrics,
+                 "alarms": alarms, "config": config, "checkpoint": bool(ck)})
+
+
+def sample(request: Request) -> Response:
+    """The fixed-noise grid (``gan/samples``) logged at ``step``."""
+    store = request.app.state.store
+    rid = run_ids(request)[0]
+    step = int_param(request, "step", 0, -(2 ** 62), 2 ** 62)
+    try:
+        entries = store.images(rid, SAMPLES, step=step)
+    except KeyError:
+        entries = []
+    if not entries:
+        raise HTTPException(404, f"no {SAMPLES} image at step {step}")
+    e = entries[0]
+    return Response(e.data, media_type=e.mime if e.mime in SAFE_MIME else "application/octet-stream",
+                    headers=PNG_HEADERS)
+
+
+class _Explorers:
+    """Latent explorers built on demand from a run's generator checkpoint; a few kept, newest last."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, store: Any, rid: str) -> Any:
+        import torchscope as ts
+
+        ck = _records(store, rid, kind="gan.checkpoint", key="gan/checkpoint/generator")
+        if not ck:
+            raise HTTPException(404, f"run {rid!r} has no generator checkpoint (gan/checkpoint/generator)")
+        ident = (id(store), rid, ck[-1].id)
+        with self.lock:
+            if ident in self.items:
+                self.items.move_to_end(ident)
+                return self.items[ident]
+            meta = getattr(ck[-1].record, "meta", None) or {}
+            G = ck[-1].record.build(None).cpu().eval()
+            vr = tuple(meta.get("value_range") or (-1.0, 1.0))
+            stored = _records(store, rid, kind="gan.directions")
+            dirs = stored[-1].record if stored else ts.gan.directions(G, z_dim=meta.get("z_dim"), k=6, samples=500,
+                                                                      value_range=vr)
+            ex = ts.gan.LatentExplorer(G, dirs)
+            self.items[ident] = ex
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+            return ex
+
+
+EXPLORERS = _Explorers()
+
+
+def directions(request: Request) -> JSON:
+    """The principal latent directions of the run's generator (the explorer's sliders)."""
+    ex = EXPLORERS.get(request.app.state.store, run_ids(request)[0])
+    d = ex.dirs
+    return JSON({"k": len(d.u), "sigma": [float(x) for x in d.sigma], "explained": [float(x) for x in d.explained],
+                 "layer": d.layer, "offsets": [float(o) for o in d.offsets]})
+
+
+def explore(request: Request) -> Response:
+    """The generator's image at slider offsets ``s`` (comma-separated, in sigma of each direction)."""
+    ex = EXPLORERS.get(request.app.state.store, run_ids(request)[0])
+    raw = text_param(request, "s", "", max_len=400)
+    try:
+        vals = [max(-10.0, min(10.0, float(v))) for v in raw.split(",") if v.strip()]
+    except ValueError:
+        raise HTTPException(400, "s must be comma-separated numbers") from None
+    scale = int_param(request, "scale", 8, 1, 32)
+    return Response(ex.png(vals[:64], scale=scale), media_type="image/png",
+                    headers={"X-Content-Type-Options": "nosniff"})
+
+
+PANEL = Panel(
+    name="gan", title="GAN", order=68,
+    routes=[Route("/runs", runs), Route("/overview", overview), Route("/sample", sample),
+            Route("/directions", directions), Route("/explore", explore)],
+    api_doc={
+        "/runs": {"summary": "Which runs hold GAN monitor data", "params": {"run": "run id"}},
+        "/overview": {"summary": "A run's GAN curves, timeline steps, metrics, alarms and config",
+                      "params": {"run": "run id", "buckets": "buckets per curve (default 512)"}},
+        "/sample": {"summary": "The fixed-noise sample grid at a step", "media": "image/png",
+                    "params": {"run": "run id", "step": "checkpoint step"}},
+        "/directions": {"summary": "Principal latent directions of the run's generator (computed on demand)",
+                        "params": {"run": "run id"}},
+        "/explore": {"summary": "The generator's image at slider offsets", "media": "image/png",
+                     "params": {"run": "run id", "s": "comma-separated offsets in sigma", "scale": "enlargement"}},
+    },
+)

@@ -1,0 +1,218 @@
+// The GAN panel: one run's G/D losses and D(x)/D(G(z)) curves, the fixed-noise timeline (the
+// gan/samples grid at every checkpoint, with a scrubber and a play button), the quality metrics
+// (gan.metrics records), the alarms, and the latent explorer computed on the server from the run's
+// generator checkpoint.
+//   export function render(el, api) -> { destroy() }
+
+import { debounce, fmtNum, h, message, num } from "../../static/dom.js";
+import { lineChart } from "./chart.js";
+
+function loadCss() {
+  const href = new URL("./gan.css", import.meta.url).href;
+  if (![...document.querySelectorAll("link[rel=stylesheet]")].some((l) => l.href === href)) {
+    document.head.append(h("link", { rel: "stylesheet", href }));
+  }
+}
+
+const COLORS = { "gan/d_loss": "#1f77b4", "gan/g_loss": "#ff7f0e", "gan/d_real": "#2ca02c", "gan/d_fake": "#d62728",
+  "gan/g_grad_norm": "#ff7f0e", "gan/d_grad_norm": "#1f77b4", "gan/diversity": "#9467bd" };
+const LABELS = { "gan/d_loss": "D loss", "gan/g_loss": "G loss", "gan/d_real": "D(x)", "gan/d_fake": "D(G(z))",
+  "gan/g_grad_norm": "‖∇G‖", "gan/d_grad_norm": "‖∇D‖", "gan/diversity": "diversity" };
+const fix = (v, d = 3) => (Number.isFinite(v) ? Number(v.toPrecision(d + 1)).toString() : fmtNum(v));
+
+function legend(items) {
+  return h("div", { class: "gan-legend" }, items.map(([name, color]) =>
+    h("span", {}, h("span", { class: "sw", style: { background: color } }), name)));
+}
+
+function card(title, ...children) {
+  return h("div", { class: "card gan-card" }, h("h3", {}, title), ...children);
+}
+
+export async function render(el, api) {
+  loadCss();
+  const runs = api.runs();
+  if (!runs.length) { el.replaceChildren(message("Select a run on the left to see its GAN training.")); return {}; }
+  const { runs: ganRuns } = await api.json("gan/runs", { run: runs.map((r) => r.id) });
+  if (!ganRuns.length) {
+    el.replaceChildren(message("No GAN data in the selected runs. Train with ts.gan.train_dcgan(ds, run=run) or " +
+      "attach ts.gan.Monitor(run, G, D) to your loop (see docs/gan_images.md)."));
+    return {};
+  }
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  let runId = api.params?.get("run") || api.state.get("run", null);
+  if (!ganRuns.some((r) => r.id === runId)) runId = ganRuns[0].id;
+  const state = { timer: null, idx: 0, data: null, alive: true };
+
+  const picker = h("select", { class: "gan-run", onchange: () => { runId = picker.value; api.state.set("run", runId); show(); } },
+    ganRuns.map((r) => h("option", { value: r.id, selected: r.id === runId }, byId.get(r.id)?.name || r.id)));
+  const info = h("span", { class: "note gan-info" });
+  const body = h("div", { class: "gan-grid" });
+  el.replaceChildren(h("div", { class: "gan-bar" }, h("label", {}, "run ", picker), info), body);
+
+  // --- timeline ---------------------------------------------------------------------------------
+  const img = h("img", { class: "gan-grid-img", alt: "fixed-noise samples" });
+  const scrub = h("input", { type: "range", class: "gan-scrub", min: 0, max: 0, step: 1, value: 0 });
+  const stepLabel = h("span", { class: "gan-step" });
+  const play = h("button", { class: "gan-play", type: "button" }, "▶ play");
+  const speed = h("select", { class: "gan-speed" }, [["slow", 500], ["normal", 200], ["fast", 80]].map(([n, ms]) =>
+    h("option", { value: ms, selected: ms === 200 }, n)));
+  const marks = () => (state.data ? [state.data.timeline[state.idx]?.step] : []);
+
+  function showFrame(i) {
+    const tl = state.data.timeline;
+    if (!tl.length) return;
+    state.idx = Math.max(0, Math.min(tl.length - 1, i));
+    const step = tl[state.idx].step;
+    scrub.value = state.idx;
+    img.src = api.url("gan/sample", { run: runId, step });
+    img.dataset.step = step;
+    stepLabel.textContent = `step ${step} · ${state.idx + 1} / ${tl.length}`;
+    drawCurves();
+  }
+  function stop() { clearInterval(state.timer); state.timer = null; play.textContent = "▶ play"; }
+  function start() {
+    const tl = state.data.timeline;
+    if (tl.length < 2) return;
+    if (state.idx >= tl.length - 1) showFrame(0);
+    play.textContent = "❚❚ pause";
+    state.timer = setInterval(() => {
+      if (state.idx >= state.data.timeline.length - 1) { stop(); return; }
+      showFrame(state.idx + 1);
+    }, Number(speed.value));
+  }
+  play.addEventListener("click", () => (state.timer ? stop() : start()));
+  speed.addEventListener("change", () => { if (state.timer) { stop(); start(); } });
+  scrub.addEventListener("input", () => { stop(); showFrame(Number(scrub.value)); });
+  const keyNav = (e) => {
+    if (e.key === "ArrowLeft") { stop(); showFrame(state.idx - 1); } else if (e.key === "ArrowRight") { stop(); showFrame(state.idx + 1); }
+  };
+  scrub.addEventListener("keydown", (e) => { e.stopPropagation(); });
+  img.addEventListener("click", () => img.focus());
+  img.tabIndex = 0;
+  img.addEventListener("keydown", keyNav);
+
+  const timelineCard = h("div", { class: "card gan-card wide" }, h("h3", {}, "Fixed-noise timeline"),
+    h("div", { class: "gan-timeline" }, img,
+      h("div", { class: "gan-controls" }, h("div", { class: "row" }, play, speed, stepLabel), scrub,
+        h("div", { class: "note" }, "The same noise at every checkpoint: drag to scrub, ←/→ on the grid to step."))));
+
+  // --- curves -----------------------------------------------------------------------------------
+  const lossBox = h("div"), dBox = h("div"), gradBox = h("div"), metricBox = h("div"), alarmBox = h("div");
+  function series(keys) {
+    const sc = state.data.scalars;
+    return keys.filter((k) => sc[k]).map((k) => ({ name: LABELS[k] || k, color: COLORS[k] || "#555", x: sc[k].step.map(num), y: sc[k].value.map(num) }));
+  }
+  function chartInto(box, keys, yRange = null) {
+    const s = series(keys);
+    box.replaceChildren(s.length ? h("div", {}, legend(s.map((x) => [x.name, x.color])), lineChart({ title: keys.join(", "), series: s, yRange, marks: marks() }))
+      : message(`not logged: ${keys.join(", ")}`));
+  }
+  function drawCurves() {
+    chartInto(lossBox, ["gan/d_loss", "gan/g_loss"]);
+    chartInto(dBox, ["gan/d_real", "gan/d_fake"], [0, 1]);
+    chartInto(gradBox, ["gan/g_grad_norm", "gan/d_grad_norm"]);
+  }
+
+  function drawMetrics() {
+    const m = state.data.metrics.map((r) => ({ ...r, step: num(r.step), fd: num(r.fd), kid: num(r.kid), precision: num(r.precision), recall: num(r.recall) }));
+    if (!m.length) {
+      metricBox.replaceChildren(message("No gan.metrics records (pass real=dataset to the Monitor, or metrics=True to train_dcgan)."));
+      return;
+    }
+    const x = m.map((r) => r.step);
+    const fdS = [{ name: "Frechet distance", color: "#1f77b4", x, y: m.map((r) => r.fd) }];
+    const kidS = [{ name: "KID", color: "#9467bd", x, y: m.map((r) => r.kid) }];
+    const prS = [{ name: "precision", color: "#2ca02c", x, y: m.map((r) => r.precision) },
+      { name: "recall", color: "#ff7f0e", x, y: m.map((r) => r.recall) }];
+    const last = m[m.length - 1];
+    metricBox.replaceChildren(
+      h("div", { class: "gan-grid" },
+        h("div", {}, legend([["Frechet distance", "#1f77b4"]]), lineChart({ title: "Frechet distance", series: fdS })),
+        h("div", {}, legend([["KID", "#9467bd"]]), lineChart({ title: "KID", series: kidS })),
+        h("div", {}, legend(prS.map((s) => [s.name, s.color])), lineChart({ title: "precision and recall", series: prS, yRange: [0, 1] }))),
+      h("table", { class: "gan-metrics" },
+        h("tr", {}, ["step", "FD", "KID", "± std", "precision", "recall", "n fake"].map((t) => h("th", {}, t))),
+        m.map((r) => h("tr", { dataset: { step: r.step } }, [r.step, fix(r.fd), fix(r.kid), fix(num(r.kid_std)), fix(r.precision), fix(r.recall), r.n_fake].map((v) => h("td", {}, String(v)))))),
+      h("div", { class: "note" }, `feature space: ${last.extractor} (compare only numbers with the same id)`));
+  }
+
+  function drawAlarms() {
+    const a = state.data.alarms;
+    if (!a.length) { alarmBox.replaceChildren(message("No alarms: no mode collapse, no D winning, no divergence.")); return; }
+    alarmBox.replaceChildren(h("ul", { class: "gan-alarms" }, a.map((al) => h("li", {
+      class: "gan-alarm", dataset: { type: al.type, step: al.step }, title: "show the timeline at this step",
+      onclick: () => {
+        const tl = state.data.timeline;
+        let best = 0;
+        tl.forEach((t, i) => { if (Math.abs(t.step - al.step) < Math.abs(tl[best].step - al.step)) best = i; });
+        stop(); showFrame(best); timelineCard.scrollIntoView({ block: "nearest" });
+      } }, h("span", { class: "type" }, String(al.type).replace("_", " ")), `step ${al.step}: `, al.message))));
+  }
+
+  // --- latent explorer --------------------------------------------------------------------------
+  const exBox = h("div");
+  async function explorer() {
+    if (!state.data.checkpoint) {
+      exBox.replaceChildren(message("No generator checkpoint in this run (train_dcgan(save=True) or ts.gan.save_checkpoint)."));
+      return;
+    }
+    const go = h("button", { type: "button", class: "gan-explore-open" }, "Open the latent explorer");
+    exBox.replaceChildren(go, h("span", { class: "note" }, " sliders over the generator's principal latent directions (GANSpace), computed on the server"));
+    go.addEventListener("click", async () => {
+      const rid = runId;
+      exBox.replaceChildren(message("computing the principal directions…"));
+      let d;
+      try { d = await api.json("gan/directions", { run: rid }); } catch (e) { exBox.replaceChildren(message(`explorer failed: ${e.message || e}`, "error")); return; }
+      if (rid !== runId) return;
+      const out = h("img", { class: "gan-explore-img", alt: "generator output" });
+      const vals = new Array(d.k).fill(0);
+      const update = () => { out.src = api.url("gan/explore", { run: rid, s: vals.map((v) => v.toFixed(2)).join(",") }); out.dataset.s = vals.join(","); };
+      const later = debounce(update, 40);
+      const sliders = d.sigma.map((_, i) => {
+        const val = h("span", { class: "v" }, "0.0σ");
+        const inp = h("input", { type: "range", min: -3, max: 3, step: 0.1, value: 0, class: "gan-slider", dataset: { i } });
+        inp.addEventListener("input", () => { vals[i] = Number(inp.value); val.textContent = `${vals[i].toFixed(1)}σ`; later(); });
+        return h("label", {}, `PC${i + 1} (${(100 * num(d.explained[i])).toFixed(1)}%)`, inp, val);
+      });
+      const reset = h("button", { type: "button" }, "reset");
+      reset.addEventListener("click", () => { vals.fill(0); exBox.querySelectorAll("input.gan-slider").forEach((s) => { s.value = 0; s.dispatchEvent(new Event("input")); }); update(); });
+      exBox.replaceChildren(h("div", { class: "gan-explorer" }, out, h("div", { class: "gan-sliders" }, sliders, h("div", {}, reset),
+        h("div", { class: "note" }, `directions from layer ${d.layer}`))));
+      update();
+    });
+  }
+
+  async function load() {
+    const data = await api.json("gan/overview", { run: runId, buckets: 512 });
+    if (!state.alive) return;
+    const follow = !state.data || state.idx >= state.data.timeline.length - 1;
+    state.data = data;
+    scrub.max = Math.max(0, data.timeline.length - 1);
+    const c = data.config || {};
+    info.textContent = [`${data.timeline.length} checkpoints`, c.z_dim ? `z_dim ${c.z_dim}` : null, c.every ? `every ${c.every} steps` : null,
+      `${data.alarms.length} alarm${data.alarms.length === 1 ? "" : "s"}`].filter(Boolean).join(" · ");
+    if (data.timeline.length) showFrame(follow ? data.timeline.length - 1 : state.idx);
+    else { img.removeAttribute("src"); stepLabel.textContent = "no gan/samples images yet"; drawCurves(); }
+    drawMetrics();
+    drawAlarms();
+  }
+
+  async function show() {
+    stop();
+    state.data = null;
+    body.replaceChildren(timelineCard, card("Losses", lossBox), card("D outputs: D(x) and D(G(z))", dBox),
+      card("Gradient norms", gradBox), h("div", { class: "card gan-card wide" }, h("h3", {}, "Quality metrics"), metricBox),
+      card("Alarms", alarmBox), h("div", { class: "card gan-card wide" }, h("h3", {}, "Latent explorer"), exBox));
+    await load();
+    explorer();
+  }
+
+  const refresh = debounce(() => { if (state.data && byId.get(runId)?.status === "running") load(); }, 1000);
+  api.on("scalars", refresh);
+  api.on("keys", (evt) => { if (!evt || evt.run === runId) refresh(); });
+  window.torchscope = window.torchscope || {};
+  window.torchscope.gan = { get data() { return state.data; }, get index() { return state.idx; }, showFrame };
+  await show();
+  return { destroy() { state.alive = false; stop(); delete window.torchscope.gan; } };
+}
