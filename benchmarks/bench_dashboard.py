@@ -176,7 +176,7 @@ def wait_warm(c: httpx.Client, timeout: float = 120) -> dict[str, float]:
         warm = c.get("/api/health").json()["warm"]
         if warm["state"] != "running":
             return warm
-        time.sleep(0.1)
+        time.sleep(0.5)
     raise RuntimeError("the warm-up did not finish")
 
 

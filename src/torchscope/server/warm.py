@@ -5,7 +5,7 @@ disk or into the process, code paths run for the first time). While the user's b
 opening, a background thread reads, through the store, the first ``keys`` scalar keys (in the
 panel's order) of the newest runs at ``buckets`` buckets, the count a chart of up to 512 device
 pixels asks for, and leaves the finished runs' answers in the series cache. It steps aside while
-any request is being served (``Activity`` counts them; the event stream is not counted), and stops
+any request is being served (``Activity`` counts them, not the event stream or the liveness check), and stops
 after ``budget_s`` seconds, when the cache is half full, or when the server shuts down.
 
 Example::
@@ -40,7 +40,7 @@ class Activity:
             if n < 0:
                 self.last = time.monotonic()
 
-    def busy(self, quiet: float = 0.25) -> bool:
+    def busy(self, quiet: float = 0.15) -> bool:
         """A request is in flight, or one ended less than ``quiet`` seconds ago (they come in bursts)."""
         return self.active > 0 or time.monotonic() - self.last < quiet
 
@@ -52,7 +52,7 @@ class TrackActivity:
         self.app, self.activity = app, activity
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope.get("path", "").endswith("/api/events"):
+        if scope["type"] != "http" or scope.get("path", "") in ("/api/events", "/api/health"):  # long-lived, or tiny
             await self.app(scope, receive, send)
             return
         self.activity.add(1)
@@ -71,6 +71,7 @@ class Warmer:
         self.activity = activity or Activity()
         self.state, self.seconds, self.reads = "idle", 0.0, 0
         self._stop = threading.Event()
+        self._t0 = 0.0
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -84,7 +85,7 @@ class Warmer:
             self._thread.join(5)
 
     def _run(self) -> None:
-        t0 = time.monotonic()
+        t0 = self._t0 = time.monotonic()
         try:
             self._warm(t0)
         except Exception:  # a warm-up failure only costs speed: log it, never stop the server
@@ -115,5 +116,5 @@ class Warmer:
                 self.reads += 1
 
     def _yield(self) -> None:
-        while self.activity.busy() and not self._stop.is_set():
+        while self.activity.busy() and not self._stop.is_set() and time.monotonic() - self._t0 < self.budget_s:
             time.sleep(0.02)  # requests go first
