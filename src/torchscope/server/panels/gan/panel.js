@@ -77,8 +77,8 @@ export async function render(el, api) {
     if (state.idx >= tl.length - 1) showFrame(0);
     play.textContent = "❚❚ pause";
     state.timer = setInterval(() => {
-      if (state.idx >= state.data.timeline.length - 1) { stop(); return; }
       showFrame(state.idx + 1);
+      if (state.idx >= state.data.timeline.length - 1) stop();
     }, Number(speed.value));
   }
   play.addEventListener("click", () => (state.timer ? stop() : start()));
