@@ -147,7 +147,7 @@ export async function render(el, api) {
         let best = 0;
         tl.forEach((t, i) => { if (Math.abs(t.step - al.step) < Math.abs(tl[best].step - al.step)) best = i; });
         stop(); showFrame(best); timelineCard.scrollIntoView({ block: "nearest" });
-      } }, h("span", { class: "type" }, String(al.type).replace("_", " ")), `step ${al.step}: `, al.message))));
+      } }, h("span", { class: "type" }, String(al.type).replaceAll("_", " ")), `step ${al.step}: `, al.message))));
   }
 
   // --- latent explorer --------------------------------------------------------------------------
