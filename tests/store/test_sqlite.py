@@ -247,3 +247,27 @@ def test_torchscope_record_kinds_come_back_typed_in_a_fresh_process(store_dir):
         print(type(rec).__name__, rec.layer)
     """, str(store_dir)).stdout
     assert out.split() == ["Alarm", "fc"]
+
+
+def test_keys_carry_the_order_they_were_first_logged(store_dir):
+    with ts.init(dir=store_dir) as run:
+        run.log({"z/first": 1.0})
+        run.log({"a/second": 1.0})
+    store = ts.open(store_dir)
+    keys = store.keys(store.runs()[0].id, "scalar")
+    assert [k.key for k in sorted(keys, key=lambda k: k.order)] == ["z/first", "a/second"]
+
+
+def test_chunks_without_a_summary_level_fall_back_to_their_points(store_dir):
+    with ts.init(dir=store_dir) as run:
+        for i in range(200_000):
+            run.log({"x": float(np.sin(i / 1000))}, step=i)
+    store = ts.open(store_dir)
+    rid = store.runs()[0].id
+    before = store.scalars(rid, "x", downsample=1000)  # 200 points a bucket: the 64-point summaries
+    db = sqlite3.connect(store_dir / DB_NAME)
+    db.execute("DELETE FROM scalar_summaries WHERE block = 64")  # as a store from before that level existed
+    db.commit()
+    after = ts.open(store_dir).scalars(rid, "x", downsample=1000)
+    assert after.count.sum() == 200_000
+    assert np.array_equal(before.max, after.max) and np.array_equal(before.min, after.min)

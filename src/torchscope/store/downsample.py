@@ -5,8 +5,8 @@ Jugel et al., "M4: A Visualization-Oriented Time Series Data Aggregation", VLDB 
 NaN separately, so a single spike or NaN among millions of points is always visible.
 
 Long series are not read point by point: each stored chunk carries *summaries* of consecutive
-blocks of points (count, min, max, last, NaN count) at two resolutions, ``BLOCKS`` = 16 and 256
-points. When a query spans many more points than buckets, buckets are built from the coarsest
+blocks of points (count, min, max, last, NaN count) at three resolutions, ``BLOCKS`` = 16, 64 and
+256 points. When a query spans many more points than buckets, buckets are built from the coarsest
 summaries that still give each bucket a few blocks (a block is placed at its last point; extremes
 are exact values, their x position is known to within one block, a fraction of a bucket's width).
 Chunks cut by the query range are summarized afresh from their raw points.
@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = ["BLOCKS", "FIELDS", "bucket_points", "bucket_summaries", "from_bytes", "pick_block", "summarize"]
 
-BLOCKS = (16, 256)
+BLOCKS = (16, 64, 256)
 # one row per block of BLOCK points, float64 columns (steps are exact below 2**53)
 FIELDS = ("n", "vmin", "vmax", "vlast", "step_last", "wall_last", "nan")
 N, VMIN, VMAX, VLAST, STEP_LAST, WALL_LAST, NAN = range(len(FIELDS))

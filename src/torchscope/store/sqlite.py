@@ -237,16 +237,17 @@ class Store:
         for k in [kind] if kind else list(KINDS):
             extra = (", (SELECT record_kind FROM records WHERE series_id = s.id ORDER BY id DESC LIMIT 1)"
                      if k == "record" else ", NULL")
-            rows = self._q(f"SELECT s.key, s.rank, ({counts[k]}){extra} FROM series s "
+            rows = self._q(f"SELECT s.key, s.rank, ({counts[k]}){extra}, s.id FROM series s "
                            f"WHERE s.run_id = ? AND s.kind = ? ORDER BY s.key, s.rank", (run_id, k))
-            out += [KeyInfo(key=r[0], kind=k, rank=r[1], count=r[2], record_kind=r[3]) for r in rows]
+            out += [KeyInfo(key=r[0], kind=k, rank=r[1], count=r[2], record_kind=r[3], order=r[4]) for r in rows]
         return out
 
     def _series(self, run_id: str, kind: str, key: str, rank: int) -> int:
         row = self._q("SELECT id FROM series WHERE run_id=? AND kind=? AND key=? AND rank=?", (run_id, kind, key, rank))
-        if not row:
-            known = [k.key for k in self.keys(run_id, kind) if k.rank == rank]
-            raise KeyError(f"run {run_id!r} has no {kind} key {key!r} (rank {rank}); known: {known[:20]}")
+        if not row:  # the message lists a few known keys; one cheap query, no counts
+            known = [r[0] for r in self._q("SELECT key FROM series WHERE run_id=? AND kind=? AND rank=? ORDER BY key "
+                                           "LIMIT 20", (run_id, kind, rank))]
+            raise KeyError(f"run {run_id!r} has no {kind} key {key!r} (rank {rank}); known: {known}")
         return int(row[0][0])
 
     # -- scalars ---------------------------------------------------------------------------
@@ -308,11 +309,14 @@ class Store:
         inside_set = set(inside)
         cut = [m[0] for m in meta if m[0] not in inside_set]
         parts = []
+        found: set[int] = set()
         for i in range(0, len(inside), 500):
             part = inside[i:i + 500]
-            rows = self._q(f"SELECT data FROM scalar_summaries WHERE block = ? AND chunk_id IN "
+            rows = self._q(f"SELECT chunk_id, data FROM scalar_summaries WHERE block = ? AND chunk_id IN "
                            f"({','.join('?' * len(part))}) ORDER BY chunk_id", [block, *part])
-            parts += [from_bytes(r[0]) for r in rows]
+            parts += [from_bytes(r[1]) for r in rows]
+            found.update(r[0] for r in rows)
+        cut += [c for c in inside if c not in found]  # a store written before this block size existed
         if cut:  # chunks the range cuts through: summarize only their points inside the range
             step, wall, val = self._read_points(cut)
             xs = step if x == "step" else wall

@@ -45,6 +45,7 @@ class KeyInfo:
     rank: int
     count: int
     record_kind: str | None = None
+    order: int = 0  # increases with the time the key was first logged (forward order for watch layers)
 
 
 @dataclasses.dataclass
