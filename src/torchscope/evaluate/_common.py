@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from .._html import card, table
 
 __all__ = ["card", "class_colors", "display_images", "names_for", "table"]
 
@@ -28,23 +29,8 @@ def class_colors(k: int) -> list[tuple[float, float, float, float]]:
     return [colormaps["hsv"](i / k) for i in range(k)]
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A small HTML table: ``table(["class", "f1"], [["cat", 0.9]])``."""
-    def cell(v: Any) -> str:
-        return html.escape(f"{v:.4g}" if isinstance(v, float) else str(v))
-
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return (f"<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
 
 
-def card(title: str, fig: Any, extra: str = "") -> str:
-    """Notebook HTML: a title, the figure as an inline PNG, then ``extra`` HTML (a table) folded."""
-    from ..data._images import figure_html
-
-    more = f"<details><summary>table</summary>{extra}</details>" if extra else ""
-    return f"<div class='torchscope-record'><b>{html.escape(title)}</b><br/>{figure_html(fig)}{more}</div>"
 
 
 def display_images(x: Any) -> np.ndarray:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from .._images import figure_html
+from ..._html import card, table
 from ..dataset import Dataset
 
 __all__ = ["LAZY_LIMIT", "card", "chunks", "class_colors", "float_images", "require", "table", "view_arrays"]
@@ -74,19 +73,4 @@ def float_images(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32, copy=False)
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A small HTML table: ``table(["class", "n"], [["cat", 3]])``."""
-    def cell(v: Any) -> str:
-        return html.escape(f"{v:.4g}" if isinstance(v, float) else str(v))
 
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return (f"<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
-
-
-def card(title: str, fig: Any, extra: str = "") -> str:
-    """Notebook HTML of a view: a title, the figure as an inline PNG, then ``extra`` HTML."""
-    return (f"<div class='torchscope-record'><b>{html.escape(title)}</b><br/>{figure_html(fig)}"
-            f"<details><summary>table</summary>{extra}</details></div>" if extra else
-            f"<div class='torchscope-record'><b>{html.escape(title)}</b><br/>{figure_html(fig)}</div>")
