@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tests.model.zoo import BasicBlock, ResNet
+
 
 class SimpleCNN(nn.Module):
     def __init__(self, classes: int = 10, channels: int = 3) -> None:
@@ -26,46 +28,12 @@ class SimpleCNN(nn.Module):
         return self.classifier(self.pool(self.features(x)))
 
 
-class BasicBlock(nn.Module):
-    def __init__(self, cin: int, c: int, stride: int = 1) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, c, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c)
-        self.conv2 = nn.Conv2d(c, c, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(c)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = None
-        if stride != 1 or cin != c:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, c, 1, stride, bias=False), nn.BatchNorm2d(c))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        idt = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        return self.relu(self.bn2(self.conv2(out)) + idt)
-
-
-class ResNet18(nn.Module):
-    """torchvision's resnet18 layout: a 7x7 stem, four stages of two basic blocks, global pooling."""
+class ResNet18(ResNet):
+    """torchvision's resnet18 layout (the model zoo's ResNet): a 7x7 stem, four stages of two basic
+    blocks, global pooling."""
 
     def __init__(self, classes: int = 10) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(3, 2, 1)
-        stages, cin = [], 64
-        for n, c in enumerate((64, 128, 256, 512)):
-            stride = 1 if n == 0 else 2
-            stages.append(nn.Sequential(BasicBlock(cin, c, stride), BasicBlock(c, c)))
-            cin = c
-        self.layer1, self.layer2, self.layer3, self.layer4 = stages
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(512, classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(torch.flatten(self.avgpool(x), 1))
+        super().__init__(BasicBlock, [2, 2, 2, 2], num_classes=classes)
 
 
 class Block(nn.Module):
