@@ -3,8 +3,9 @@
 ``import torchscope as ts``; then ``ts.init`` to track a run, ``ts.open`` to read a store, and the
 capability functions that return :class:`ts.Record` results: ``ts.data`` (loaders and data
 views), ``ts.summary`` / ``ts.graph`` / ``ts.autograd_graph`` (the model), ``ts.evaluate`` and
-``ts.explain`` (the model at work), ``ts.gan`` (GAN lab). Capabilities load on first use, so a
-plain ``import torchscope`` stays light.
+``ts.explain`` (the model at work), ``ts.gan`` (the GAN lab, a monitor for any GAN loop, a built-in
+DCGAN, quality metrics and the GAN lens). Capabilities load on first use, so a plain
+``import torchscope`` stays light.
 """
 
 from importlib import import_module
