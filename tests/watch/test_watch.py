@@ -246,3 +246,12 @@ def test_unsampled_steps_never_sync_the_host(store_dir):
             torch.cuda.set_sync_debug_mode("default")
     store = ts.open(store_dir)
     assert len(store.scalars(store.runs()[0].id, "loss")) == 20
+
+
+def test_per_step_checks_can_be_turned_off(store_dir):
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), Poison(at=3), nn.Linear(16, 1))
+    with ts.init(dir=store_dir) as run:
+        _train(run, model, 6, watch_kw={"every": 100, "check_nonfinite": False})
+    _, _, alarms = _alarms(store_dir)
+    assert not any(a.type.startswith("nonfinite") for a in alarms)  # only sampled steps are looked at
+    assert any(a.type == "loss_divergence" for a in alarms)  # the logged loss still says it

@@ -55,6 +55,7 @@ class Watcher:
             raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
         self.run, self.model, self.every, self.optimizer = run, model, every, optimizer
         self.histograms, self.prefix = histograms, prefix
+        self.check_nonfinite = check_nonfinite  # False: no per-step NaN/Inf checks between samples
         self.acts = log in ("activations", "all")
         self.grads = log in ("gradients", "all")
         self.params = log in ("parameters", "all")
@@ -105,7 +106,7 @@ class Watcher:
             return
         if self._sampled and self.acts:
             self._outs[idx] = activation_stats(t, isinstance(module, CHANNELS_FIRST))
-        elif not isinstance(module, SAFE_ELEMENTWISE):
+        elif self.check_nonfinite and not isinstance(module, SAFE_ELEMENTWISE):
             self._outs[idx] = nonfinite(t)
 
     def _on_grad(self, pidx: int, param: torch.Tensor) -> None:
@@ -119,7 +120,7 @@ class Watcher:
             if self.histograms:
                 lname, pname, _ = self.param_layer[pidx]
                 self.run.log_histogram(f"{self.prefix}/{lname}/{pname}.grad", g, step=self.step)
-        else:
+        elif self.check_nonfinite:
             self._grads[pidx] = nonfinite(g)
 
     # -- packaging (training thread) -----------------------------------------------------------
