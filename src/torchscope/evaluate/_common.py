@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._html import card, table
+from .._display import card, class_colors, table
 
 __all__ = ["card", "class_colors", "display_images", "names_for", "table"]
 
@@ -16,19 +16,6 @@ def names_for(class_names: Sequence[str] | None, k: int) -> list[str]:
     """``k`` class names: the given ones, extended with ``"class i"``: ``names_for(["cat"], 2)``."""
     names = [str(c) for c in (class_names or [])]
     return names + [str(i) for i in range(len(names), k)]
-
-
-def class_colors(k: int) -> list[tuple[float, float, float, float]]:
-    """``k`` distinct colours (tab10, tab20, then evenly spaced hues): ``class_colors(3)``."""
-    from matplotlib import colormaps
-
-    if k <= 10:
-        return [colormaps["tab10"](i) for i in range(k)]
-    if k <= 20:
-        return [colormaps["tab20"](i) for i in range(k)]
-    return [colormaps["hsv"](i / k) for i in range(k)]
-
-
 
 
 

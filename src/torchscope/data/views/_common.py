@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..._html import card, table
+from ..._display import card, class_colors, table
 from ..dataset import Dataset
 
 __all__ = ["LAZY_LIMIT", "card", "chunks", "class_colors", "float_images", "require", "table", "view_arrays"]
@@ -16,18 +16,6 @@ __all__ = ["LAZY_LIMIT", "card", "chunks", "class_colors", "float_images", "requ
 LAZY_LIMIT = 10_000  # samples a view reads by default from a set that lives in files
 
 
-def class_colors(k: int) -> list[tuple[float, float, float, float]]:
-    """``k`` distinct colours (tab10, tab20, then evenly spaced hues): ``class_colors(3)``."""
-    from matplotlib import colormaps
-
-    if k <= 10:
-        cmap = colormaps["tab10"]
-        return [cmap(i) for i in range(k)]
-    if k <= 20:
-        cmap = colormaps["tab20"]
-        return [cmap(i) for i in range(k)]
-    cmap = colormaps["hsv"]
-    return [cmap(i / k) for i in range(k)]
 
 
 def require(ds: Any, task: str, view: str) -> Dataset:

@@ -1,4 +1,4 @@
-"""Small HTML pieces shared by the records' notebook displays (``_repr_html_``)."""
+"""Display helpers shared by the records: class colours, and the HTML of their notebook display."""
 
 from __future__ import annotations
 
@@ -6,7 +6,18 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["card", "table"]
+__all__ = ["card", "class_colors", "table"]
+
+
+def class_colors(k: int) -> list[tuple[float, float, float, float]]:
+    """``k`` distinct colours (tab10, tab20, then evenly spaced hues): ``class_colors(3)``."""
+    from matplotlib import colormaps
+
+    if k <= 10:
+        return [colormaps["tab10"](i) for i in range(k)]
+    if k <= 20:
+        return [colormaps["tab20"](i) for i in range(k)]
+    return [colormaps["hsv"](i / k) for i in range(k)]
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
