@@ -180,6 +180,40 @@ def wait_warm(c: httpx.Client, timeout: float = 120) -> dict[str, float]:
     raise RuntimeError("the warm-up did not finish")
 
 
+def probe_first_call(store_dir: Path, buckets: int) -> float:
+    """In a fresh process: start the server as `torchscope serve` does and time its first scalars answer."""
+    import torchscope as ts
+    from torchscope.server import create_app
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.server.util import ServerThread
+
+    ids = [r.id for r in ts.open(store_dir).runs()]
+    params = {"key": "metric/0", "run": ids, "buckets": buckets, "format": "bin"}
+    with ServerThread(create_app(store_dir), lifespan="on") as url, httpx.Client(base_url=url, timeout=120) as c:
+        t = time.perf_counter()
+        assert c.get("/api/scalars/series", params=params).status_code == 200
+        return time.perf_counter() - t
+
+
+def cold_first_call(args: argparse.Namespace, repeats: int = 3) -> list[float] | None:
+    """The first answer after the OS dropped its file cache (the store read from disk), or None if not allowed.
+
+    A fresh process each time: a process that has the store's pages mapped keeps them in memory.
+    """
+    out = []
+    for _ in range(repeats):
+        try:
+            os.sync()
+            Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        except OSError:
+            return None
+        cmd = [sys.executable, __file__, "--probe-cold", "--runs", str(args.runs), "--keys", str(args.keys),
+               "--points", str(args.points), "--buckets", str(args.buckets)]
+        res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        out.append(float(res.stdout.strip().splitlines()[-1]) / 1000)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=100)
@@ -188,9 +222,13 @@ def main() -> None:
     ap.add_argument("--buckets", type=int, default=2000)
     ap.add_argument("--no-tensorboard", action="store_true")
     ap.add_argument("--tb-timeout", type=float, default=600)
+    ap.add_argument("--probe-cold", action="store_true", help=argparse.SUPPRESS)  # internal: see cold_first_call
     args = ap.parse_args()
     root = Path(os.environ.get("TMPDIR", "/tmp")) / f"torchscope-bench-{args.runs}x{args.keys}x{args.points}"
     store_dir = root / "tsruns"
+    if args.probe_cold:
+        print(f"{probe_first_call(store_dir, args.buckets) * 1000:.0f}")
+        return
     build_store(store_dir, args.runs, args.keys, args.points)
 
     import torchscope as ts
@@ -224,6 +262,12 @@ def main() -> None:
             fresh.append(time.perf_counter() - t)
         print(f"  the same without the server's cache (new bucket counts): "
               f"median {statistics.median(fresh) * 1000:.0f} ms")
+        cold = cold_first_call(args)
+        if cold is None:
+            print("  cold disk: not measured (dropping the OS file cache needs root)")
+        else:
+            print(f"  first call on a cold disk (OS file cache dropped, fresh server): "
+                  f"{', '.join(f'{c * 1000:.0f}' for c in cold)} ms")
         warm = wait_warm(c)
         print(f"  warm-up: {warm['reads']} reads in {warm['seconds']:.1f} s")
         paint_one = time_paint(url + "/", f"^{key}$")

@@ -47,3 +47,30 @@ def test_reader_caches_finished_runs_only(store_dir):
     reader.scalars(done.id, "loss", downsample=10)
     assert reader.cache.hits == hits + 1
     live.finish()
+
+
+def test_scalars_many_reads_runs_in_parallel_with_the_same_answers(store_dir):
+    ids = []
+    for r in range(6):
+        run = ts.init(dir=store_dir, name=f"r{r}")
+        for s in range(300):
+            if r != 3:  # run 3 never logs the key
+                run.log({"loss": float(r * 1000 + s)}, step=s)
+            run.log({"other": 1.0}, step=s)
+        run.finish()
+        ids.append(run.id)
+    store = ts.open(store_dir)
+    reader = SeriesReader(store, RunsView(store), SeriesCache(0), workers=4)
+    try:
+        got = reader.scalars_many(ids, "loss", downsample=50)
+        assert reader._pool is not None  # the parallel path ran
+    finally:
+        reader.close()
+    assert len(got) == 6 and got[3] is None
+    for rid, s in zip(ids, got):
+        if s is None:
+            continue
+        want = store.scalars(rid, "loss", downsample=50)
+        np.testing.assert_array_equal(s.value, want.value)
+        np.testing.assert_array_equal(s.max, want.max)
+    assert got[5].max.max() == 5299.0 and got[0].min.min() == 0.0  # each run's own points, in order

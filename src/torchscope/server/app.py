@@ -69,6 +69,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     finally:
         if warmer is not None:
             warmer.stop()
+        app.state.series.close()
 
 
 def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: str | None = None,

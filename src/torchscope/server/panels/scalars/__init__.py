@@ -45,23 +45,31 @@ def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, A
     ids = run_ids(request)
     runs = request.app.state.runs.get() if relative else {}
     reader = request.app.state.series
-    out = []
+    ranges: dict[str, Any] = {}
     for rid in ids:
         if relative and rid not in runs:
             continue
         shift = runs[rid].created if relative else 0.0
-        rng = None if lo is None and hi is None else (None if lo is None else lo + shift,
-                                                      None if hi is None else hi + shift)
-        if exact:  # every point: read it fresh, never cached
+        ranges[rid] = None if lo is None and hi is None else (None if lo is None else lo + shift,
+                                                              None if hi is None else hi + shift)
+    out = []
+    if exact:  # every point: read it fresh, never cached
+        for rid, rng in ranges.items():
             try:
-                s = store.scalars(rid, key, rank=rank, x_range=rng, x=x)
+                out.append((rid, store.scalars(rid, key, rank=rank, x_range=rng, x=x)))
             except KeyError:
                 continue
-        else:  # finished runs' answers come from the server's cache
-            s = reader.scalars(rid, key, rank=rank, downsample=buckets, x_range=rng, x=x)
-        if s is None:  # this run has no such key: skip it, the others still answer
-            continue
-        out.append((rid, s))
+        return key, x, out
+    # finished runs' answers come from the server's cache; the others are read in parallel
+    by_range: dict[Any, list[str]] = {}
+    for rid, rng in ranges.items():
+        by_range.setdefault(rng, []).append(rid)
+    found: dict[str, Any] = {}
+    for rng, rids in by_range.items():
+        got = reader.scalars_many(rids, key, rank=rank, downsample=buckets, x_range=rng, x=x)
+        found.update(zip(rids, got))
+    # a run without the key is skipped: the others still answer
+    out = [(rid, found[rid]) for rid in ranges if found.get(rid) is not None]
     return key, x, out
 
 
