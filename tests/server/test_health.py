@@ -113,3 +113,111 @@ def test_nan_travels_as_a_string_and_its_alarm_names_the_layer(hc, watched):
     alarms = hc.get("/api/health/overview", params={"run": rid}).json()["alarms"]
     first = next(a for a in alarms if a["type"] == "nonfinite_output")
     assert first["layer"] == "2" and first["step"] == 10
+
+
+# -- the model graph coloured by a statistic: /api/health/graph_map ------------------------------
+
+def train_with_graph(dir: Path, steps: int = STEPS, every: int = EVERY) -> str:
+    """A watched run that also logged its model graph: a stem, three identical blocks (folded as
+    ``Block ×3``) and a head; ``run.log_graph(model, x)`` before training. Returns the run id."""
+    import torch
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self, d: int) -> None:
+            super().__init__()
+            self.fc, self.act = nn.Linear(d, d), nn.ReLU()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.act(self.fc(x))
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stem = nn.Linear(8, 16)
+            self.blocks = nn.Sequential(*[Block(16) for _ in range(3)])
+            self.head = nn.Sequential(nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.blocks(torch.relu(self.stem(x))))
+
+    torch.manual_seed(0)
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    with ts.init(dir=dir, project="health", name="graphed") as run:
+        run.log_graph(model, torch.randn(4, 8))
+        run.watch(model, every=every, optimizer=opt)
+        for i in range(steps):
+            x = torch.randn(16, 8) * (1 + i / 4)  # growing inputs: the norms change from step to step
+            loss = model(x).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return run.id
+
+
+GRAPHED_LAYERS = ["blocks.0.act", "blocks.0.fc", "blocks.1.act", "blocks.1.fc", "blocks.2.act", "blocks.2.fc",
+                  "head.0", "head.1", "head.2", "stem"]
+
+
+@pytest.fixture(scope="module")
+def graphed(watched: tuple[Path, dict[str, Any]]) -> str:
+    return train_with_graph(watched[0])
+
+
+def test_graph_map_maps_nodes_to_layers(hc, watched, graphed):
+    body = hc.get("/api/health/graph_map", params={"run": graphed}).json()
+    g = ts.open(watched[0]).record(graphed, "model.graph")
+    assert body["graph"]["key"] == "model/graph" and body["graph"]["model"] == "Net"
+    assert body["graph"]["nodes"] == len(g.nodes) and body["aggregate"] == "max"
+    assert body["layers"] == GRAPHED_LAYERS and body["unmatched"] == []
+    covers = {i: [body["layers"][j] for j in c] for i, c in zip(body["ids"], body["covers"])}
+    node = {n["name"]: n for n in g.nodes if n["kind"] in ("module", "repeat")}
+    assert covers[node[""]["id"]] == GRAPHED_LAYERS  # the root covers every layer
+    assert covers[node["stem"]["id"]] == ["stem"]
+    assert covers[node["head"]["id"]] == ["head.0", "head.1", "head.2"]
+    folded = node["blocks.0-2"]  # the folded Block ×3 covers its members' layers
+    assert folded["kind"] == "repeat" and covers[folded["id"]] == GRAPHED_LAYERS[:6]
+    assert covers[node["blocks.1"]["id"]] == ["blocks.1.act", "blocks.1.fc"]
+    ops = {n["id"]: n for n in g.nodes if n["kind"] == "op"}
+    inside = next(i for i, n in ops.items() if n["parent"] == node["stem"]["id"])
+    assert covers[inside] == ["stem"]  # an op run by a layer stands for that layer
+    outside = next(i for i, n in ops.items() if n["parent"] == node[""]["id"])  # torch.relu in Net.forward
+    assert outside not in covers
+    assert all(n["id"] not in covers for n in g.nodes if n["kind"] in ("input", "output"))
+    by_layer = dict(zip(body["layers"], body["layer_nodes"]))
+    assert by_layer["stem"] == [node["stem"]["id"]] and by_layer["blocks.2.fc"] == [node["blocks.2.fc"]["id"]]
+
+
+def test_graph_map_says_when_no_graph_was_logged(hc, watched):
+    info = watched[1]
+    body = hc.get("/api/health/graph_map", params={"run": info["id"]}).json()
+    assert body["graph"] is None and body["ids"] == [] and body["layers"] == info["layers"]
+    assert hc.get("/api/health/graph_map", params={"run": "nope"}).status_code == 404
+    assert hc.get("/api/health/graph_map", params={"run": info["id"], "key": "model/other"}).json()["graph"] is None
+
+
+def test_layer_cover_edge_cases():
+    import torch
+    from torch import nn
+
+    from torchscope.server.panels.health.graphmap import graph_map, layer_cover
+
+    single = ts.graph(nn.Linear(3, 2), torch.randn(1, 3))  # watch names a lone layer by its class
+    assert layer_cover(single.nodes, ["Linear"])[0] == ["Linear"]
+
+    class Twice(nn.Module):  # one module called twice: both calls are that layer
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(self.fc(x))
+
+    g = ts.graph(Twice(), torch.randn(1, 4))
+    calls = [n["id"] for n in g.nodes if n["name"] == "fc" and n["kind"] == "module"]
+    assert len(calls) == 2
+    body = graph_map(g, "model/graph", 0, ["fc", "gone"])
+    assert body["layer_nodes"] == [calls, []] and body["unmatched"] == ["gone"]
+    cover = layer_cover(g.nodes, ["fc"])
+    assert all(cover[i] == ["fc"] for i in calls)

@@ -1,7 +1,9 @@
 // The Graph panel's canvas: draws a laid-out view (nodes, clusters, edges with tensor shapes) and
 // handles pan (drag), zoom (wheel, pinch) and picking. Only what is on screen is drawn; nodes of
 // one colour are filled in one path, and text is left out when it would be too small to read,
-// so a view of thousands of nodes pans at full frame rate.
+// so a view of thousands of nodes pans at full frame rate. `nodeStyle(node)` (an option, or set
+// `view.nodeStyle` and call `view.draw()`) colours nodes by something else than their family:
+// it returns { fill, stroke, text?, dash? } or null for the family colours (the Health panel uses it).
 //   const view = graphCanvas(canvas, { onPick(hit), onOpen(hit) }); view.set(layout, depthOf); view.fit();
 
 const DPR = () => window.devicePixelRatio || 1;
@@ -29,10 +31,10 @@ function fit(ctx, text, width) {
   return text.slice(0, n) + "…";
 }
 
-export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {} } = {}) {
+export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {}, nodeStyle = null } = {}) {
   const ctx = canvas.getContext("2d");
   const v = { k: 1, tx: 0, ty: 0, W: 0, H: 0, layout: null, byId: new Map(), drawnIds: [], frames: [],
-    selected: null, pathNodes: new Set(), pathEdges: new Set(), matches: new Set() };
+    selected: null, pathNodes: new Set(), pathEdges: new Set(), matches: new Set(), nodeStyle };
   let clusters = [], edges = [], nodes = [], queued = false;
 
   v.set = (layout, depthOf, canOpen = (n) => n.expandable) => {
@@ -145,23 +147,31 @@ export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {} } = {
         ctx.strokeText(e.label, lx, ly); ctx.fillText(e.label, lx, ly);
       }
     }
-    // nodes, batched by colour family
-    const byCat = new Map(), shown = [];
+    // nodes, batched by colour (the family's, or nodeStyle's)
+    const byColour = new Map(), shown = [], style = v.nodeStyle;
     for (const n of nodes) {
       if (!on(n.x - n.w / 2, n.y - n.h / 2, n.x + n.w / 2 + 6, n.y + n.h / 2 + 6)) continue;
       shown.push(n); v.drawnIds.push(n.id);
-      if (!byCat.has(n.cat)) byCat.set(n.cat, []);
-      byCat.get(n.cat).push(n);
+      const s = style ? style(n) : null;
+      n.text = s?.text;
+      const tag = s ? `${s.fill}|${s.stroke}|${s.dash}` : n.cat;
+      if (!byColour.has(tag)) {
+        const [fill, stroke] = s ? [s.fill, s.stroke] : pal[n.cat] || pal.module;
+        byColour.set(tag, { fill, stroke, dash: s?.dash, list: [] });
+      }
+      byColour.get(tag).list.push(n);
     }
     const round = k * 6 > 1.5;
-    for (const [cat, list] of byCat) {
-      const [fill, stroke] = pal[cat] || pal.module, p = new Path2D(), back = new Path2D();
+    for (const { fill, stroke, dash, list } of byColour.values()) {
+      const p = new Path2D(), back = new Path2D();
       for (const n of list) {
         if (n.repeat) (round ? back.roundRect(n.x - n.w / 2 + 5, n.y - n.h / 2 + 5, n.w, n.h, 6) : back.rect(n.x - n.w / 2 + 5, n.y - n.h / 2 + 5, n.w, n.h));
         if (round) p.roundRect(n.x - n.w / 2, n.y - n.h / 2, n.w, n.h, 6); else p.rect(n.x - n.w / 2, n.y - n.h / 2, n.w, n.h);
       }
       ctx.lineWidth = Math.max(1, 0.5 * px); ctx.strokeStyle = stroke;
+      if (dash) ctx.setLineDash(dash.map((d) => d * px));
       ctx.fillStyle = fill; ctx.fill(back); ctx.stroke(back); ctx.fill(p); ctx.stroke(p);
+      if (dash) ctx.setLineDash([]);
     }
     for (const n of shown) {
       const ring = v.selected === n.id ? [ACCENT, 3] : v.matches.has(n.id) ? [MATCH, 3] : v.pathNodes.has(n.id) ? [PATH, 1.5] : null;
@@ -190,11 +200,11 @@ export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {} } = {
     ctx.textAlign = "center"; ctx.textBaseline = "middle";
     for (const n of shown) {
       const w = n.w - 10;
-      ctx.fillStyle = "#0f172a"; ctx.font = `${n.kind === "op" ? 400 : 600} 11px system-ui, sans-serif`;
+      ctx.fillStyle = n.text || "#0f172a"; ctx.font = `${n.kind === "op" ? 400 : 600} 11px system-ui, sans-serif`;
       const title = n.title;
       if (n.sub) {
         ctx.fillText(fit(ctx, title, w), n.x, n.y - 6);
-        ctx.font = "10px system-ui, sans-serif"; ctx.fillStyle = "#475569";
+        ctx.font = "10px system-ui, sans-serif"; ctx.fillStyle = n.text || "#475569";
         ctx.fillText(fit(ctx, n.sub, w), n.x, n.y + 8);
       } else ctx.fillText(fit(ctx, title, w), n.x, n.y);
       if (n.openable) {

@@ -3,7 +3,8 @@
 ``/api/health/runs`` says which of the given runs were watched (layers, alarms);
 ``/api/health/overview`` lists one run's layers, statistics, learning-rate keys and alarms;
 ``/api/health/matrix`` is the layers x steps heat map of one statistic; ``/api/health/histograms``
-a layer's weight and gradient histograms at the logged step nearest to the one asked for.
+a layer's weight and gradient histograms at the logged step nearest to the one asked for;
+``/api/health/graph_map`` which watched layers each node of the run's model graph stands for.
 Everything is read through the store (finished runs' series through the server's cache).
 
 Example::
@@ -24,6 +25,7 @@ from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
 from .data import LOG_STATS, STATS, alarms, layer_histograms, matrix, watch_keys
+from .graphmap import graph_map
 
 
 def _one_run(request: Request) -> str:
@@ -79,11 +81,24 @@ def histograms(request: Request) -> JSON:
     return JSON(out)
 
 
+def graph_layers(request: Request) -> JSON:
+    """The run's latest model graph (or the one logged under ``key``) mapped onto its watched layers."""
+    rid = _one_run(request)
+    key = text_param(request, "key", "", max_len=500) or None
+    keys = watch_keys(request.app.state.series, rid)
+    entries = request.app.state.store.records(rid, kind="model.graph", key=key)
+    if not entries:
+        return JSON({"run": rid, "graph": None, "layers": keys.layers, "ids": [], "covers": [], "layer_nodes": [],
+                     "unmatched": keys.layers, "aggregate": "max"})
+    e = entries[-1]
+    return JSON({"run": rid, **graph_map(e.record, e.key, e.step, keys.layers)})
+
+
 _RUN = {"run": "run id"}
 PANEL = Panel(
     name="health", title="Health", order=55,
     routes=[Route("/runs", runs), Route("/overview", overview), Route("/matrix", heat),
-            Route("/histograms", histograms)],
+            Route("/histograms", histograms), Route("/graph_map", graph_layers)],
     api_doc={
         "/runs": {"summary": "Which of the runs were watched: layers and alarm counts",
                   "params": {"run": "run id, repeatable"}},
@@ -93,5 +108,7 @@ PANEL = Panel(
                     "params": {**_RUN, "stat": f"one of {', '.join(STATS)}", "cols": "most columns (default 400)"}},
         "/histograms": {"summary": "A layer's weight and gradient histograms at the logged step nearest to step",
                         "params": {**_RUN, "layer": "layer name", "step": "training step"}},
+        "/graph_map": {"summary": "Which watched layers each node of the model graph covers (graph: null if none)",
+                       "params": {**_RUN, "key": "model.graph record key (default: the latest)"}},
     },
 )

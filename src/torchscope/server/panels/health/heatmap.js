@@ -2,7 +2,7 @@
 // canvas, its colour scale (viridis; log10 for norms, 0..1 for fractions) and hit testing.
 //   const hm = new HeatMap(canvas, { onHover, onClick }); hm.set(matrix); hm.select("2", 100);
 
-import { fmtNum } from "../../static/dom.js";
+import { fmtNum, h } from "../../static/dom.js";
 
 // viridis (van der Walt & Smith, matplotlib's default map: perceptually uniform, colour-blind safe)
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"]
@@ -39,6 +39,13 @@ export function scaleOf(m) {
   const label = (u) => fmtNum(Number((log ? 10 ** u : u).toPrecision(3)));
   return { log, lo, hi, colour, loLabel: label(lo), hiLabel: label(hi) };
 }
+
+// The legend of a scale (the heat map's, also the coloured graph's): ramp lo..hi, NaN/Inf, <= 0 on log.
+export function legendItems(sc) {
+  return [h("span", { class: "key" }, h("span", {}, sc.loLabel), h("span", { class: "ramp", style: { background: viridisCss() } }), h("span", {}, sc.hiLabel)),
+    swatchKey({ background: rgb(NONFINITE) }, "NaN/Inf"), sc.log ? swatchKey({ background: rgb(NONPOSITIVE) }, "≤ 0") : null].filter(Boolean);
+}
+export const swatchKey = (style, label, cls = "") => h("span", { class: "key" }, h("span", { class: `swatch sq ${cls}`, style }), label);
 
 export class HeatMap {
   constructor(canvas, { onHover, onClick }) {
