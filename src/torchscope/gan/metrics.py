@@ -9,7 +9,7 @@
 - Precision and recall: Kynkaanniemi et al., "Improved Precision and Recall Metric for Assessing
   Generative Models" (NeurIPS 2019): each set's manifold is the union of balls reaching each
   point's k-th nearest neighbour; precision is the share of fakes inside the real manifold, recall
-  the share of reals inside the fake manifold.
+  the share of reals inside the fake manifold (fast and exact: :mod:`torchscope.gan.manifold`).
 
 Features come from :func:`~torchscope.gan.features.feature_extractor` (no Inception weights),
 so numbers compare across runs on one data set, not with published FIDs.
@@ -29,6 +29,7 @@ import torch
 
 from ..records import Record, register_record
 from ._util import dataset_tensors, generate
+from .manifold import precision_recall
 
 __all__ = ["GanMetrics", "frechet_distance", "gan_metrics", "kid", "precision_recall"]
 
@@ -63,24 +64,6 @@ def kid(a: Any, b: Any, *, subsets: int = 50, subset_size: int = 1000, seed: int
         off = m * (m - 1)
         vals.append((kxx.sum() - np.trace(kxx)) / off + (kyy.sum() - np.trace(kyy)) / off - 2 * kxy.mean())
     return float(np.mean(vals)), float(np.std(vals))
-
-
-def _kth_radius(x: torch.Tensor, k: int, chunk: int) -> torch.Tensor:
-    return torch.cat([torch.cdist(x[i:i + chunk], x).kthvalue(k + 1, dim=1).values  # k+1: itself at 0
-                      for i in range(0, len(x), chunk)])
-
-
-def _inside(q: torch.Tensor, ref: torch.Tensor, radius: torch.Tensor, chunk: int) -> torch.Tensor:
-    return torch.cat([(torch.cdist(q[i:i + chunk], ref) <= radius[None]).any(1) for i in range(0, len(q), chunk)])
-
-
-def precision_recall(real: Any, fake: Any, *, k: int = 3, chunk: int = 1024) -> tuple[float, float]:
-    """Improved precision and recall (Kynkaanniemi et al. 2019) of fake vs real features: ``p, r = ...``."""
-    r = torch.as_tensor(_f64(real), dtype=torch.float32)
-    f = torch.as_tensor(_f64(fake), dtype=torch.float32)
-    precision = _inside(f, r, _kth_radius(r, k, chunk), chunk).float().mean()
-    recall = _inside(r, f, _kth_radius(f, k, chunk), chunk).float().mean()
-    return float(precision), float(recall)
 
 
 @register_record
