@@ -14,7 +14,8 @@ const finite = (v) => (v === null || !Number.isFinite(v) ? null : v);
 export class ScalarChart {
   constructor(key, api, opts) {
     Object.assign(this, { key, api, opts, range: null, series: [], u: null, seq: 0, appended: 0 });
-    this.csv = h("a", { class: "small csv", download: "", title: "every stored point of the visible range" }, "CSV");
+    const file = `${key.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 80) || "scalars"}.csv`; // as the server names it
+    this.csv = h("a", { class: "small csv", download: file, title: "every stored point of the visible range" }, "CSV");
     this.plot = h("div", { class: "plot" });
     this.readEl = h("div", { class: "readout" });
     this.card = h("div", { class: "card", dataset: { key, state: "idle" } },

@@ -77,6 +77,8 @@ export async function render(el, api) {
   const { keys } = await api.json("keys", { run: runs.map((r) => r.id), kind: "scalar" });
   for (const k of keys) addKey(k.key);
   layout();
+  // a static report (api.report) draws every chart at once: it has no server to wait for, and prints whole
+  if (api.report) for (const c of charts.values()) if (!c.loaded) start(c);
 
   const newKey = (key) => { if (!charts.has(key)) { addKey(key); layout(); } };
   api.on("scalars", (evt) => {

@@ -1,0 +1,98 @@
+"""What each dashboard panel asks the API for in its default view, replayed for a report.
+
+A *plan* is one function per panel, ``plan(ctx) -> str | None``: it makes through ``ctx.snap`` the
+requests the panel's ``panel.js`` makes (read from its source: the ``api.json``, ``api.binary``
+and ``api.url`` calls, with the same parameters), plus the ones its controls make where a report
+can afford them (every image step, every evaluation record, graph views one fold away...). It
+returns a one-line summary for the progress output, or None when the runs hold nothing for the
+panel (the report leaves it out). Keep a plan next to its panel's code in mind: a panel that asks
+for something new needs it here too (``tests/report`` checks that the default views ask for
+nothing the report lacks).
+
+``FUZZY`` tells the page how to answer a request the snapshot lacks with the nearest one it holds:
+``near`` parameters are compared numerically (comma-separated lists as vectors), ``quiet`` ones
+too but without telling the reader (a resolution: 512 buckets asked, 1,024 kept), ``ignore``
+parameters are not compared; every other parameter must match.
+
+Example::
+
+    summary = PLANS["scalars"](ctx)   # "12 charts, 48,000 points"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from . import atwork, data, gan, model, training
+
+__all__ = ["FUZZY", "PLANS", "Context", "Limits"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """How much a report keeps (``build_report(limits=Limits(max_steps=20))``).
+
+    ``buckets``: points per scalar series (min/max per bucket kept, as the dashboard draws them);
+    ``csv``: attach every stored point of each scalar key as CSV unless the key has more than
+    ``max_csv_points`` points (over all runs); ``max_steps``: image/sample steps per timeline
+    (evenly spaced, first and last kept); ``max_samples``: explained samples per attribution;
+    ``max_thumb_pages``: projector thumbnail pages (1,024 thumbnails each) in all;
+    ``graph_views``: graph layouts one fold away from the default view.
+    """
+
+    buckets: int = 1024
+    csv: bool = True
+    max_csv_points: int = 2_000_000
+    max_steps: int = 100
+    max_samples: int = 32
+    max_thumb_pages: int = 8
+    graph_views: int = 120
+
+
+@dataclasses.dataclass
+class Context:
+    """What a plan works with: the snapshot, the store, the runs (their ``/api/runs`` JSON)."""
+
+    snap: Any
+    store: Any
+    runs: list[dict[str, Any]]
+    limits: Limits
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def ids(self) -> list[str]:
+        return [r["id"] for r in self.runs]
+
+
+Plan = Callable[[Context], "str | None"]
+
+PLANS: dict[str, Plan] = {
+    "scalars": training.scalars,
+    "images": training.images,
+    "histograms": training.histograms,
+    "text": training.text,
+    "config": training.config,
+    "health": model.health,
+    "graph": model.graph,
+    "data": data.data,
+    "evaluation": atwork.evaluation,
+    "explain": atwork.explain,
+    "detections": atwork.detections,
+    "projector": data.projector,
+    "gan": gan.gan,
+    "ganlab": gan.ganlab,
+}
+
+FUZZY: dict[str, dict[str, list[str]]] = {
+    "scalars/series": {"quiet": ["buckets"], "ignore": ["lo", "hi"]},  # a zoom: the full series, zoomed here
+    "scalars/csv": {"quiet": ["x"], "ignore": ["lo", "hi"]},  # the whole series' CSV (x: the same rows)
+    "images/blob": {"near": ["step"]},
+    "histograms/series": {"quiet": ["limit"]},
+    "health/matrix": {"quiet": ["cols"]},
+    "health/histograms": {"near": ["step"]},
+    "gan/overview": {"quiet": ["buckets"]},
+    "gan/sample": {"near": ["step"]},
+    "gan/explore": {"near": ["s"], "ignore": ["scale"]},
+}

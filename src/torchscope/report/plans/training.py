@@ -1,0 +1,83 @@
+"""Plans for the training panels: Scalars, Images, Histograms, Text, Config (see ``__init__``).
+
+Scalars: every key at ``limits.buckets`` buckets on each x axis (the answers for ``wall_time`` and
+``relative`` are the same bytes, kept once), and the exact CSV of every key. Images: each key's
+index and every image of up to ``limits.max_steps`` steps (the step slider snaps to the nearest
+kept step). Histograms and Text: each key as the panel asks for it. Config: the one table.
+
+Example::
+
+    training.scalars(ctx)   # "66 charts, 857 points, 66 CSV files"
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._util import evenly, plural
+
+__all__ = ["config", "histograms", "images", "scalars", "text"]
+
+
+def _keys(ctx: Any, kind: str) -> list[dict[str, Any]]:
+    got = ctx.snap.json("keys", {"run": ctx.ids, "kind": kind})
+    return got["keys"] if got else []
+
+
+def scalars(ctx: Any) -> str | None:
+    keys = _keys(ctx, "scalar")
+    if not keys:
+        return None
+    lim, points, csvs = ctx.limits, 0, 0
+    for k in keys:
+        for x in ("step", "wall_time", "relative"):
+            ctx.snap.binary("scalars/series", {"key": k["key"], "run": ctx.ids, "x": x,
+                                               "buckets": lim.buckets})
+        points += k["count"]
+        if (lim.csv and k["count"] <= lim.max_csv_points
+                and ctx.snap.url("scalars/csv", {"key": k["key"], "run": ctx.ids, "x": "step"}) is not None):
+            csvs += 1
+    skipped = len(keys) - csvs
+    return (f"{len(keys)} charts, {points:,} points, {csvs} CSV files"
+            + (f" ({skipped} keys without CSV: over the limit)" if skipped and lim.csv else ""))
+
+
+def images(ctx: Any) -> str | None:
+    keys = _keys(ctx, "image")
+    if not keys:
+        return None
+    n = 0
+    for k in keys:
+        idx = ctx.snap.json("images/index", {"key": k["key"], "run": ctx.ids})
+        if not idx:
+            continue
+        steps = sorted({e["step"] for rows in idx["runs"].values() for e in rows})
+        kept = set(evenly(steps, ctx.limits.max_steps))
+        for rid, rows in idx["runs"].items():
+            for e in rows:
+                if e["step"] in kept and ctx.snap.url("images/blob", {"key": k["key"], "run": rid, "step": e["step"],
+                                                                      "index": e["index"]}) is not None:
+                    n += 1
+    return f"{plural(len(keys), 'key')}, {plural(n, 'image')}"
+
+
+def histograms(ctx: Any) -> str | None:
+    keys = _keys(ctx, "histogram")
+    for k in keys:
+        ctx.snap.json("histograms/series", {"key": k["key"], "run": ctx.ids, "limit": 60})
+    return plural(len(keys), "key") if keys else None
+
+
+def text(ctx: Any) -> str | None:
+    keys = _keys(ctx, "text")
+    for k in keys:
+        ctx.snap.json("text/entries", {"key": k["key"], "run": ctx.ids})
+    return plural(len(keys), "key") if keys else None
+
+
+def config(ctx: Any) -> str | None:
+    got = ctx.snap.json("config/table", {"run": ctx.ids})
+    rows = got["rows"] if got else []
+    if not rows or not any(r["config"] or r["metrics"] or r["summary"] for r in rows):
+        return None
+    return plural(len(rows), "run")

@@ -1,0 +1,100 @@
+"""Which store and which runs a report shows: ``RUN_OR_DIR`` and ``--run`` resolved.
+
+``RUN_OR_DIR`` is a store directory (all its runs that are not archived), a directory with stores
+below it (``runs/<name>/torchscope.db``, SummaryWriter's layout: a run directory is one of those),
+the ``torchscope.db`` file itself, or a run id (or name) in the default store
+(``$TORCHSCOPE_DIR`` or ``./tsruns``). ``runs`` narrows it to some runs, by id or by unique name.
+
+Example::
+
+    sel = select_runs("tsruns", runs=["86ed39ce9ba3"])   # sel.store, sel.runs (RunInfo), sel.dir
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Selection", "select_runs"]
+
+DB_NAME = "torchscope.db"
+
+
+@dataclasses.dataclass
+class Selection:
+    """A store and the runs of it to report, in the store's order (newest first)."""
+
+    store: Any
+    runs: list[Any]
+    dir: Path
+
+
+def _open(path: Path) -> Any:
+    from ..store import open_store
+    from ..store.multi import find_stores
+
+    if path.is_file():
+        if path.name != DB_NAME:
+            raise FileNotFoundError(f"{str(path)!r} is a file, not a torchscope store (a directory holding {DB_NAME})")
+        path = path.parent
+    if not (path / DB_NAME).exists() and not find_stores(path):
+        raise FileNotFoundError(f"no torchscope store in {str(path)!r} ({DB_NAME} is missing there and below it)")
+    return open_store(path)
+
+
+def _match(runs: list[Any], wanted: str, where: Path) -> Any:
+    for r in runs:
+        if r.id == wanted:
+            return r
+    named = [r for r in runs if r.name == wanted] or [r for r in runs if r.id.startswith(wanted)]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ValueError(f"{wanted!r} matches {len(named)} runs in {where}: give a run id "
+                         f"({', '.join(r.id for r in named[:6])})")
+    known = ", ".join(f"{r.id} ({r.name})" for r in runs[:8]) + (" ..." if len(runs) > 8 else "")
+    raise ValueError(f"no run {wanted!r} in {where}; its runs: {known}")
+
+
+def select_runs(target: str | os.PathLike[str] | None = None, runs: Sequence[str] | None = None) -> Selection:
+    """Resolve ``RUN_OR_DIR`` (+ ``--run``) to a store and runs: ``select_runs("tsruns").runs``.
+
+    Raises FileNotFoundError for a path that holds no store (or does not exist and is no run id of
+    the default store) and ValueError for a store without runs or an unknown ``--run``.
+    """
+    from ..store._db import resolve_dir
+
+    wanted = list(runs or [])
+    path = resolve_dir(target)
+    if not path.exists() and target is not None:
+        default = resolve_dir(None)
+        if os.path.sep not in str(target) and (default / DB_NAME).exists():  # a run id of the default store?
+            store = _open(default)
+            all_runs = store.runs()
+            try:
+                return Selection(store, [_match(all_runs, str(target), default)], default)
+            except ValueError:
+                pass
+        raise FileNotFoundError(f"{str(target)!r}: no such store directory (nor a run id in {str(default)!r})")
+    if not path.exists():
+        raise FileNotFoundError(f"no torchscope store at {str(path)!r}: the directory does not exist "
+                                "(give a store directory, or set $TORCHSCOPE_DIR)")
+    store = _open(path)
+    where = Path(store.dir)
+    all_runs = store.runs()
+    if not all_runs:
+        raise ValueError(f"no runs in {str(where)!r}: nothing to report (log one with ts.init(dir=...))")
+    if wanted:
+        chosen = []
+        for w in wanted:
+            r = _match(all_runs, w, where)
+            if r not in chosen:
+                chosen.append(r)
+        return Selection(store, chosen, where)
+    shown = [r for r in all_runs if not r.archived]
+    if not shown:
+        raise ValueError(f"every run in {str(where)!r} is archived: choose some with --run ID")
+    return Selection(store, shown, where)
