@@ -44,7 +44,7 @@ export function healthGraph(api, { onPick = () => {} } = {}) {
   const btn = (label, fn, title) => h("button", { class: "small", onclick: fn, title }, label);
   const tools = h("span", { class: "hg-tools" },
     btn("Fit", () => view.fit(), "the whole graph"),
-    btn("Expand all", () => reset("all"), "every container and folded block open: one node per layer"),
+    btn("Open all", () => reset("layers"), "every container and folded block open: one node per layer"),
     btn("Default", () => reset("default"), "the graph as logged"));
   const stage = h("div", { class: "hg-stage" }, canvas);
   const el = h("div", { class: "hg", dataset: { state: "empty" } }, note, stage, legend, readout);
@@ -97,7 +97,7 @@ export function healthGraph(api, { onPick = () => {} } = {}) {
     const first = !view.layout;
     view.set(L, depthOf);
     const after = keep !== undefined && anchor(keep);
-    if (first) view.fit();
+    if (first) firstView();
     else if (before && after) { view.tx += (before[0] - after[0]) * view.k; view.ty += (before[1] - after[1]) * view.k; view.draw(); }
     canvas.dataset.nodes = L.nodes.length;
     el.dataset.state = "ready";
@@ -107,11 +107,24 @@ export function healthGraph(api, { onPick = () => {} } = {}) {
     const n = view.byId.get(id), c = !n && view.layout?.clusters.find((x) => x.id === id);
     return n ? [n.x, n.y - n.h / 2] : c ? [(c.box[0] + c.box[2]) / 2, c.box[1]] : null;
   }
+  function firstView() { // all of it when the labels stay readable, else readable from the top
+    const { width, height } = view.layout, pad = 16, fitW = (view.W - 2 * pad) / Math.max(width, 1);
+    let k = Math.min(1.2, fitW, (view.H - 2 * pad) / Math.max(height, 1));
+    if (k < 0.5) k = Math.min(0.7, fitW);
+    view.k = k; view.tx = (view.W - width * k) / 2;
+    view.ty = height * k + 2 * pad <= view.H ? (view.H - height * k) / 2 : pad;
+    view.draw();
+  }
   function toggle(id) {
     if (isOpen(id)) { S.add.delete(id); S.remove.add(id); } else { S.remove.delete(id); S.add.add(id); }
     return guard(relayout(id));
   }
-  function reset(base) { S.base = base; S.add.clear(); S.remove.clear(); view.layout = null; view.selected = null; return guard(relayout()); }
+  function reset(base) { // "default": as logged; "layers": every container and folded block open, layers closed
+    S.add.clear(); S.remove.clear(); view.layout = null; view.selected = null;
+    S.base = base === "layers" ? "none" : base;
+    if (base === "layers") for (const n of S.record.nodes) if (n.kind === "repeat" || n.has_modules) S.add.add(n.id);
+    return guard(relayout());
+  }
   const guard = (p) => p.catch((e) => { el.dataset.state = "error"; note.textContent = `The graph could not be laid out (${e.message || e}).`; });
 
   function show(text, state) { // a message in place of the graph

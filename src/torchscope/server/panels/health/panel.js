@@ -49,7 +49,7 @@ export async function render(el, api) {
   const alarmList = h("ul", { class: "alarms" }), alarmHead = h("h3", {}, "Alarms");
   const histHead = h("h3", {}, "Histograms"), histBody = h("div", { class: "layer-hists" }, message("Click a cell of the heat map."));
   const slider = h("input", { type: "range", class: "health-step", min: 0, max: 0, value: 0, step: 1, "aria-label": "step",
-    oninput: (e) => { if (matrix?.steps.length) select(selected?.layer ?? null, matrix.steps[Number(e.target.value)], "later"); } });
+    oninput: (e) => { if (matrix?.steps.length) select(selected?.layer ?? null, matrix.steps[Number(e.target.value)], "later", false); } });
   const stepLabel = h("output", { class: "step-label" }), graphTitle = h("span", { class: "title" }, "Model graph");
   const graph = healthGraph(api, { onPick: (layer) => { if (matrix) select(layer, selected?.step ?? last(), true, false); } });
   el.replaceChildren(
@@ -58,8 +58,9 @@ export async function render(el, api) {
     h("div", { class: "health-sel" },
       h("div", { class: "card graph-card" }, h("h3", {}, graphTitle),
         h("div", { class: "hg-bar" }, h("label", { class: "step-pick" }, "step ", slider, stepLabel), graph.tools), graph.el),
-      h("div", { class: "card hist-card" }, histHead, histBody)),
-    h("div", { class: "card alarm-card" }, alarmHead, alarmList));
+      h("div", { class: "health-side" },
+        h("div", { class: "card hist-card" }, histHead, histBody),
+        h("div", { class: "card alarm-card" }, alarmHead, alarmList))));
 
   const heat = new HeatMap(canvas, {
     onHover: (c) => { readout.textContent = c ? cellText(c) : "hover a cell; click it for that layer's histograms"; },
