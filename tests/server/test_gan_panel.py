@@ -2,12 +2,15 @@
 
 The monitor logs the curves, the fixed-noise grid at every checkpoint and the generator
 checkpoint; a ``gan.metrics`` record and a ``health.alarm`` are added as the monitor logs them
-(metrics are off to keep the run fast). Every route is checked against the store.
+(metrics are off to keep the run fast), and a quickly trained classifier is stored with the class
+means for the lens. Every route is checked against the store; prototypes and counterfactuals
+against the library on the same checkpoints.
 """
 
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,19 +29,31 @@ from .util import ServerThread
 
 def train_gan(dir: Path) -> dict[str, Any]:
     """One finished run: 1 epoch of DCGAN on digits (batch 256: 7 steps, a grid at each), plus a
-    metrics record and an alarm as the monitor writes them; and a plain run with no GAN data."""
+    metrics record and an alarm as the monitor writes them, and a classifier trained for a second
+    (with the class means); a run with a generator but no classifier; a plain run with no GAN data."""
+    from torchscope.gan._util import threads
+    from torchscope.gan.features import _train
+
+    ds = ts.data.load("digits")
     run = ts.init(project="gan", name="dcgan", dir=dir)
-    ts.gan.train_dcgan(ts.data.load("digits"), epochs=1, run=run, metrics=False, batch_size=256, progress=False)
+    gan = ts.gan.train_dcgan(ds, epochs=1, run=run, metrics=False, batch_size=256, progress=False)
+    x, y = ts.gan._util.dataset_tensors(ds)
+    with threads(1):
+        clf, _ = _train(x, y, 10, epochs=4, seed=0)  # about 0.7 accuracy: enough to have opinions
+    ts.gan.save_checkpoint(run, clf, role="classifier", step=7, real=ds)
     m = GanMetrics(fd=12.5, kid=0.031, kid_std=0.004, precision=0.6, recall=0.4, extractor="test-x", n_real=100,
                    n_fake=100, step=6)
     run.log_record(m, step=6, key="gan/metrics")
     run.log_record(Alarm(type="d_winning", step=5, message="D(G(z)) pinned", value=0.01, key="gan/d_fake"),
                    step=5, key="gan/alarms")
     run.finish()
+    nocls = ts.init(project="gan", name="no classifier", dir=dir)
+    ts.gan.save_checkpoint(nocls, gan.generator, role="generator", z_dim=gan.z_dim)
+    nocls.finish()
     plain = ts.init(project="gan", name="plain", dir=dir)
     plain.log({"loss": 1.0}, step=0)
     plain.finish()
-    return {"gan": run.id, "plain": plain.id}
+    return {"gan": run.id, "plain": plain.id, "nocls": nocls.id}
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +139,132 @@ def test_latent_explorer_from_the_checkpoint(gclient, gan_store):
     assert np.abs(ib[::8, ::8].astype(int).reshape(ref.shape) - ref.astype(int)).max() <= 1
     assert gclient.get("/api/gan/explore", params={"run": ids["gan"], "s": "x"}).status_code == 400
     assert gclient.get("/api/gan/directions", params={"run": ids["plain"]}).status_code == 404
+
+
+def wait_job(client: httpx.Client, path: str, params: dict[str, Any], timeout: float = 30) -> dict[str, Any]:
+    """Ask for a lens job, then poll it by id (as the panel does) until it is no longer queued or running."""
+    r = client.get(path, params=params)
+    assert r.status_code == 200, r.text
+    job, deadline = r.json(), time.time() + timeout
+    while job["status"] in ("queued", "running") and time.time() < deadline:
+        time.sleep(0.05)
+        job = client.get("/api/gan/job", params={"id": job["id"]}).json()
+    return job
+
+
+def decode(url: str) -> np.ndarray:
+    import base64
+
+    from PIL import Image
+
+    assert url.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+
+
+def test_overview_says_what_the_lens_can_do(gclient, gan_store):
+    ids = gan_store[1]
+    lens = gclient.get("/api/gan/overview", params={"run": ids["gan"]}).json()["lens"]
+    assert lens["ready"] and lens["means"] and lens["classes"] == [str(i) for i in range(10)] and not lens["message"]
+    nocls = gclient.get("/api/gan/overview", params={"run": ids["nocls"]}).json()["lens"]
+    assert not nocls["ready"] and nocls["generator"] and "no classifier checkpoint" in nocls["message"]
+    assert "save_checkpoint" in nocls["message"]
+    plain = gclient.get("/api/gan/overview", params={"run": ids["plain"]}).json()["lens"]
+    assert "no generator checkpoint" in plain["message"] and "no classifier checkpoint" in plain["message"]
+    for rid, what in ((ids["nocls"], "no classifier"), (ids["plain"], "no generator")):
+        for path in ("/api/gan/prototype", "/api/gan/counterfactual"):
+            r = gclient.get(path, params={"run": rid, "cls": "3", "source": "3", "target": "8"})
+            assert r.status_code == 409 and what in r.json()["error"], (path, r.text)
+
+
+def test_prototype_on_demand_matches_the_library(gclient, gan_store):
+    dir, ids = gan_store
+    params = {"run": ids["gan"], "cls": "3", "steps": 25, "starts": 4}
+    first, again = (gclient.get("/api/gan/prototype", params=params).json() for _ in range(2))
+    assert first["status"] in ("queued", "running", "done") and again["id"] == first["id"]  # coalesced
+    job = wait_job(gclient, "/api/gan/prototype", params)
+    assert job["status"] == "done" and job["progress"] == 1 and job["id"] == first["id"], job
+    res = job["result"]
+    assert res["class"] == "3" and 0 <= res["start_score"] < res["score"] <= 1  # optimizing raised the score
+    img, mean = decode(res["image"]), decode(res["mean"])
+    assert img.shape == mean.shape == (96, 96)
+    # the library on the same checkpoints gives the same prototype and score
+    G = ts.gan.load_checkpoint(dir, ids["gan"])
+    ck = ts.open(dir).record(ids["gan"], "gan.checkpoint", key="gan/checkpoint/classifier")
+    ref = ts.gan.prototypes(G, ck.build(), [3], means=ck.means, steps=25, starts=4)
+    assert res["score"] == pytest.approx(ref.probs[0], rel=1e-5)
+    assert np.abs(img[::12, ::12].astype(int) - ref.images[0][..., 0]).max() <= 1
+    assert np.array_equal(mean[::12, ::12], ref.means[0][..., 0])
+    t = time.perf_counter()  # asked again: the cached answer, at once
+    cached = gclient.get("/api/gan/prototype", params=params).json()
+    assert cached["status"] == "done" and cached["result"] == res and time.perf_counter() - t < 1
+    assert gclient.get("/api/gan/prototype", params={**params, "cls": "x"}).status_code == 400
+
+
+def test_counterfactual_on_demand(gclient, gan_store):
+    ids = gan_store[1]
+    params = {"run": ids["gan"], "source": "3", "target": "8", "steps": 40, "points": 5}
+    job = wait_job(gclient, "/api/gan/counterfactual", params)
+    assert job["status"] == "done", job
+    res = job["result"]
+    assert res["source"] == "3" and res["target"] == "8" and len(res["images"]) == len(res["alphas"]) == 5
+    probs = np.array(res["probs"])
+    assert probs.shape == (5, 10) and np.allclose(probs.sum(1), 1, atol=1e-3)
+    assert res["reached"] == pytest.approx(probs[-1, 8], abs=1e-4) and probs[-1, 8] >= probs[0, 8]
+    assert decode(res["images"][0]).shape == (64, 64)
+    bad = gclient.get("/api/gan/counterfactual", params={**params, "target": "3"})
+    assert bad.status_code == 400 and "different" in bad.json()["error"]
+
+
+def test_a_long_job_can_be_cancelled_and_asked_again(gclient, gan_store):
+    params = {"run": gan_store[1]["gan"], "cls": "5", "steps": 2000, "starts": 64}
+    job = gclient.get("/api/gan/prototype", params=params).json()
+    assert job["status"] in ("queued", "running")
+    assert gclient.post("/api/gan/cancel", json={"job": job["id"]}).json()["id"] == job["id"]
+    deadline = time.time() + 10
+    while (now := gclient.get("/api/gan/job", params={"id": job["id"]}).json())["status"] != "cancelled":
+        assert now["status"] in ("queued", "running") and time.time() < deadline, now
+        time.sleep(0.05)
+    assert now["progress"] < 0.5 and now["error"] == "cancelled"
+    # a cancelled job is not an answer: asking again starts it anew (and it is cancelled again here)
+    fresh = gclient.get("/api/gan/prototype", params=params).json()
+    assert fresh["status"] in ("queued", "running")
+    assert gclient.post("/api/gan/cancel", params={"job": fresh["id"]}).status_code == 200
+    assert gclient.post("/api/gan/cancel", json={"job": "nope"}).status_code == 404
+    assert gclient.get("/api/gan/job", params={"id": "nope"}).status_code == 404
+
+
+def test_jobs_report_progress_and_stop_when_abandoned():
+    from torchscope.server.panels.gan.jobs import Jobs
+
+    jobs, seen = Jobs(abandon_s=0.3), []
+
+    def work(progress):
+        for i in range(200):
+            time.sleep(0.01)
+            progress(i + 1, 200)
+            seen.append(i)
+        return "done"
+
+    job = jobs.submit(("slow",), work)
+    time.sleep(0.15)
+    assert jobs.get(job.id).to_json()["status"] == "running" and 0 < job.progress < 1
+    deadline = time.time() + 5  # nobody polls any more: it stops by itself
+    while job.active and time.time() < deadline:
+        time.sleep(0.05)
+    assert job.status == "cancelled" and "abandoned" in job.error and len(seen) < 200
+    quick = jobs.submit(("quick",), lambda progress: {"x": 1})
+    while quick.active:
+        time.sleep(0.01)
+    assert quick.to_json()["result"] == {"x": 1} and jobs.submit(("quick",), None) is quick  # cached
+
+
+def test_timeline_gif_has_one_frame_per_checkpoint(gclient, gan_store):
+    from PIL import Image
+
+    ids = gan_store[1]
+    r = gclient.get("/api/gan/gif", params={"run": ids["gan"]})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/gif"
+    assert "attachment" in r.headers["content-disposition"] and r.headers["x-frames"] == "7"
+    gif = Image.open(io.BytesIO(r.content))
+    assert gif.format == "GIF" and gif.n_frames == 7 and gif.is_animated
+    assert gclient.get("/api/gan/gif", params={"run": ids["plain"]}).status_code == 404

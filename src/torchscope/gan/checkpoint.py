@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 
 from ..records import Record, register_record
@@ -39,7 +40,11 @@ BUILDERS = ("dcgan.Generator", "dcgan.Discriminator", "features.Classifier")
 @register_record
 @dataclass
 class ModelCheckpoint(Record):
-    """One model's weights (``state``: bytes of ``torch.save(state_dict)``) and how to rebuild it."""
+    """One model's weights (``state``: bytes of ``torch.save(state_dict)``) and how to rebuild it.
+
+    A classifier may carry ``means``: each class's real mean image (uint8 N x H x W x C), shown
+    beside its class prototype.
+    """
 
     kind: ClassVar[str] = "gan.checkpoint"
     role: str
@@ -47,6 +52,7 @@ class ModelCheckpoint(Record):
     config: dict[str, Any]
     state: bytes
     meta: dict[str, Any] = field(default_factory=dict)
+    means: np.ndarray | None = None
 
     def build(self, model: torch.nn.Module | None = None) -> torch.nn.Module:
         """The model with these weights, in eval mode: ``rec.build()`` (or into ``model``)."""
@@ -72,16 +78,28 @@ class ModelCheckpoint(Record):
                 f"{html.escape(str(self.config))} {html.escape(meta)}</div>")
 
 
-def save_checkpoint(run: Any, model: torch.nn.Module, *, role: str = "generator", step: int | None = None,
-                    value_range: tuple[float, float] = (-1.0, 1.0), **meta: Any) -> ModelCheckpoint:
+def save_checkpoint(run: Any, model: Any, *, role: str = "generator", step: int | None = None,
+                    value_range: tuple[float, float] = (-1.0, 1.0), real: Any = None, **meta: Any) -> ModelCheckpoint:
     """Store ``model``'s weights with the run under ``gan/checkpoint/<role>``; returns the record.
 
-    ``meta`` adds JSON facts (``z_dim=``, ``class_names=``...). Example:
-    ``ts.gan.save_checkpoint(run, G, role="generator", z_dim=100)``.
+    ``meta`` adds JSON facts (``z_dim=``, ``class_names=``...). A classifier may be a
+    :class:`~torchscope.gan.FeatureExtractor` (its class names and id come along); ``real=dataset``
+    stores each class's real mean image with it (the dashboard shows them beside the prototypes).
+    Example: ``ts.gan.save_checkpoint(run, G, role="generator", z_dim=100)``,
+    ``ts.gan.save_checkpoint(run, ts.gan.feature_extractor(ds), role="classifier", real=ds)``.
     """
     from .dcgan import Discriminator, Generator
-    from .features import Classifier
+    from .features import Classifier, FeatureExtractor
 
+    if isinstance(model, FeatureExtractor):
+        meta = {"class_names": list(model.class_names), "extractor": model.id, **meta}
+        model = model.model
+    means = None
+    if real is not None:
+        from .prototypes import class_means
+
+        means = class_means(real)
+        meta.setdefault("class_names", list(real.class_names))
     known = {Generator: "dcgan.Generator", Discriminator: "dcgan.Discriminator", Classifier: "features.Classifier"}
     builder = known.get(type(model), "")
     buf = io.BytesIO()
@@ -92,7 +110,7 @@ def save_checkpoint(run: Any, model: torch.nn.Module, *, role: str = "generator"
         info["z_dim"] = int(z_dim)
     info.update(meta)
     rec = ModelCheckpoint(role=role, builder=builder, config=dict(getattr(model, "config", {}) if builder else {}),
-                          state=buf.getvalue(), meta=info)
+                          state=buf.getvalue(), meta=info, means=means)
     run.log_record(rec, step=step, key=f"gan/checkpoint/{role}")
     return rec
 

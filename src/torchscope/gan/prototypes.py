@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -26,7 +27,9 @@ from ..records import Record, register_record
 from ._util import as_uint8, dataset_tensors, frozen_stats, image_axes, small_model_threads
 from .lens import _z_dim
 
-__all__ = ["Counterfactual", "Prototypes", "counterfactual", "prototypes"]
+__all__ = ["Counterfactual", "Prototypes", "class_means", "counterfactual", "prototypes"]
+
+Progress = Callable[[int, int], Any]  # callback(done, total) after every optimizer step; raise in it to stop
 
 
 def _parts(classifier: Any) -> tuple[torch.nn.Module, list[str]]:
@@ -78,13 +81,23 @@ class Prototypes(Record):
         return fig
 
 
+def class_means(dataset: Any, classes: Any = None, *, limit: int | None = 20000, seed: int = 0) -> np.ndarray:
+    """Each class's real mean image (uint8 NHWC, from up to ``limit`` samples): ``class_means(ds)``."""
+    x, y = dataset_tensors(dataset, limit, seed=seed)
+    idx = range(len(dataset.class_names)) if classes is None else classes
+    return as_uint8(torch.stack([x[y == c].mean(0) if bool((y == c).any()) else torch.zeros(x.shape[1:])
+                                 for c in idx]))
+
+
 def prototypes(generator: torch.nn.Module, classifier: Any, classes: Any = None, *, dataset: Any = None,
-               z_dim: int | None = None, steps: int = 200, starts: int = 16, lr: float = 0.05, l2: float = 1.0,
-               value_range: tuple[float, float] = (-1.0, 1.0), seed: int = 0) -> Prototypes:
+               means: np.ndarray | None = None, z_dim: int | None = None, steps: int = 200, starts: int = 16,
+               lr: float = 0.05, l2: float = 1.0, value_range: tuple[float, float] = (-1.0, 1.0), seed: int = 0,
+               callback: Progress | None = None) -> Prototypes:
     """Optimize ``z`` per class for the classifier's logit: ``ts.gan.prototypes(G, fx, dataset=ds)``.
 
     ``classifier`` is a :class:`~torchscope.gan.FeatureExtractor` or a module on images in [0, 1];
-    ``dataset`` adds each class's real mean image.
+    ``dataset`` adds each class's real mean image (or give ``means``, all classes' uint8 means, as
+    :func:`class_means` returns them). ``callback(done, total)`` is called after every step.
     """
     model, names = _parts(classifier)
     d = _z_dim(generator, z_dim)
@@ -99,11 +112,13 @@ def prototypes(generator: torch.nn.Module, classifier: Any, classes: Any = None,
         with torch.no_grad():
             p0 = model(img(z)).softmax(-1).gather(1, target[:, None])[:, 0]
         opt = torch.optim.Adam([z], lr=lr)
-        for _ in range(steps):
+        for i in range(steps):
             loss = -model(img(z)).gather(1, target[:, None]).sum() + l2 * (z * z).sum() / d
             (grad,) = torch.autograd.grad(loss, z)
             z.grad = grad
             opt.step()
+            if callback is not None:
+                callback(i + 1, steps)
         with torch.no_grad():
             p = model(img(z)).softmax(-1).gather(1, target[:, None])[:, 0].reshape(len(idx), starts)
             best = p.argmax(1)
@@ -111,10 +126,12 @@ def prototypes(generator: torch.nn.Module, classifier: Any, classes: Any = None,
             images = as_uint8(img(zs).clamp(0, 1).cpu())
     start_p = p0.reshape(len(idx), starts).mean(1).tolist()
     end_p = p.max(1).values.tolist()
-    means = np.zeros((0, *images.shape[1:]), np.uint8)
     if dataset is not None:
-        x, y = dataset_tensors(dataset)
-        means = as_uint8(torch.stack([x[y == c].mean(0) for c in idx]))
+        means = class_means(dataset, idx, limit=None)
+    elif means is not None and len(means):
+        means = np.asarray(means)[idx]
+    else:
+        means = np.zeros((0, *images.shape[1:]), np.uint8)
     return Prototypes(images=images, means=means, classes=[names[c] if names else str(c) for c in idx],
                       start_probs=start_p, probs=end_p, z=zs.cpu().numpy(), steps=steps)
 
@@ -161,10 +178,11 @@ class Counterfactual(Record):
 def counterfactual(generator: torch.nn.Module, classifier: Any, source: Any, target: Any, *, z: Any = None,
                    z_dim: int | None = None, points: int = 9, steps: int = 300, lr: float = 0.05, l2: float = 0.05,
                    confidence: float = 0.9, value_range: tuple[float, float] = (-1.0, 1.0),
-                   seed: int = 0) -> Counterfactual:
+                   seed: int = 0, callback: Progress | None = None) -> Counterfactual:
     """The smallest latent change turning a ``source`` sample into ``target``: ``counterfactual(G, fx, "3", "8")``.
 
     Without ``z`` the start is the most confident ``source`` sample among 512 random codes.
+    ``callback(done, total)`` is called after every step (``done == total`` when it stops early).
     """
     model, names = _parts(classifier)
     s, t = _index(source, names), _index(target, names)
@@ -181,7 +199,7 @@ def counterfactual(generator: torch.nn.Module, classifier: Any, source: Any, tar
         delta = torch.zeros_like(z0, requires_grad=True)
         opt = torch.optim.Adam([delta], lr=lr)
         with torch.enable_grad():
-            for _ in range(steps):
+            for i in range(steps):
                 logits = model(img((z0 + delta)[None]))
                 if float(logits.detach().softmax(-1)[0, t]) >= confidence:
                     break
@@ -190,6 +208,10 @@ def counterfactual(generator: torch.nn.Module, classifier: Any, source: Any, tar
                 (grad,) = torch.autograd.grad(loss, delta)
                 delta.grad = grad
                 opt.step()
+                if callback is not None:
+                    callback(i + 1, steps)
+            if callback is not None:
+                callback(steps, steps)
         a = torch.linspace(0, 1, points, device=device)
         path = z0 + a[:, None] * delta.detach()
         x = img(path).clamp(0, 1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 import numpy as np
 
@@ -36,17 +36,21 @@ def _labelled(frame: np.ndarray, text: str, width: int) -> Any:
     return out
 
 
-def save_gif(frames: list[np.ndarray], steps: list[int], path: str | Path, *, fps: float = 6.0,
-             width: int = 384, hold_last: float = 1.5) -> Path:
-    """Write HWC uint8 frames as an animated GIF, each labelled with its step: ``save_gif(f, s, "t.gif")``."""
+def save_gif(frames: list[np.ndarray], steps: list[int], path: str | Path | IO[bytes], *, fps: float = 6.0,
+             width: int = 384, hold_last: float = 1.5) -> Path | IO[bytes]:
+    """Write HWC uint8 frames as an animated GIF, each labelled with its step: ``save_gif(f, s, "t.gif")``.
+
+    ``path`` may be a binary file object (``io.BytesIO()``); one GIF frame per frame given.
+    """
     if not frames:
         raise ValueError("save_gif: no frames (did the monitor reach a checkpoint?)")
     imgs = [_labelled(f, f"step {s}", width) for f, s in zip(frames, steps)]
     ms = int(1000 / fps)
     durations = [ms] * (len(imgs) - 1) + [int(hold_last * 1000)]
-    path = Path(path)
-    imgs[0].save(path, save_all=True, append_images=imgs[1:], duration=durations, loop=0, optimize=False)
-    return path
+    out = path if hasattr(path, "write") else Path(path)  # type: ignore[arg-type]
+    imgs[0].save(out, format="GIF", save_all=True, append_images=imgs[1:], duration=durations, loop=0,
+                 optimize=False)
+    return out
 
 
 @register_record
@@ -59,8 +63,8 @@ class Timeline(Record):
     steps: list[int] = field(default_factory=list)
     title: str = "samples from fixed noise"
 
-    def gif(self, path: str | Path, *, fps: float = 6.0, width: int = 384) -> Path:
-        """Export as an animated GIF: ``tl.gif("training.gif")``."""
+    def gif(self, path: str | Path | IO[bytes], *, fps: float = 6.0, width: int = 384) -> Path | IO[bytes]:
+        """Export as an animated GIF (a path or a binary file object): ``tl.gif("training.gif")``."""
         return save_gif(list(self.frames), self.steps, path, fps=fps, width=width)
 
     def figure(self, columns: int = 6) -> Any:

@@ -138,6 +138,5 @@ def train_dcgan(dataset: Any, epochs: int = 30, run: Any = None, *, batch_size: 
         save_checkpoint(run, G, role="generator", step=total, z_dim=z_dim, class_names=list(ds.class_names),
                         dataset=ds.name)
         if mon.extractor is not None:
-            save_checkpoint(run, mon.extractor.model, role="classifier", step=total,
-                            class_names=list(ds.class_names), dataset=ds.name, extractor=mon.extractor.id)
+            save_checkpoint(run, mon.extractor, role="classifier", step=total, real=ds, dataset=ds.name)
     return DCGAN(G, D, mon, z_dim, list(ds.class_names), history=history, seconds=seconds)

@@ -8,6 +8,13 @@ Example::
     GET /api/gan/sample?run=a1&step=40       -> image/png (the fixed-noise grid at that checkpoint)
     GET /api/gan/directions?run=a1           -> {"k", "sigma", "explained", "layer"}  (computed on demand)
     GET /api/gan/explore?run=a1&s=1.5,0,-2   -> image/png (the generator at those slider offsets, in sigma)
+    GET /api/gan/prototype?run=a1&cls=3      -> {"id", "status", "progress", "result"?}  (a job: poll it)
+    GET /api/gan/counterfactual?run=a1&source=3&target=8 -> the same, for a counterfactual path
+    GET /api/gan/job?id=..                   -> a job's status and progress, its result when done
+    POST /api/gan/cancel {"job": id}         -> the job, cancelled
+    GET /api/gan/gif?run=a1                  -> image/gif (the fixed-noise timeline, one frame per checkpoint)
+
+On-demand lens jobs live in ``lens.py`` and ``jobs.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from starlette.routing import Route
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
+from . import lens
 
 SAMPLES = "gan/samples"
 LOSS_KEYS = ["gan/d_loss", "gan/g_loss"]
@@ -104,7 +112,7 @@ def overview(request: Request) -> JSON:
         config = {k: v for k, v in f.items() if isinstance(v, (int, float, str, bool, list, type(None)))}
     ck = _records(store, rid, kind="gan.checkpoint", key="gan/checkpoint/generator")
     return JSON({"run": rid, "scalars": scal, "timeline": _timeline(store, rid), "metrics": metrics,
-                 "alarms": alarms, "config": config, "checkpoint": bool(ck)})
+                 "alarms": alarms, "config": config, "checkpoint": bool(ck), "lens": lens.info(store, rid)})
 
 
 def sample(request: Request) -> Response:
@@ -180,7 +188,10 @@ def explore(request: Request) -> Response:
 PANEL = Panel(
     name="gan", title="GAN", order=68,
     routes=[Route("/runs", runs), Route("/overview", overview), Route("/sample", sample),
-            Route("/directions", directions), Route("/explore", explore)],
+            Route("/directions", directions), Route("/explore", explore), Route("/prototype", lens.prototype),
+            Route("/counterfactual", lens.counterfactual), Route("/job", lens.job),
+            Route("/cancel", lens.cancel, methods=["POST"]),
+            Route("/gif", lens.gif)],
     api_doc={
         "/runs": {"summary": "Which runs hold GAN monitor data", "params": {"run": "run id"}},
         "/overview": {"summary": "A run's GAN curves, timeline steps, metrics, alarms and config",
@@ -191,5 +202,18 @@ PANEL = Panel(
                         "params": {"run": "run id"}},
         "/explore": {"summary": "The generator's image at slider offsets", "media": "image/png",
                      "params": {"run": "run id", "s": "comma-separated offsets in sigma", "scale": "enlargement"}},
+        "/prototype": {"summary": "Start or poll the class prototype job (the latent code that maximizes the "
+                                  "classifier's class score); the result holds the image, the real mean and the score",
+                       "params": {"run": "run id", "cls": "class name or index", "steps": "optimizer steps (200)",
+                                  "starts": "random starts (16)"}},
+        "/counterfactual": {"summary": "Start or poll the counterfactual job: the latent path from a source class "
+                                       "to a target class, with the classifier's probabilities along it",
+                            "params": {"run": "run id", "source": "class", "target": "class",
+                                       "steps": "optimizer steps (300)", "points": "images on the path (9)"}},
+        "/job": {"summary": "A lens job's status, progress and (when done) result", "params": {"id": "job id"}},
+        "/cancel": {"summary": "Cancel a queued or running lens job", "methods": ["post"],
+                    "params": {"job": "job id (or in the JSON body)"}},
+        "/gif": {"summary": "The fixed-noise timeline as an animated GIF (one frame per checkpoint)",
+                 "media": "image/gif", "params": {"run": "run id", "fps": "frames per second (6)"}},
     },
 )
