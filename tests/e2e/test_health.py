@@ -181,7 +181,8 @@ NODES = """() => { const hl = window.torchscope.health, g = hl.graph, v = g.view
                layer: e ? e.layer : null, fill: style ? style.fill : null,
                expected: e && e.value !== null ? hl.heat.scale.colour(e.value) : null });
   }
-  return { nodes: out, col: hl.heat.sel.col, step: hl.selected.step, selected: v.selected, stat: hl.matrix.stat,
+  return { nodes: out, laid: v.layout.nodes.map((n) => n.id),
+           col: hl.heat.sel.col, step: hl.selected.step, selected: v.selected, stat: hl.matrix.stat,
            slider: Number(hl.slider.value), clusters: v.layout.clusters.map((c) => c.id) }; }"""
 
 
@@ -335,3 +336,40 @@ def test_graph_on_a_phone(browser, graphed):
     finally:
         ctx.close()
     assert not errors
+
+
+def test_open_all_shows_one_node_per_layer(page, graphed):
+    url, dir, ids = graphed
+    _open_run(page, url, ids["graphed"])
+    page.locator(".graph-card button", has_text="Open all").click()
+    page.wait_for_function("() => window.torchscope.health.graph.view.layout?.nodes.length > 10")
+    page.wait_for_selector(".hg[data-state='ready']")
+    _frame(page)
+    g = ts.open(dir).record(ids["graphed"], "model.graph")
+    layer_ids = {n["id"] for n in g.nodes if n["kind"] == "module" and not n.get("has_modules") and n["name"]}
+    data = page.evaluate(NODES)
+    shown = {n["id"]: n for n in data["nodes"]}
+    assert layer_ids <= set(data["laid"])  # every layer is a node of its own, its ops stay inside it
+    ops = [i for i in data["laid"] if g.nodes[i]["kind"] == "op"]
+    assert [g.nodes[i]["name"] for i in ops] == ["relu"]  # torch.relu in Net.forward
+    for i in layer_ids & set(shown):
+        if shown[i]["expected"]:
+            assert _close(shown[i]["pixel"], shown[i]["expected"]), shown[i]
+    shot(page, "health-graph-open-all")
+    assert not page.errors
+
+
+def test_a_view_that_cannot_be_had_rings_the_folded_block(page, graphed):
+    """Offline (the static report) only the logged views answer: a cell inside a folded block rings the block."""
+    url, dir, ids = graphed
+    page.route(lambda u: "/api/graph/layout" in u and "expand=" in u,
+               lambda route: route.fulfill(status=404, body="not in this report"))
+    _open_run(page, url, ids["graphed"])
+    folded = next(n["id"] for n in ts.open(dir).record(ids["graphed"], "model.graph").nodes if n["kind"] == "repeat")
+    box = page.evaluate("""() => { const hm = window.torchscope.health.heat, geo = hm.geometry();
+      const [x, y, w, h] = hm.rect(geo, hm.m.layers.indexOf("blocks.2.fc"), 0);
+      return { x: x + w / 2, y: y + h / 2 }; }""")
+    page.locator("canvas.heatmap").click(position=box)
+    page.wait_for_function(f"() => window.torchscope.health.graph.view.selected === {folded}")
+    assert page.locator(".hg[data-state='ready']").count() == 1
+    assert not page.errors

@@ -178,11 +178,15 @@ export function healthGraph(api, { onPick = () => {} } = {}) {
     if (!nodes.length || !view.layout) { view.selected = null; view.draw(); return; }
     let id = nodes.find((i) => view.byId.has(i));
     if (id === undefined) {
-      id = nodes[0];
-      for (let p = S.record.nodes[id].parent; p !== null && p !== undefined; p = S.record.nodes[p].parent) {
-        S.remove.delete(p); if (!isOpen(p)) S.add.add(p);
+      const my = S.seq, was = [new Set(S.add), new Set(S.remove)], up = [];
+      for (let p = S.record.nodes[nodes[0]].parent; p !== null && p !== undefined; p = S.record.nodes[p].parent) {
+        up.push(p); S.remove.delete(p); if (!isOpen(p)) S.add.add(p);
       }
-      if (!(await guard(relayout()))) return;
+      try { if (!(await relayout())) return; id = nodes[0]; } catch {
+        if (my !== S.seq) return;
+        [S.add, S.remove] = was; el.dataset.state = "ready"; // that view cannot be had (an offline report): ring
+        id = up.find((p) => view.byId.has(p)) ?? null; // the block folded around the layer instead
+      }
     }
     view.selected = id;
     const n = view.byId.get(id);
