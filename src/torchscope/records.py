@@ -148,8 +148,14 @@ class Record:
         return fig
 
     def _repr_html_(self) -> str:
-        body = html.escape(json.dumps(self.to_dict()[0], indent=1, default=str)[:5000])
-        return f"<div class='torchscope-record'><b>{html.escape(self.kind)}</b><pre>{body}</pre></div>"
+        """Notebook HTML: the record's own figure as an image (when it draws one) above a table of its fields."""
+        from ._display import card, table
+
+        title = getattr(self, "title", None) or self.kind
+        facts = table(["field", "value"], _facts(self))
+        if type(self).figure is not Record.figure:
+            return card(str(title), self.figure(), facts)
+        return f"<div class='torchscope-record'><b>{html.escape(str(title))}</b>{facts}</div>"
 
     def save(self, path: str | Path) -> Path:
         """Save as .png/.svg/.pdf (matplotlib), .html (notebook HTML) or .json: ``rec.save("x.png")``."""
@@ -164,6 +170,24 @@ class Record:
         else:
             raise ValueError(f"save(path): unsupported extension {suffix!r}; use .png, .svg, .pdf, .html or .json")
         return path
+
+
+def _facts(rec: Record) -> list[tuple[str, str]]:
+    """(field, short text) rows of a record for its notebook table: arrays by shape, long values cut."""
+    data, _blobs = rec.to_dict()
+    rows = []
+    for name, value in data.items():
+        if isinstance(value, dict) and _BLOB in value:
+            arr = rec[name] if isinstance(rec, GenericRecord) else getattr(rec, name, None)
+            if isinstance(arr, np.ndarray):
+                text = f"array {'x'.join(map(str, arr.shape))} {arr.dtype}"
+            else:
+                text = f"{len(arr)} bytes" if isinstance(arr, (bytes, bytearray)) else str(value.get("type"))
+        else:
+            text = value if isinstance(value, str) else json.dumps(value, default=str)
+            text = text if len(text) <= 200 else text[:197] + "..."
+        rows.append((name, text))
+    return rows
 
 
 @dataclasses.dataclass

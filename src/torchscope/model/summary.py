@@ -130,13 +130,20 @@ class ModelSummary(Record):
 
     def figure(self, depth: int | None = None) -> Any:
         """The text table drawn on a matplotlib Figure: ``s.figure().savefig("s.png")``."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        text = self.text(depth)
-        lines = text.count("\n") + 1
-        width = max(len(x) for x in text.splitlines())
-        fig = Figure(figsize=(0.075 * width + 0.4, 0.17 * lines + 0.4))
-        fig.text(0.01, 0.99, text, va="top", ha="left", family="monospace", fontsize=8)
+        fig = Figure()
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0, 0, 1, 1))  # one axes holding the text, like every other record's figure
+        ax.axis("off")
+        t = ax.text(0, 1, self.text(depth), va="top", ha="left", family="monospace", fontsize=8,
+                    transform=ax.transAxes)
+        box = t.get_window_extent(fig.canvas.get_renderer())  # the figure is sized to the text
+        pad = 0.1
+        w, h = box.width / fig.dpi + 2 * pad, box.height / fig.dpi + 2 * pad
+        fig.set_size_inches(w, h)
+        t.set_position((pad / w, 1 - pad / h))
         return fig
 
 

@@ -19,10 +19,11 @@ Each alarm is a record (kind ``health.alarm``), printed once on stderr and store
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 import statistics
 import sys
-from typing import ClassVar, TextIO
+from typing import Any, ClassVar, TextIO
 
 from ..records import Record, register_record
 
@@ -44,6 +45,39 @@ class Alarm(Record):
 
     def __str__(self) -> str:
         return f"[{self.type}] step {self.step}: {self.message}"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        value = None if self.value is None else f"{self.value:.4g}"
+        rows = [("step", str(self.step)), ("layer", self.layer), ("value", value), ("series", self.key)]
+        return [(k, v) for k, v in rows if v is not None]
+
+    def figure(self) -> Any:
+        """The alarm as a small card: its type, the facts, and the message wrapped."""
+        import textwrap
+
+        from matplotlib.figure import Figure
+        from matplotlib.patches import Rectangle
+
+        fig = Figure(figsize=(6, 1.9))
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.axis("off")
+        ax.add_patch(Rectangle((0.01, 0.04), 0.98, 0.92, facecolor="#fff4e5", edgecolor="#e8590c", lw=1.5,
+                               transform=ax.transAxes))
+        ax.text(0.04, 0.84, f"\u26a0 {self.type}", fontsize=12, weight="bold", color="#c2410c", va="top",
+                transform=ax.transAxes)
+        ax.text(0.04, 0.6, "   ".join(f"{k}: {v}" for k, v in self._facts()), fontsize=9, va="top",
+                family="monospace", transform=ax.transAxes)
+        ax.text(0.04, 0.4, "\n".join(textwrap.wrap(self.message, 90)[:3]), fontsize=9, va="top",
+                transform=ax.transAxes)
+        return fig
+
+    def _repr_html_(self) -> str:
+        facts = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                        for k, v in self._facts())
+        return ("<div class='torchscope-record torchscope-alarm' style='border-left:4px solid #e8590c;"
+                "padding:4px 10px;background:#fff4e5'>"
+                f"<b>&#9888; {html.escape(self.type)}</b> {html.escape(self.message)}"
+                f"<table style='font-size:12px'>{facts}</table></div>")
 
 
 class HealthMonitor:
