@@ -119,6 +119,9 @@ COMMANDS: dict[str, Command] = {
     "gan-lab": ("open the dashboard on the GAN lab: watch a GAN learn a 2-D distribution, live",
                 lambda p: __import__("torchscope.server.panels.ganlab.cli", fromlist=["cli"]).configure(p),
                 lambda a: __import__("torchscope.server.panels.ganlab.cli", fromlist=["cli"]).run(a)),
+    "report": ("write one self-contained HTML file with every panel's view of runs (no server needed)",
+               lambda p: __import__("torchscope.report.cli", fromlist=["cli"]).configure(p),
+               lambda a: __import__("torchscope.report.cli", fromlist=["cli"]).run(a)),
 }
 
 

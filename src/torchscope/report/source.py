@@ -71,14 +71,15 @@ def select_runs(target: str | os.PathLike[str] | None = None, runs: Sequence[str
     path = resolve_dir(target)
     if not path.exists() and target is not None:
         default = resolve_dir(None)
-        if os.path.sep not in str(target) and (default / DB_NAME).exists():  # a run id of the default store?
+        if os.path.sep in str(target) or "/" in str(target):
+            raise FileNotFoundError(f"{str(target)!r}: no such directory")
+        if (default / DB_NAME).exists():  # a run id (or name) of the default store?
             store = _open(default)
-            all_runs = store.runs()
             try:
-                return Selection(store, [_match(all_runs, str(target), default)], default)
+                return Selection(store, [_match(store.runs(), str(target), default)], default)
             except ValueError:
                 pass
-        raise FileNotFoundError(f"{str(target)!r}: no such store directory (nor a run id in {str(default)!r})")
+        raise FileNotFoundError(f"{str(target)!r}: no such directory, nor a run in the default store {str(default)!r}")
     if not path.exists():
         raise FileNotFoundError(f"no torchscope store at {str(path)!r}: the directory does not exist "
                                 "(give a store directory, or set $TORCHSCOPE_DIR)")

@@ -34,18 +34,22 @@ __all__ = ["FUZZY", "PLANS", "Context", "Limits"]
 class Limits:
     """How much a report keeps (``build_report(limits=Limits(max_steps=20))``).
 
-    ``buckets``: points per scalar series (min/max per bucket kept, as the dashboard draws them);
+    ``buckets``: points per scalar series (min/max per bucket kept, as the dashboard draws them),
+    fewer with many runs (``series_budget`` buckets per chart in all, at least 128 per run);
     ``csv``: attach every stored point of each scalar key as CSV unless the key has more than
     ``max_csv_points`` points (over all runs); ``max_steps``: image/sample steps per timeline
-    (evenly spaced, first and last kept); ``max_samples``: explained samples per attribution;
-    ``max_thumb_pages``: projector thumbnail pages (1,024 thumbnails each) in all;
-    ``graph_views``: graph layouts one fold away from the default view.
+    (evenly spaced, first and last kept), fewer with many runs (``max_images`` per key in all);
+    ``max_samples``: explained samples per attribution; ``max_thumb_pages``: projector thumbnail
+    pages (1,024 thumbnails each) in all; ``graph_views``: graph layouts one fold away from the
+    default view.
     """
 
     buckets: int = 1024
+    series_budget: int = 8192
     csv: bool = True
     max_csv_points: int = 2_000_000
     max_steps: int = 100
+    max_images: int = 400
     max_samples: int = 32
     max_thumb_pages: int = 8
     graph_views: int = 120

@@ -29,17 +29,17 @@ def scalars(ctx: Any) -> str | None:
     if not keys:
         return None
     lim, points, csvs = ctx.limits, 0, 0
+    buckets = max(min(lim.buckets, 128), min(lim.buckets, lim.series_budget // max(1, len(ctx.ids))))
     for k in keys:
         for x in ("step", "wall_time", "relative"):
-            ctx.snap.binary("scalars/series", {"key": k["key"], "run": ctx.ids, "x": x,
-                                               "buckets": lim.buckets})
+            ctx.snap.binary("scalars/series", {"key": k["key"], "run": ctx.ids, "x": x, "buckets": buckets})
         points += k["count"]
         if (lim.csv and k["count"] <= lim.max_csv_points
                 and ctx.snap.url("scalars/csv", {"key": k["key"], "run": ctx.ids, "x": "step"}) is not None):
             csvs += 1
     skipped = len(keys) - csvs
-    return (f"{len(keys)} charts, {points:,} points, {csvs} CSV files"
-            + (f" ({skipped} keys without CSV: over the limit)" if skipped and lim.csv else ""))
+    return (f"{plural(len(keys), 'chart')}, {plural(points, 'point')}, {plural(csvs, 'CSV file')}"
+            + (f" ({plural(skipped, 'key')} without CSV: over the limit)" if skipped and lim.csv else ""))
 
 
 def images(ctx: Any) -> str | None:
@@ -52,7 +52,8 @@ def images(ctx: Any) -> str | None:
         if not idx:
             continue
         steps = sorted({e["step"] for rows in idx["runs"].values() for e in rows})
-        kept = set(evenly(steps, ctx.limits.max_steps))
+        most = min(ctx.limits.max_steps, max(2, ctx.limits.max_images // max(1, len(idx["runs"]))))
+        kept = set(evenly(steps, most))
         for rid, rows in idx["runs"].items():
             for e in rows:
                 if e["step"] in kept and ctx.snap.url("images/blob", {"key": k["key"], "run": rid, "step": e["step"],

@@ -102,6 +102,26 @@ async function mount(section, urls, api) {
   return mod.render(section.body, api);
 }
 
+// Printing lays the page out again (page width, 100vh = the paper's height): canvases sized by a
+// ResizeObserver would be cleared and redrawn on a later frame, which a print does not wait for. So
+// for the print, each drawn canvas is swapped for a picture of itself, and back afterwards.
+function printable(root) {
+  let swapped = [];
+  addEventListener("beforeprint", () => {
+    for (const c of root.querySelectorAll("canvas")) {
+      const r = c.getBoundingClientRect();
+      if (!c.width || !c.height || !r.width || !r.height) continue;
+      let src;
+      try { src = c.toDataURL("image/png"); } catch (e) { continue; }
+      const img = h("img", { src, class: `rp-print-canvas ${c.className}`, alt: c.getAttribute("aria-label") || "",
+        style: { width: `${r.width}px`, aspectRatio: `${r.width} / ${r.height}` } });
+      c.replaceWith(img);
+      swapped.push([img, c]);
+    }
+  });
+  addEventListener("afterprint", () => { for (const [img, c] of swapped) img.replaceWith(c); swapped = []; });
+}
+
 function follow(hash) { // #panel or #scalars?key=..: scroll there (the panels' own links use these)
   const [name, query] = hash.replace(/^#/, "").split(/\?(.*)/s);
   const target = name && document.getElementById(name);
@@ -144,6 +164,7 @@ export async function start(root, urls) {
     }
   }));
   window.addEventListener("hashchange", () => follow(location.hash));
+  printable(root);
   root.dataset.state = "ready";
   if (location.hash) follow(location.hash);
   if (!runs.length) root.append(message("No runs."));
