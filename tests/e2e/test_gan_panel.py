@@ -1,12 +1,15 @@
 """The GAN panel in headless Chromium over ``torchscope serve`` (a child process) on a store filled
 by a real tiny ``ts.gan.train_dcgan`` run (tests/server/test_gan_panel.train_gan): scrubbing and
 playing the fixed-noise timeline changes the grid shown, the curves, metrics and alarms are the
-logged ones, and a latent slider move fetches a new image. Screenshots go to test-artifacts/gan/.
+logged ones, a latent slider move fetches a new image, a prototype request shows an image and a
+score, a counterfactual shows its strip and probabilities, the GIF download holds one frame per
+checkpoint, and a run without a classifier says so. Screenshots go to test-artifacts/gan/.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,4 +102,65 @@ def test_metrics_alarms_and_latent_slider(page: Any, served: tuple[str, Any, dic
     page.wait_for_function(f"() => document.querySelector('img.gan-explore-img').getAttribute('src') !== {before!r}")
     assert "s=2.50%2C0.00" in page.get_attribute("img.gan-explore-img", "src")
     shot(page, "gan-explorer")
+    assert not page.errors
+
+
+READY = "() => window.torchscope.gan?.data && document.querySelector('button.gan-proto-go')"
+
+
+def test_prototype_and_counterfactual_on_demand(page: Any, served: tuple[str, Any, dict[str, Any]]) -> None:
+    page.goto(served[0] + "#gan")
+    page.wait_for_function(READY, timeout=20000)
+    page.select_option("select.gan-proto-class", "3")
+    page.select_option("select.gan-proto-effort", "quick")
+    page.click("button.gan-proto-go")
+    page.wait_for_function("""() => { const i = document.querySelector('.gan-proto-result img.gan-proto-img');
+      return i && i.complete && i.naturalWidth > 0; }""", timeout=30000)
+    res = page.locator(".gan-proto-result")
+    assert res.get_attribute("data-class") == "3" and 0 < float(res.get_attribute("data-score")) <= 1
+    assert "'3'" in res.locator(".gan-score").inner_text() and "p = " in res.inner_text()
+    assert page.evaluate("() => document.querySelector('img.gan-proto-mean').naturalWidth") == 96  # the real mean
+    assert "done in" in page.locator(".gan-proto .gan-status").inner_text()
+    page.select_option("select.gan-cf-source", "3")
+    page.select_option("select.gan-cf-target", "8")
+    page.select_option("select.gan-cf-effort", "quick")
+    page.click("button.gan-cf-go")
+    page.wait_for_selector(".gan-cf-strip figure img", timeout=30000)
+    strip = page.locator(".gan-cf-strip")
+    assert strip.get_attribute("data-source") == "3" and strip.get_attribute("data-target") == "8"
+    assert strip.locator("figure").count() == 9 and "p('8')" in strip.inner_text()
+    assert page.locator('.gan-cf-chart path.curve[data-name="p(\'8\')"]').count() == 1
+    assert "reached" in page.locator(".gan-cf .gan-score").inner_text()
+    page.locator(".gan-proto").scroll_into_view_if_needed()
+    shot(page, "gan-lens")
+    assert not page.errors
+
+
+def test_timeline_gif_download(page: Any, served: tuple[str, Any, dict[str, Any]]) -> None:
+    import io
+
+    from PIL import Image
+
+    url, dir, ids = served
+    page.goto(url + "#gan")
+    page.wait_for_function(READY, timeout=20000)
+    with page.expect_download(timeout=30000) as info:
+        page.click("button.gan-gif")
+    download = info.value
+    assert download.suggested_filename.endswith("-timeline.gif")
+    gif = Image.open(io.BytesIO(Path(download.path()).read_bytes()))
+    steps = [e.step for e in ts.open(dir).images(ids["gan"], "gan/samples", with_data=False)]
+    assert gif.format == "GIF" and gif.n_frames == len(steps) == 7
+    page.wait_for_function("() => document.querySelector('.gan-gif-note').textContent.includes('7 frames')")
+    assert not page.errors
+
+
+def test_a_run_without_a_classifier_says_so(page: Any, served: tuple[str, Any, dict[str, Any]]) -> None:
+    page.goto(served[0] + "#gan")
+    page.wait_for_function(READY, timeout=20000)
+    page.select_option("select.gan-run", served[2]["nocls"])
+    page.wait_for_function("() => document.querySelector('.gan-proto')?.textContent"
+                           ".includes('no classifier checkpoint')")
+    assert "save_checkpoint" in page.locator(".gan-cf").inner_text()
+    assert page.locator("button.gan-proto-go").count() == 0
     assert not page.errors

@@ -15,7 +15,7 @@ from .lab import Lab2D, LabFrame, LabWorker
 from .lens import Interpolation, Neighbours, interpolate, neighbours
 from .metrics import GanMetrics, frechet_distance, gan_metrics, kid, precision_recall
 from .monitor import Monitor
-from .prototypes import Counterfactual, Prototypes, counterfactual, prototypes
+from .prototypes import Counterfactual, Prototypes, class_means, counterfactual, prototypes
 from .timeline import Timeline, timeline
 from .train import DCGAN, train_dcgan
 
@@ -38,6 +38,7 @@ __all__ = [
     "Neighbours",
     "Prototypes",
     "Timeline",
+    "class_means",
     "counterfactual",
     "directions",
     "feature_extractor",

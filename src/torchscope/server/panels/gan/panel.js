@@ -1,11 +1,13 @@
 // The GAN panel: one run's G/D losses and D(x)/D(G(z)) curves, the fixed-noise timeline (the
-// gan/samples grid at every checkpoint, with a scrubber and a play button), the quality metrics
-// (gan.metrics records), the alarms, and the latent explorer computed on the server from the run's
-// generator checkpoint.
+// gan/samples grid at every checkpoint, with a scrubber, a play button and a GIF download), the
+// quality metrics (gan.metrics records), the alarms, and the lens computed on the server from the
+// run's checkpoints: the latent explorer, class prototypes and counterfactuals (lens.js).
+// Any call that fails (a static report has no server) shows a message in place.
 //   export function render(el, api) -> { destroy() }
 
 import { debounce, fmtNum, h, message, num } from "../../static/dom.js";
 import { lineChart } from "./chart.js";
+import { counterfactualCard, prototypeCard } from "./lens.js";
 
 function loadCss() {
   const href = new URL("./gan.css", import.meta.url).href;
@@ -33,7 +35,13 @@ export async function render(el, api) {
   loadCss();
   const runs = api.runs();
   if (!runs.length) { el.replaceChildren(message("Select a run on the left to see its GAN training.")); return {}; }
-  const { runs: ganRuns } = await api.json("gan/runs", { run: runs.map((r) => r.id) });
+  let ganRuns;
+  try {
+    ({ runs: ganRuns } = await api.json("gan/runs", { run: runs.map((r) => r.id) }));
+  } catch (e) {
+    el.replaceChildren(message(`Could not read the GAN data of the selected runs: ${e.message || e}`, "note error"));
+    return {};
+  }
   if (!ganRuns.length) {
     el.replaceChildren(message("No GAN data in the selected runs. Train with ts.gan.train_dcgan(ds, run=run) or " +
       "attach ts.gan.Monitor(run, G, D) to your loop (see docs/gan_images.md)."));
@@ -41,8 +49,8 @@ export async function render(el, api) {
   }
   const byId = new Map(runs.map((r) => [r.id, r]));
   let runId = api.params?.get("run") || api.state.get("run", null);
-  if (!ganRuns.some((r) => r.id === runId)) runId = ganRuns[0].id;
-  const state = { timer: null, idx: 0, data: null, alive: true };
+  if (!ganRuns.some((r) => r.id === runId)) runId = (ganRuns.find((r) => r.samples) || ganRuns[0]).id; // one with a timeline first
+  const state = { timer: null, idx: 0, data: null, alive: true, lensKey: null, cards: [] };
 
   const picker = h("select", { class: "gan-run", onchange: () => { runId = picker.value; api.state.set("run", runId); show(); } },
     ganRuns.map((r) => h("option", { value: r.id, selected: r.id === runId }, byId.get(r.id)?.name || r.id)));
@@ -55,6 +63,29 @@ export async function render(el, api) {
   const scrub = h("input", { type: "range", class: "gan-scrub", min: 0, max: 0, step: 1, value: 0 });
   const stepLabel = h("span", { class: "gan-step" });
   const play = h("button", { class: "gan-play", type: "button" }, "▶ play");
+  const gifBtn = h("button", { class: "gan-gif", type: "button", title: "download the timeline as an animated GIF (built on the server)" }, "⤓ GIF");
+  const gifNote = h("span", { class: "note gan-gif-note" });
+  gifBtn.addEventListener("click", async () => {
+    const rid = runId;
+    gifBtn.disabled = true;
+    gifNote.textContent = " building the GIF…";
+    try {
+      const r = await fetch(api.url("gan/gif", { run: rid }), { credentials: "same-origin" });
+      if (!r.ok) throw new Error(`${r.status} ${(await r.json().catch(() => ({}))).error || r.statusText}`);
+      const href = URL.createObjectURL(await r.blob());
+      const name = (byId.get(rid)?.name || rid).replace(/[^\w.-]+/g, "_");
+      const a = h("a", { href, download: `${name}-timeline.gif`, style: { display: "none" } });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(href), 60000);
+      gifNote.textContent = ` ${r.headers.get("X-Frames") || ""} frames`;
+    } catch (e) {
+      gifNote.textContent = ` GIF export failed: ${e.message || e}`;
+    } finally {
+      gifBtn.disabled = false;
+    }
+  });
   const speed = h("select", { class: "gan-speed" }, [["slow", 500], ["normal", 200], ["fast", 80]].map(([n, ms]) =>
     h("option", { value: ms, selected: ms === 200 }, n)));
   const marks = () => (state.data ? [state.data.timeline[state.idx]?.step] : []);
@@ -95,6 +126,7 @@ export async function render(el, api) {
   const timelineCard = h("div", { class: "card gan-card wide" }, h("h3", {}, "Fixed-noise timeline"),
     h("div", { class: "gan-timeline" }, img,
       h("div", { class: "gan-controls" }, h("div", { class: "row" }, play, speed, stepLabel), scrub,
+        h("div", { class: "row" }, gifBtn, gifNote),
         h("div", { class: "note" }, "The same noise at every checkpoint: drag to scrub, ←/→ on the grid to step."))));
 
   // --- curves -----------------------------------------------------------------------------------
@@ -183,8 +215,28 @@ export async function render(el, api) {
     });
   }
 
+  // --- prototypes and counterfactuals ------------------------------------------------------------
+  const protoBox = h("div"), cfBox = h("div");
+  function lensCards() {
+    const key = JSON.stringify([runId, state.data.lens || null]);
+    if (key === state.lensKey) return; // live refreshes keep the results on screen
+    state.lensKey = key;
+    state.cards.forEach((c) => c.destroy());
+    const lens = state.data.lens || { ready: false, message: "This server does not compute the GAN lens (an older torchscope?)." };
+    state.cards = [prototypeCard(api, runId, lens), counterfactualCard(api, runId, lens)];
+    protoBox.replaceChildren(state.cards[0].el);
+    cfBox.replaceChildren(state.cards[1].el);
+  }
+
   async function load() {
-    const data = await api.json("gan/overview", { run: runId, buckets: 512 });
+    let data;
+    try {
+      data = await api.json("gan/overview", { run: runId, buckets: 512 });
+    } catch (e) {
+      if (!state.alive) return;
+      if (!state.data) body.replaceChildren(message(`Could not read this run's GAN data: ${e.message || e}`, "note error"));
+      return;
+    }
     if (!state.alive) return;
     const follow = !state.data || state.idx >= state.data.timeline.length - 1;
     state.data = data;
@@ -196,6 +248,7 @@ export async function render(el, api) {
     else { img.removeAttribute("src"); stepLabel.textContent = "no gan/samples images yet"; drawCurves(); }
     drawMetrics();
     drawAlarms();
+    lensCards();
   }
 
   async function show() {
@@ -203,9 +256,12 @@ export async function render(el, api) {
     state.data = null;
     body.replaceChildren(timelineCard, card("Losses", lossBox), card("D outputs: D(x) and D(G(z))", dBox),
       card("Gradient norms", gradBox), h("div", { class: "card gan-card wide" }, h("h3", {}, "Quality metrics"), metricBox),
-      card("Alarms", alarmBox), h("div", { class: "card gan-card wide" }, h("h3", {}, "Latent explorer"), exBox));
+      card("Alarms", alarmBox), h("div", { class: "card gan-card wide" }, h("h3", {}, "Latent explorer"), exBox),
+      h("div", { class: "card gan-card wide" }, h("h3", {}, "Class prototypes"), protoBox),
+      h("div", { class: "card gan-card wide" }, h("h3", {}, "Counterfactuals"), cfBox));
+    state.lensKey = null;
     await load();
-    explorer();
+    if (state.data) explorer();
   }
 
   const refresh = debounce(() => { if (state.data && byId.get(runId)?.status === "running") load(); }, 1000);
@@ -214,5 +270,5 @@ export async function render(el, api) {
   window.torchscope = window.torchscope || {};
   window.torchscope.gan = { get data() { return state.data; }, get index() { return state.idx; }, showFrame };
   await show();
-  return { destroy() { state.alive = false; stop(); delete window.torchscope.gan; } };
+  return { destroy() { state.alive = false; stop(); state.cards.forEach((c) => c.destroy()); delete window.torchscope.gan; } };
 }
