@@ -30,7 +30,7 @@ from .source import select_runs
 __all__ = ["build_report"]
 
 REPORT_MODULES = {"ganlab": "report/ganlab.js"}  # panels a report shows with its own module
-PRIVATE_RUN_FIELDS = ("host",)  # not needed by any panel, and a report travels
+PRIVATE_RUN_FIELDS = ("host",)  # not needed by any panel, and a report travels (so: the store's name, not its path)
 
 
 def _size(n: int) -> str:
@@ -101,7 +101,7 @@ def build_report(source: str | os.PathLike[str] | None = None, out: str | os.Pat
     names = [r.name for r in sel.runs]
     meta = {
         "title": title or ("torchscope report: " + (", ".join(names[:3]) + (" ..." if len(names) > 3 else ""))),
-        "created": time.time(), "version": __version__, "source": str(sel.dir), "runs": run_json,
+        "created": time.time(), "version": __version__, "source": sel.dir.name, "runs": run_json,
         "sections": sections, "skipped": skipped, "fuzzy": FUZZY, "entries": entries,
         "limits": dataclasses.asdict(limits),
     }
