@@ -1,5 +1,6 @@
 """DCGAN shapes for each image size; train_dcgan end to end with checkpoints through a real store."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -38,3 +39,15 @@ def test_train_dcgan_logs_and_saves_a_generator_that_loads_back(store_dir):
     gan.generator.eval()
     assert torch.allclose(G(z), gan.generator(z)) and G.z_dim == gan.z_dim
     assert tl.steps == [0, 2, 4, 6, 8] and tl.frames.shape[0] == 5
+
+
+def test_the_timeline_gif_goes_to_a_file_object_one_frame_per_checkpoint():
+    import io
+
+    from PIL import Image
+
+    frames = np.random.default_rng(0).integers(0, 255, size=(4, 10, 10, 1), dtype=np.uint8)
+    buf = io.BytesIO()
+    assert ts.gan.Timeline(frames=frames, steps=[0, 5, 10, 15]).gif(buf) is buf
+    gif = Image.open(io.BytesIO(buf.getvalue()))
+    assert gif.format == "GIF" and gif.n_frames == 4

@@ -80,3 +80,37 @@ def test_a_counterfactual_path_turns_a_3_into_an_8(trained, tmp_path):
     rec.save(tmp_path / "cf.png")
     back = ts.gan.Counterfactual.from_dict(*rec.to_dict())
     assert back.source == "3" and np.array_equal(back.images, rec.images)
+
+
+def test_progress_callbacks_report_every_step_and_can_stop_the_work(trained):
+    ds, G, fx = trained
+    seen = []
+    means = ts.gan.class_means(ds)
+    rec = ts.gan.prototypes(G, fx, ["3"], means=means, steps=12, starts=2, callback=lambda d, t: seen.append((d, t)))
+    assert seen == [(i, 12) for i in range(1, 13)] and np.array_equal(rec.means[0], means[3])
+    assert means.shape == (10, 8, 8, 1) and means.dtype == np.uint8
+
+    def stop(done, total):
+        if done == 3:
+            raise KeyboardInterrupt("stop")
+
+    buffers = [b.clone() for b in G.buffers()]
+    with pytest.raises(KeyboardInterrupt):
+        ts.gan.counterfactual(G, fx, "3", "8", steps=50, confidence=1.1, callback=stop)
+    assert G.training is False and all(torch.equal(a, b) for a, b in zip(buffers, G.buffers()))  # left as it was
+    ends = []
+    ts.gan.counterfactual(G, fx, "3", "8", steps=40, callback=lambda d, t: ends.append(d))
+    assert ends[-1] == 40  # done == total at the end, also when it stops early
+
+
+def test_a_classifier_checkpoint_carries_its_class_means(trained, store_dir):
+    ds, _G, fx = trained
+    run = ts.init(project="gan", dir=store_dir)
+    rec = ts.gan.save_checkpoint(run, fx, role="classifier", real=ds)
+    run.finish()
+    assert rec.meta["class_names"] == ds.class_names and rec.meta["extractor"] == fx.id
+    with ts.open(store_dir) as st:
+        back = st.record(run.id, "gan.checkpoint", key="gan/checkpoint/classifier")
+    assert np.array_equal(back.means, ts.gan.class_means(ds)) and back.builder == "features.Classifier"
+    x = torch.rand(3, 1, 8, 8)
+    assert torch.allclose(back.build()(x), fx.model(x)) and back.build().class_names == ds.class_names
