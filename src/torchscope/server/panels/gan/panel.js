@@ -72,7 +72,9 @@ export async function render(el, api) {
     try {
       const r = await fetch(api.url("gan/gif", { run: rid }), { credentials: "same-origin" });
       if (!r.ok) throw new Error(`${r.status} ${(await r.json().catch(() => ({}))).error || r.statusText}`);
-      const href = URL.createObjectURL(await r.blob());
+      const blob = await r.blob();
+      if (blob.type !== "image/gif") throw new Error("the GIF is built by torchscope serve (not in this report)");
+      const href = URL.createObjectURL(blob);
       const name = (byId.get(rid)?.name || rid).replace(/[^\w.-]+/g, "_");
       const a = h("a", { href, download: `${name}-timeline.gif`, style: { display: "none" } });
       document.body.append(a);
