@@ -257,4 +257,6 @@ def test_record_displays_and_saves(kind: str, check: str, inputs: Inputs, record
             assert len(list(root.iter())) > 5, f"{kind}: an empty SVG"
         else:
             path = rec.save(tmp_path / "x.html")
-            _check_html(Path(path).read_text(encoding="utf-8"), kind)
+            text = Path(path).read_text(encoding="utf-8")
+            assert "<meta charset='utf-8'>" in text.lower(), f"{kind}: the saved HTML does not say it is UTF-8"
+            _check_html(text, kind)

@@ -163,8 +163,10 @@ class Record:
         suffix = path.suffix.lower()
         if suffix in (".png", ".svg", ".pdf"):
             self.figure().savefig(path, bbox_inches="tight")
-        elif suffix in (".html", ".htm"):
-            path.write_text(self._repr_html_(), encoding="utf-8")
+        elif suffix in (".html", ".htm"):  # a whole document: a browser opening the file reads it as UTF-8
+            title = html.escape(str(getattr(self, "title", None) or self.kind))
+            path.write_text(f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{title}</title></head>"
+                            f"<body>{self._repr_html_()}</body></html>\n", encoding="utf-8")
         elif suffix == ".json":
             path.write_text(self.to_json(), encoding="utf-8")
         else:
