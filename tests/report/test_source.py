@@ -69,3 +69,19 @@ def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "unknown panel(s) nope" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "s"), "-q", "-o", str(out), "--no-csv"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_csv_files_fit_a_budget_smallest_keys_first(tmp_path: Path) -> None:
+    import re
+
+    from torchscope.report import Limits, build_report
+
+    with ts.init(dir=tmp_path / "s", name="r") as run:
+        for step in range(20):
+            run.log({"big": float(step)} | ({"small": 1.0} if step < 5 else {}), step=step)
+    lines: list[str] = []
+    out = build_report(tmp_path / "s", tmp_path / "r.html", limits=Limits(max_csv_points=10), progress=lines.append)
+    assert "2 charts, 25 points, 1 CSV file (1 key without CSV: over the size limit)" in "\n".join(lines)
+    html = out.read_text()
+    csvs = re.findall(r'"url","scalars/csv",\[\["key","(\w+)"\]', html)
+    assert csvs == ["small"]

@@ -30,6 +30,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-steps", type=int, default=Limits.max_steps,
                    help=f"image and sample steps kept per timeline (default {Limits.max_steps})")
     p.add_argument("--no-csv", action="store_true", help="do not attach the exact CSV of each scalar key")
+    p.add_argument("--csv-points", type=int, default=Limits.max_csv_points,
+                   help=f"points in all CSV files, the smallest keys first (default {Limits.max_csv_points:,})")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.buckets < 16 or args.max_steps < 1:
         raise ValueError("--buckets must be at least 16 and --max-steps at least 1")
-    limits = Limits(buckets=args.buckets, max_steps=args.max_steps, csv=not args.no_csv)
+    limits = Limits(buckets=args.buckets, max_steps=args.max_steps, csv=not args.no_csv, max_csv_points=args.csv_points)
     build_report(args.target, args.output, runs=args.run, panels=args.panel, title=args.title, limits=limits,
                  progress=None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True)))
     return 0

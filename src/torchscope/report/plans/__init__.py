@@ -36,9 +36,10 @@ class Limits:
 
     ``buckets``: points per scalar series (min/max per bucket kept, as the dashboard draws them),
     fewer with many runs (``series_budget`` buckets per chart in all, at least 128 per run);
-    ``csv``: attach every stored point of each scalar key as CSV unless the key has more than
-    ``max_csv_points`` points (over all runs); ``max_steps``: image/sample steps per timeline
-    (evenly spaced, first and last kept), fewer with many runs (``max_images`` per key in all);
+    ``csv``: attach every stored point of each scalar key as CSV, the smallest keys first, up to
+    ``max_csv_points`` points in all (a key that does not fit gets no CSV); ``max_steps``:
+    image/sample steps per timeline (evenly spaced, first and last kept), fewer with many runs
+    (``max_images`` per key in all);
     ``max_samples``: explained samples per attribution; ``max_thumb_pages``: projector thumbnail
     pages (1,024 thumbnails each) in all; ``graph_views``: graph layouts one fold away from the
     default view.
@@ -47,7 +48,7 @@ class Limits:
     buckets: int = 1024
     series_budget: int = 8192
     csv: bool = True
-    max_csv_points: int = 2_000_000
+    max_csv_points: int = 500_000
     max_steps: int = 100
     max_images: int = 400
     max_samples: int = 32

@@ -28,18 +28,21 @@ def scalars(ctx: Any) -> str | None:
     keys = _keys(ctx, "scalar")
     if not keys:
         return None
-    lim, points, csvs = ctx.limits, 0, 0
+    lim = ctx.limits
     buckets = max(min(lim.buckets, 128), min(lim.buckets, lim.series_budget // max(1, len(ctx.ids))))
     for k in keys:
         for x in ("step", "wall_time", "relative"):
             ctx.snap.binary("scalars/series", {"key": k["key"], "run": ctx.ids, "x": x, "buckets": buckets})
-        points += k["count"]
-        if (lim.csv and k["count"] <= lim.max_csv_points
-                and ctx.snap.url("scalars/csv", {"key": k["key"], "run": ctx.ids, "x": "step"}) is not None):
+    left, csvs = lim.max_csv_points if lim.csv else 0, 0
+    for k in sorted(keys, key=lambda k: k["count"]):  # the smallest first: as many keys as fit
+        if k["count"] > left:
+            break
+        if ctx.snap.url("scalars/csv", {"key": k["key"], "run": ctx.ids, "x": "step"}) is not None:
             csvs += 1
-    skipped = len(keys) - csvs
+            left -= k["count"]
+    points, skipped = sum(k["count"] for k in keys), len(keys) - csvs
     return (f"{plural(len(keys), 'chart')}, {plural(points, 'point')}, {plural(csvs, 'CSV file')}"
-            + (f" ({plural(skipped, 'key')} without CSV: over the limit)" if skipped and lim.csv else ""))
+            + (f" ({plural(skipped, 'key')} without CSV: over the size limit)" if skipped and lim.csv else ""))
 
 
 def images(ctx: Any) -> str | None:

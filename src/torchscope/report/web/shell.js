@@ -48,24 +48,24 @@ function toc(meta, extra) {
       meta.skipped.map((s, i) => [i ? "; " : "", h("b", {}, s.title), ` (${s.reason})`])) : null);
 }
 
-function attachments(snap) {
-  const csv = snap.entries("url", "scalars/csv");
-  if (!csv.length) return null;
-  const counts = new Map();
-  const keys = snap.entries("json", "keys").find((e) => e.pairs.some(([k, v]) => k === "kind" && v === "scalar"));
-  if (keys) for (const k of snap.value(keys).keys) counts.set(k.key, k.count);
-  const rows = csv.map((e) => {
-    const key = e.pairs.find(([k]) => k === "key")[1], runs = e.pairs.filter(([k]) => k === "run").length;
-    return h("tr", { dataset: { key } }, h("td", { class: "rp-name" }, key), h("td", {}, fmtNum(counts.get(key) ?? null)),
-      h("td", {}, String(runs)), h("td", {}, fmtBytes(e.bytes.length)),
-      h("td", {}, h("a", { class: "rp-csv", href: snap.url(e), download: `${safeName(key)}.csv` }, "CSV")));
+function attachments(snap, limits) {
+  const keysEntry = snap.entries("json", "keys").find((e) => e.pairs.some(([k, v]) => k === "kind" && v === "scalar"));
+  if (!keysEntry) return null;
+  const csv = new Map(snap.entries("url", "scalars/csv").map((e) => [e.pairs.find(([k]) => k === "key")[1], e]));
+  const rows = snap.value(keysEntry).keys.map((k) => {
+    const e = csv.get(k.key);
+    return h("tr", { dataset: { key: k.key } }, h("td", { class: "rp-name" }, k.key), h("td", {}, fmtNum(k.count)),
+      h("td", {}, String(k.runs.length)), h("td", {}, e ? fmtBytes(e.bytes.length) : "–"),
+      h("td", {}, e ? h("a", { class: "rp-csv", href: snap.url(e), download: `${safeName(k.key)}.csv` }, "CSV")
+        : h("span", { class: "note" }, limits.csv ? "not attached: over the size limit" : "not attached")));
   });
   return h("section", { class: "rp-section", id: "attachments", dataset: { state: "ready" } },
     h("h2", {}, "Data files"),
     h("p", { class: "note" }, "Every stored point of each scalar key (all runs; columns run, name, step, wall_time, value), "
-      + "exactly as the dashboard's CSV export writes it. The charts above draw at most a few thousand points per run "
-      + "(with each bucket's min and max, so spikes stay visible)."),
-    h("table", { class: "rp-files" }, h("thead", {}, h("tr", {}, ["key", "points", "runs", "size", ""].map((t) => h("th", {}, t)))),
+      + "exactly as the dashboard's CSV export writes it. The charts above draw at most a thousand or so points per run "
+      + `(with each bucket's min and max, so spikes stay visible). CSV files hold up to ${fmtNum(limits.max_csv_points)} `
+      + "points in all, the smallest keys first."),
+    h("table", { class: "rp-files" }, h("thead", {}, h("tr", {}, ["key", "points", "runs", "CSV size", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, rows)));
 }
 
@@ -147,7 +147,7 @@ export async function start(root, urls) {
       h("h2", {}, s.title, h("span", { class: "note" }, ` · ${s.summary}`)), note, body);
     return { ...s, el, body, note };
   });
-  const files = attachments(snap);
+  const files = attachments(snap, meta.limits);
   root.replaceChildren(header(meta, runs), toc(meta, files ? [["attachments", "Data files", null]] : []),
     ...sections.map((s) => s.el), files || "",
     h("div", { class: "note rp-foot" }, `torchscope ${meta.version} · `, h("a", { href: "#report" }, "back to the top")));
