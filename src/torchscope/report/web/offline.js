@@ -155,7 +155,10 @@ export async function loadSnapshot(meta) {
 }
 
 function placeholder(path) {
-  if (/csv$/.test(path)) return `data:text/plain;charset=utf-8,${encodeURIComponent(`not in this report: ${path}`)}`;
+  if (/csv$/.test(path)) {
+    return `data:text/plain;charset=utf-8,${encodeURIComponent("Not in this report: this CSV was left out to keep the "
+      + "file small (see the report's Data files). torchscope serve exports every point.\n")}`;
+  }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60" viewBox="0 0 200 60">`
     + `<rect width="200" height="60" fill="#f4f4f6" stroke="#dedee3"/><text x="100" y="35" font-family="sans-serif" `
     + `font-size="12" text-anchor="middle" fill="#6b6b73">not in this report</text></svg>`;

@@ -3,7 +3,7 @@
 // key. All panels are shown at once, stacked, so the page scrolls and prints as one document.
 //   await start(rootElement, moduleUrls)   (called by loader.js)
 
-import { colorFor, fmtDate, fmtNum, h, message } from "../static/dom.js";
+import { colorFor, fmtDate, h, message } from "../static/dom.js";
 import { loadSnapshot, offlineClient, pairsOf } from "./offline.js";
 
 function memoryState() { // per-panel settings for this page only: every reader starts from the default view
@@ -17,6 +17,7 @@ function keepStylesInline() {
   document.head.append = (...nodes) => append(...nodes.filter((n) => !(n instanceof HTMLLinkElement && n.rel === "stylesheet")));
 }
 
+const count = (n) => Number(n).toLocaleString("en-US");
 const safeName = (key) => (key.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 80) || "scalars");
 
 function fmtBytes(n) {
@@ -41,11 +42,13 @@ function header(meta, runs) {
 
 function toc(meta, extra) {
   const items = [...meta.sections.map((s) => [s.name, s.title, s.summary]), ...extra];
+  const skipped = new Map();
+  for (const s of meta.skipped) skipped.set(s.reason, [...(skipped.get(s.reason) || []), s.title]);
   return h("div", { class: "rp-toc" }, h("h2", {}, "Contents"),
     h("ol", {}, items.map(([name, title, summary]) => h("li", {}, h("a", { href: `#${name}` }, title),
       summary ? h("span", { class: "note" }, ` · ${summary}`) : null))),
-    meta.skipped.length ? h("p", { class: "note rp-skipped" }, "Not in this report: ",
-      meta.skipped.map((s, i) => [i ? "; " : "", h("b", {}, s.title), ` (${s.reason})`])) : null);
+    skipped.size ? h("p", { class: "note rp-skipped" }, "Not in this report: ",
+      [...skipped].map(([reason, titles], i) => [i ? "; " : "", h("b", {}, titles.join(", ")), ` (${reason})`])) : null);
 }
 
 function attachments(snap, limits) {
@@ -54,7 +57,7 @@ function attachments(snap, limits) {
   const csv = new Map(snap.entries("url", "scalars/csv").map((e) => [e.pairs.find(([k]) => k === "key")[1], e]));
   const rows = snap.value(keysEntry).keys.map((k) => {
     const e = csv.get(k.key);
-    return h("tr", { dataset: { key: k.key } }, h("td", { class: "rp-name" }, k.key), h("td", {}, fmtNum(k.count)),
+    return h("tr", { dataset: { key: k.key } }, h("td", { class: "rp-name" }, k.key), h("td", {}, count(k.count)),
       h("td", {}, String(k.runs.length)), h("td", {}, e ? fmtBytes(e.bytes.length) : "–"),
       h("td", {}, e ? h("a", { class: "rp-csv", href: snap.url(e), download: `${safeName(k.key)}.csv` }, "CSV")
         : h("span", { class: "note" }, limits.csv ? "not attached: over the size limit" : "not attached")));
@@ -63,7 +66,7 @@ function attachments(snap, limits) {
     h("h2", {}, "Data files"),
     h("p", { class: "note" }, "Every stored point of each scalar key (all runs; columns run, name, step, wall_time, value), "
       + "exactly as the dashboard's CSV export writes it. The charts above draw at most a thousand or so points per run "
-      + `(with each bucket's min and max, so spikes stay visible). CSV files hold up to ${fmtNum(limits.max_csv_points)} `
+      + `(with each bucket's min and max, so spikes stay visible). CSV files hold up to ${count(limits.max_csv_points)} `
       + "points in all, the smallest keys first."),
     h("table", { class: "rp-files" }, h("thead", {}, h("tr", {}, ["key", "points", "runs", "CSV size", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, rows)));
