@@ -167,13 +167,7 @@ CARRY_USER_TEXT = {
 }
 
 # (kind, check) -> why it fails today; strict: an unexpected pass fails too, so fixed ones are noticed
-_CHECKPOINT_HTML = ("gan.checkpoint: ModelCheckpoint._repr_html_ is one line of text (role, builder, size, meta), "
-                    "no table or image")
-XFAIL: dict[tuple[str, str], str] = {
-    ("gan.checkpoint", "html"): _CHECKPOINT_HTML,
-    ("gan.checkpoint", "html_file"): _CHECKPOINT_HTML,
-    ("gan.checkpoint", "figure"): "gan.checkpoint: ModelCheckpoint has no figure() of its own (the base JSON dump)",
-}
+XFAIL: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -69,13 +69,68 @@ class ModelCheckpoint(Record):
                 setattr(model, name, tuple(self.meta[name]) if name == "value_range" else self.meta[name])
         return model
 
-    def _repr_html_(self) -> str:
-        import html
+    def facts(self) -> list[tuple[str, Any]]:
+        """What the checkpoint holds, as (name, value) rows: role, model, size, parameters, meta."""
+        try:
+            state = torch.load(io.BytesIO(self.state), weights_only=True, map_location="cpu")
+            params = sum(int(v.numel()) for v in state.values() if hasattr(v, "numel"))
+        except Exception:  # unreadable bytes: still show the rest
+            params = None
+        model = self.builder or self.meta.get("class", "user model")
+        rows: list[tuple[str, Any]] = [("role", self.role), ("model", model),
+                                       ("size", f"{len(self.state) / 1e6:.2f} MB"),
+                                       ("parameters", "?" if params is None else f"{params:,}")]
+        rows += [(k, v) for k, v in self.config.items()]
+        for k, v in self.meta.items():
+            if k == "class_names":
+                v = ", ".join(map(str, v[:20])) + (" ..." if len(v) > 20 else "")
+            rows.append((k, v))
+        if self.means is not None:
+            rows.append(("class means", f"{len(self.means)} images {self.means.shape[1]}x{self.means.shape[2]}"))
+        return rows
 
-        meta = ", ".join(f"{k}={v}" for k, v in self.meta.items() if k != "class_names")
-        return (f"<div class='torchscope-record'><b>{html.escape(self.role)} checkpoint</b> "
-                f"{html.escape(self.builder or 'user model')} ({len(self.state) / 1e6:.2f} MB) "
-                f"{html.escape(str(self.config))} {html.escape(meta)}</div>")
+    def _pictures(self) -> tuple[np.ndarray, list[str]] | None:
+        """Images worth showing: a generator's samples (seed 0), else a classifier's class means."""
+        from ._util import as_uint8, generate
+
+        if self.role == "generator" and self.builder in BUILDERS:
+            try:
+                gen = self.build()
+                z = torch.randn(16, int(self.meta.get("z_dim", gen.z_dim)), generator=torch.Generator().manual_seed(0))
+                vr = tuple(self.meta.get("value_range", (-1.0, 1.0)))
+                return as_uint8(generate(gen, z, value_range=vr)), [""] * 16
+            except Exception:  # weights that no longer fit the builder: show the facts only
+                return None
+        if self.means is not None and len(self.means):
+            names = list(self.meta.get("class_names", range(len(self.means))))
+            return np.asarray(self.means), [str(n) for n in names[:len(self.means)]]
+        return None
+
+    def figure(self) -> Any:
+        """A generator's samples from a fixed seed, or a classifier's class means, with the facts."""
+        import matplotlib.pyplot as plt
+
+        from ._util import image_axes
+
+        pics = self._pictures()
+        n = 0 if pics is None else min(len(pics[0]), 16)
+        cols = max(1, min(n, 8))
+        rows = (n + cols - 1) // cols if n else 0
+        fig = plt.figure(figsize=(max(5.0, 1.0 * cols), 0.7 + 1.0 * rows), layout="constrained")
+        grid = fig.add_gridspec(rows + 1, cols, height_ratios=[0.7] + [1.0] * rows)
+        head = fig.add_subplot(grid[0, :])
+        head.axis("off")
+        facts = [f"{k}: {v}" for k, v in self.facts()[:8]]
+        head.text(0, 1, f"{self.role} checkpoint\n" + "   ".join(facts[1:4]) + "\n" + "   ".join(facts[4:8]),
+                  va="top", fontsize=8, family="monospace")
+        for i in range(n):
+            image_axes(fig.add_subplot(grid[1 + i // cols, i % cols]), pics[0][i], pics[1][i] or None)
+        return fig
+
+    def _repr_html_(self) -> str:
+        from .._display import card, table
+
+        return card(f"{self.role} checkpoint", self.figure(), table(["", ""], self.facts()))
 
 
 def save_checkpoint(run: Any, model: Any, *, role: str = "generator", step: int | None = None,

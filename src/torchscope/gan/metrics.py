@@ -51,7 +51,11 @@ def frechet_distance(a: Any, b: Any) -> float:
 
 
 def kid(a: Any, b: Any, *, subsets: int = 50, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """Kernel Inception-style distance (mean, std over subsets) of two feature sets: ``kid(fa, fb)``."""
+    """Kernel Inception-style distance (mean, std over subsets) of two feature sets: ``kid(fa, fb)``.
+
+    When both sets are no larger than ``subset_size`` every subset is the whole sets: the value is
+    computed once and its std is NaN (there is no spread to estimate).
+    """
     a, b = _f64(a), _f64(b)
     m = min(subset_size, len(a), len(b))
     rng = np.random.default_rng(seed)
@@ -63,6 +67,8 @@ def kid(a: Any, b: Any, *, subsets: int = 50, subset_size: int = 1000, seed: int
         kxx, kyy, kxy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
         off = m * (m - 1)
         vals.append((kxx.sum() - np.trace(kxx)) / off + (kyy.sum() - np.trace(kyy)) / off - 2 * kxy.mean())
+    if m == len(a) == len(b):  # every "subset" is both whole sets: one value, no spread to report
+        return float(vals[0]), float("nan")
     return float(np.mean(vals)), float(np.std(vals))
 
 
@@ -94,7 +100,8 @@ class GanMetrics(Record):
         ax.set_xlim(0, 1)
         for i, v in enumerate(vals):
             ax.text(min(v + 0.02, 0.9), i, f"{v:.3f}", va="center", fontsize=9)
-        ax.set_title(f"FD {self.fd:.3g}   KID {self.kid:.3g} ± {self.kid_std:.2g}   "
+        spread = "n/a (one subset: the whole sets)" if not np.isfinite(self.kid_std) else f"{self.kid_std:.2g}"
+        ax.set_title(f"FD {self.fd:.3g}   KID {self.kid:.3g} ± {spread}   "
                      f"({self.n_fake} fake vs {self.n_real} real)", fontsize=9)
         ax.set_xlabel(f"features: {self.extractor}", fontsize=7)
         ax.spines[["top", "right"]].set_visible(False)
