@@ -18,6 +18,7 @@ MODULES = [  # "torchscope" brings the packages named in its __all__ (data, eval
     "torchscope.model",
     "torchscope.gan.lab",
     "torchscope.integrations",
+    "torchscope.report",
     "torchscope.server",
 ]
 

@@ -36,7 +36,7 @@ def test_api_reference_builds_with_every_public_name(tmp_path):
             continue
         assert re.search(rf'id="{re.escape(name)}"', page), f"{name} is not in the reference"
     for module in ("track", "store", "records", "watch", "model", "evaluate", "explain", "gan", "data",
-                   "integrations", "server"):
+                   "integrations", "report", "server"):
         sub = tmp_path / "api" / "torchscope" / f"{module}.html"
         assert sub.exists(), f"no page for torchscope.{module}"
         assert len(re.sub(r"<[^>]+>", "", sub.read_text())) > 500, f"torchscope.{module}'s page is nearly empty"

@@ -4,7 +4,8 @@
 capability functions that return :class:`ts.Record` results: ``ts.data`` (loaders and data
 views), ``ts.summary`` / ``ts.graph`` / ``ts.autograd_graph`` (the model), ``ts.evaluate`` and
 ``ts.explain`` (the model at work), ``ts.gan`` (the GAN lab, a monitor for any GAN loop, a built-in
-DCGAN, quality metrics and the GAN lens). Capabilities load on first use, so a plain
+DCGAN, quality metrics and the GAN lens), ``ts.build_report`` (one self-contained HTML file of a
+run's panels). Capabilities load on first use, so a plain
 ``import torchscope`` stays light.
 """
 
@@ -21,6 +22,7 @@ from .track import Run, init
 # name -> (module, attribute or None for the module itself), imported on first access
 _LAZY = {
     "autograd_graph": (".model", "autograd_graph"),
+    "build_report": (".report", "build_report"),
     "data": (".data", None),
     "detections": (".explain", "detections"),
     "evaluate": (".evaluate", "evaluate"),
@@ -43,6 +45,7 @@ __all__ = [
     "SummaryWriter",
     "__version__",
     "autograd_graph",
+    "build_report",
     "data",
     "detections",
     "evaluate",

@@ -63,7 +63,7 @@ def report(demo_store: dict[str, Any], tmp_path_factory: pytest.TempPathFactory)
     return {**demo_store, "path": path, "lines": lines, "seconds": time.perf_counter() - t}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # module, not session: one sync Playwright at a time (tests/e2e has its own)
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium)")

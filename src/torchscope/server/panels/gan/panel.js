@@ -220,6 +220,7 @@ export async function render(el, api) {
   // --- prototypes and counterfactuals ------------------------------------------------------------
   const protoBox = h("div"), cfBox = h("div");
   function lensCards() {
+    if (api.report) return; // a static report has no server to compute them
     const key = JSON.stringify([runId, state.data.lens || null]);
     if (key === state.lensKey) return; // live refreshes keep the results on screen
     state.lensKey = key;
@@ -259,8 +260,8 @@ export async function render(el, api) {
     body.replaceChildren(timelineCard, card("Losses", lossBox), card("D outputs: D(x) and D(G(z))", dBox),
       card("Gradient norms", gradBox), h("div", { class: "card gan-card wide" }, h("h3", {}, "Quality metrics"), metricBox),
       card("Alarms", alarmBox), h("div", { class: "card gan-card wide" }, h("h3", {}, "Latent explorer"), exBox),
-      h("div", { class: "card gan-card wide" }, h("h3", {}, "Class prototypes"), protoBox),
-      h("div", { class: "card gan-card wide" }, h("h3", {}, "Counterfactuals"), cfBox));
+      ...(api.report ? [] : [h("div", { class: "card gan-card wide" }, h("h3", {}, "Class prototypes"), protoBox),
+        h("div", { class: "card gan-card wide" }, h("h3", {}, "Counterfactuals"), cfBox)]));
     state.lensKey = null;
     await load();
     if (state.data) explorer();
