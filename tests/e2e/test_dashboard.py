@@ -245,3 +245,35 @@ def test_rename_and_archive_from_the_run_list(browser, stack):
         shot(page, "run-list")
     finally:
         ctx.close()
+
+
+HIDE = """() => { Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+  document.dispatchEvent(new Event("visibilitychange")); }"""
+SHOW = """() => { delete document.hidden; delete document.visibilityState;
+  document.dispatchEvent(new Event("visibilitychange")); }"""
+
+
+def test_background_tabs_let_their_live_stream_go(page, stack):
+    """Six hidden tabs must not hold the six HTTP/1.1 connections a browser allows per server."""
+    ctx = page.context
+    tabs = []
+    try:
+        for _ in range(6):
+            tab = ctx.new_page()
+            tab.goto(stack[1].url + "#scalars")
+            tab.wait_for_selector("#live.on", timeout=10000)
+            tab.evaluate(HIDE)
+            tabs.append(tab)
+        time.sleep(6)  # past the 5 s grace period: their streams are closed now
+        _open(page, stack, "scalars", smoothing=0)
+        _wait_chart(page, "live/loss")  # would stall behind six open streams
+        page.wait_for_selector("#live.on", timeout=5000)
+        tabs[0].evaluate(SHOW)  # shown again: reconnects and catches up
+        tabs[0].wait_for_selector("#live.on", timeout=5000)
+        stack[0].log(700, 0.777)
+        tabs[0].wait_for_function("() => { const c = window.torchscope.charts.get('live/loss');"
+                                  " return c && c.series.some((s) => s.ys.includes(0.777)); }", timeout=8000)
+    finally:
+        for tab in tabs:
+            tab.close()

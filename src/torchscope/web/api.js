@@ -57,13 +57,34 @@ export function decodeFrame(buf) {
 
 // Live updates: an EventSource that survives server restarts. on(event, fn) for
 // "scalars", "keys", "runs", "open" (first connection) and "reconnect" (after a drop).
+// A tab hidden for more than HIDDEN_MS lets its stream go (a browser allows six connections per
+// server over HTTP/1.1, so streams held by background tabs would stall the visible one) and
+// reconnects when shown again, which reads as a "reconnect": the page catches up.
+const HIDDEN_MS = 5000;
+
 export class Live {
   constructor(url) {
     this.url = url;
     this.handlers = {};
     this.connected = false;
     this.everOpen = false;
+    this.paused = false;
     this.connect();
+    document.addEventListener("visibilitychange", () => this.visibility());
+  }
+  visibility() {
+    clearTimeout(this.hideTimer);
+    if (document.hidden) {
+      this.hideTimer = setTimeout(() => {
+        if (!document.hidden || !this.es) return;
+        this.paused = true;
+        this.close();
+        this.connected = false;
+      }, HIDDEN_MS);
+    } else if (this.paused) {
+      this.paused = false;
+      this.connect();
+    }
   }
   on(event, fn) { (this.handlers[event] ||= new Set()).add(fn); return () => this.handlers[event].delete(fn); }
   emit(event, data) { for (const fn of this.handlers[event] || []) { try { fn(data); } catch (e) { console.error(e); } } }
