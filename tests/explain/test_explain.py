@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
 
 import torchscope.explain as E
-from torchscope.explain._budget import chunk_rows
+from torchscope.explain._budget import FIRST_ROWS, OverBudget, even_chunks, measuring
 from torchscope.records import rebuild
 
 from .models import make
@@ -74,19 +76,82 @@ def test_gradcam_picks_last_spatial_layer_and_handles_vit() -> None:
     assert (cam.abs().sum(dim=(2, 3)) > 0).all()
 
 
-def test_chunks_stay_under_budget_and_do_not_change_results() -> None:
-    model, x = make("cnn", batch=8, size=16)
+def chunk_sizes(model: torch.nn.Module, run: Any) -> list[int]:
     sizes: list[int] = []
     handle = model.register_forward_pre_hook(lambda m, a: sizes.append(len(a[0])))
     try:
-        small = E.IntegratedGradients(model, budget_mb=1).attribute(x, target=2, n_steps=10)
+        run()
     finally:
         handle.remove()
-    limit = chunk_rows(model, x[:1], 1)
-    assert 1 < limit < 8 * 10
-    assert max(sizes[3:]) <= limit  # after the 1- and 2-row probes: 80 rows in chunks
-    big = E.IntegratedGradients(model, budget_mb=10_000).attribute(x, target=2, n_steps=10)
-    torch.testing.assert_close(small, big, rtol=1e-5, atol=1e-6)
+    return sizes
+
+
+def test_chunks_stay_under_budget_and_do_not_change_results() -> None:
+    model, x = make("cnn", batch=8, size=16)
+    small_budget = 1.0
+    sizes = chunk_sizes(model, lambda: E.IntegratedGradients(model, budget_mb=small_budget).attribute(
+        x, target=2, n_steps=10))
+    assert sum(sizes) == 80 and len(sizes) > 2  # no probe pass: every row is real work
+    with measuring(model, 2**40, sizes[0], x[0].nbytes) as meter, torch.enable_grad():
+        model(x[:1].repeat(sizes[0], 1, 1, 1).requires_grad_(True))
+    limit = int(small_budget * 2**20) // meter.row_cost()
+    assert 1 < limit < 80 and max(sizes[1:]) <= limit and max(sizes[1:]) - min(sizes[1:]) <= 1  # even chunks
+    big_sizes: list[int] = []
+    big = E.IntegratedGradients(model, budget_mb=10_000)
+    big_sizes = chunk_sizes(model, lambda: big.attribute(x, target=2, n_steps=10))
+    assert big_sizes == [FIRST_ROWS, 80 - FIRST_ROWS]
+    small = E.IntegratedGradients(model, budget_mb=small_budget).attribute(x, target=2, n_steps=10)
+    torch.testing.assert_close(small, big.attribute(x, target=2, n_steps=10), rtol=1e-5, atol=1e-6)
+
+
+def test_first_chunk_over_budget_runs_again_as_one_row() -> None:
+    torch.manual_seed(0)  # 40 bytes in, ~160 kB of activations a row: 64 rows do not fit in 1 MB
+    model = torch.nn.Sequential(torch.nn.Linear(10, 20_000), torch.nn.ReLU(), torch.nn.Linear(20_000, 3)).eval()
+    x = torch.randn(64, 10)
+    sizes = chunk_sizes(model, lambda: E.Saliency(model, budget_mb=1).attribute(x, target=1))
+    assert sizes[0] == 64 and sizes[1] == 1 and sum(sizes[1:]) == 64  # stopped mid-forward, then measured on one row
+    assert max(sizes[2:]) < 10
+    torch.testing.assert_close(E.Saliency(model, budget_mb=1).attribute(x, target=1),
+                               E.Saliency(model).attribute(x, target=1), rtol=1e-5, atol=1e-7)
+    with pytest.raises(OverBudget), measuring(model, 2**20, 64, x[0].nbytes), torch.enable_grad():
+        model(x.clone().requires_grad_(True))
+
+
+def test_meter_counts_saved_activations_not_parameters() -> None:
+    model = torch.nn.Sequential(torch.nn.Linear(100, 1000), torch.nn.ReLU(), torch.nn.Linear(1000, 10))
+    x = torch.randn(8, 100, requires_grad=True)
+    with measuring(model, 2**40, 8, 400) as meter:
+        model(x).sum().backward()
+    # saved: x, the first layer's output (ReLU's output shares nothing else), 8 x 1000 floats each at most
+    assert 8 * 1000 * 4 <= meter.saved <= 8 * 100 * 4 + 2 * 8 * 1000 * 4
+    assert meter.largest == 8 * 1000 * 4
+
+
+def test_even_chunks() -> None:
+    assert list(even_chunks(0, 10, 4)) == [(0, 3), (3, 6), (6, 10)]
+    assert list(even_chunks(64, 1600, 163)) == [(64 + 1536 * i // 10, 64 + 1536 * (i + 1) // 10) for i in range(10)]
+    assert list(even_chunks(5, 5, 3)) == []
+
+
+def test_parameters_flags_and_saved_tensor_checks_survive() -> None:
+    model, x = make("cnn", batch=2, size=16)
+    model.classifier[1].weight.requires_grad_(False)
+    for method in E.METHODS:
+        opts = {"n_steps": 4} if method == "integrated_gradients" else {}
+        E.explainer(model, method).attribute(x, target=1, **opts)
+    assert [p.requires_grad for p in model.parameters()] == [p is not model.classifier[1].weight
+                                                            for p in model.parameters()]
+
+    class InPlace(torch.nn.Module):  # modifies a tensor that autograd saved: must raise, measured or not
+        def forward(self, z: torch.Tensor) -> torch.Tensor:
+            y = z * 2
+            out = (y * y).sum(dim=(2, 3))
+            y.add_(1)
+            return out.reshape(len(z), -1)
+
+    for budget in (None, 10_000):
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            E.Saliency(InPlace(), budget_mb=budget).attribute(x, target=0)
 
 
 def test_feature_maps_filters_topk() -> None:

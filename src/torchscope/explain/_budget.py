@@ -1,27 +1,42 @@
-"""Memory budgets: how many rows (inputs) one forward/backward may take at once.
+"""Memory budgets: the first chunk of real work measures what a row costs; the rest is split to fit.
 
-The cost of one row is measured, not guessed: a forward pass over one and over two rows runs
-under ``torch.autograd.graph.saved_tensors_hooks`` and the bytes autograd keeps for the backward
-pass are summed (storages counted once). The difference is the per-row activation memory
-(parameters cancel out); gradients during backward and the input copies are added on top. Work is
-then split into chunks of ``budget // cost`` rows, so peak memory stays near the budget whatever
-the batch size or the number of steps.
+There is no separate probe pass. The first chunk (at most ``FIRST_ROWS`` rows, and at most
+``1 / INPUT_SHARE`` of the budget in input bytes) runs under a :class:`Meter`: saved-tensor hooks
+sum the bytes autograd keeps for the backward pass (storages counted once, the model's parameters
+and buffers left out) and forward hooks note the largest layer output. A row then costs
+``max(1.25 * saved, 3 * largest) / rows`` (activations kept for backward and a quarter more for
+gradients in flight, or, without a graph, a layer's input, output and one skip connection) plus four
+copies of the input row. The other rows go in even chunks of ``budget // cost``. If the first chunk
+goes over the budget while it runs, it stops there and runs again as a single row, which is always
+allowed.
 
 Example::
 
-    rows = chunk_rows(model, x[:1], budget_mb=256)
+    run_chunks(model, total=len(x) * 50, row_bytes=x[0].nbytes, budget=budget_bytes(None), step=step)
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import torch
+from torch import nn
 
-__all__ = ["DEFAULT_BUDGET_MB", "budget_bytes", "chunk_rows", "chunks", "row_cost"]
+from ._hooks import forward_hooks
+
+__all__ = ["DEFAULT_BUDGET_MB", "FIRST_ROWS", "INPUT_SHARE", "Meter", "OverBudget", "budget_bytes", "chunks",
+           "even_chunks", "measuring", "run_chunks"]
 
 DEFAULT_BUDGET_MB = 384.0
+FIRST_ROWS = 64  # rows in the measured first chunk, at most
+INPUT_SHARE = 64  # ... and its input at most 1/64 of the budget (a layer's output is rarely 20x its input)
+
+
+class OverBudget(Exception):
+    """Raised inside the measured first chunk once it costs more than the budget."""
 
 
 def budget_bytes(budget_mb: float | None) -> int:
@@ -33,45 +48,107 @@ def budget_bytes(budget_mb: float | None) -> int:
     return int(budget_mb * 2**20)
 
 
-def _saved_bytes(forward: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> int:
-    seen: dict[int, torch.UntypedStorage] = {}  # storages (not tensors) stay alive so addresses are not reused
+def _nbytes(out: Any) -> int:
+    if isinstance(out, torch.Tensor):
+        return out.numel() * out.element_size()
+    if isinstance(out, (tuple, list)):
+        return sum(_nbytes(o) for o in out)
+    if isinstance(out, dict):
+        return sum(_nbytes(o) for o in out.values())
+    return 0
 
-    def pack(t: torch.Tensor) -> None:
-        # keep nothing: returning the tensor would tie it to its own grad_fn in a cycle that leaks
+
+class Meter:
+    """Measures one chunk of ``rows`` rows; raises :class:`OverBudget` past ``budget`` (unless one row).
+
+    Used through :func:`measuring`; ``m.row_cost()`` after the chunk has run.
+    Saved tensors pass through unchanged (detached, so no reference cycle), with autograd's check
+    that they were not modified in place before the backward pass.
+    """
+
+    def __init__(self, model: nn.Module, budget: int, rows: int, row_bytes: int) -> None:
+        self.model, self.budget, self.rows, self.row_bytes = model, budget, rows, row_bytes
+        self.saved = 0
+        self.largest = 0
+        self._seen: set[int] = set()
+        self._fixed = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+
+    def cost(self) -> int:
+        """Bytes the measured chunk costs so far."""
+        return int(max(1.25 * self.saved, 3 * self.largest)) + 4 * self.rows * self.row_bytes
+
+    def row_cost(self) -> int:
+        """Bytes one row costs (at least 1)."""
+        return max(1, -(-self.cost() // self.rows))
+
+    def _check(self) -> None:
+        if self.rows > 1 and self.cost() > self.budget:
+            raise OverBudget(f"{self.rows} rows cost more than {self.budget} bytes")
+
+    def _pack(self, t: torch.Tensor) -> tuple[torch.Tensor, int]:
         try:
-            storage = t.untyped_storage()
-            seen[storage.data_ptr()] = storage
+            ptr, size = t.untyped_storage().data_ptr(), t.untyped_storage().nbytes()
         except (RuntimeError, NotImplementedError):  # tensors without storage (sparse, nested)
-            pass
+            ptr, size = id(t), _nbytes(t)
+        if ptr not in self._fixed and ptr not in self._seen:
+            self._seen.add(ptr)  # saved storages stay alive until backward: their addresses are not reused
+            self.saved += size
+            self._check()
+        return t.detach(), t._version
 
-    def unpack(_: None) -> torch.Tensor:
-        raise RuntimeError("the memory probe's graph is not for backward")
+    @staticmethod
+    def _unpack(packed: tuple[torch.Tensor, int]) -> torch.Tensor:
+        t, version = packed
+        if t._version != version:
+            raise RuntimeError("one of the variables needed for gradient computation has been modified by an "
+                               f"inplace operation: saved at version {version}, now at version {t._version}")
+        return t
 
-    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, unpack):
-        out = forward(x.detach().clone().requires_grad_(True))
-        out_bytes = out.numel() * out.element_size()
-    del out
-    return sum(s.nbytes() for s in seen.values()) + out_bytes
-
-
-def row_cost(forward: Callable[[torch.Tensor], torch.Tensor], sample: torch.Tensor) -> int:
-    """Bytes one row costs in a forward+backward pass: ``row_cost(model, x[:1])``."""
-    one = sample[:1]
-    a = _saved_bytes(forward, one)
-    b = _saved_bytes(forward, torch.cat([one, one]))
-    row_bytes = one.numel() * one.element_size()
-    # activations kept for backward, a quarter more for the gradients in flight (freed layer by layer as
-    # backward proceeds), and the row itself, its perturbed copy and its gradient
-    return max(1, int(1.25 * max(b - a, 0)) + 4 * row_bytes)
+    def _output(self, module: nn.Module, args: Any, out: Any) -> None:
+        self.largest = max(self.largest, _nbytes(out))
+        self._check()
 
 
-def chunk_rows(forward: Callable[[torch.Tensor], torch.Tensor], sample: torch.Tensor,
-               budget_mb: float | None = None) -> int:
-    """How many rows fit in the budget at once (at least 1): ``chunk_rows(model, x[:1], 256)``."""
-    return max(1, budget_bytes(budget_mb) // row_cost(forward, sample))
+@contextmanager
+def measuring(model: nn.Module, budget: int, rows: int, row_bytes: int) -> Iterator[Meter]:
+    """A :class:`Meter` on ``model`` for the block: ``with measuring(model, budget, 8, nbytes) as m: step(0, 8)``."""
+    meter = Meter(model, budget, rows, row_bytes)
+    with forward_hooks([(m, meter._output) for m in model.modules()]), \
+            torch.autograd.graph.saved_tensors_hooks(meter._pack, meter._unpack):
+        yield meter
 
 
 def chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
     """``(start, stop)`` pairs covering ``range(total)`` in pieces of ``size``: ``list(chunks(5, 2))``."""
     for start in range(0, total, max(1, size)):
         yield start, min(total, start + size)
+
+
+def even_chunks(start: int, total: int, size: int) -> Iterator[tuple[int, int]]:
+    """``range(start, total)`` in the fewest pieces of at most ``size``, as even as possible (no small tail):
+    ``list(even_chunks(0, 10, 4)) == [(0, 3), (3, 6), (6, 10)]``."""
+    rest = total - start
+    if rest <= 0:
+        return
+    n = -(-rest // max(1, size))
+    for i in range(n):
+        yield start + i * rest // n, start + (i + 1) * rest // n
+
+
+def run_chunks(model: nn.Module, total: int, row_bytes: int, budget: int, step: Callable[[int, int], None]) -> None:
+    """Call ``step(a, b)`` over ``range(total)`` in chunks that fit ``budget``, the first one measured.
+
+    ``step`` must have no lasting effect when it raises (:class:`OverBudget` stops it mid-forward).
+    """
+    if total <= 0:
+        return
+    first = min(total, FIRST_ROWS, max(1, budget // (INPUT_SHARE * max(1, row_bytes))))
+    try:
+        with measuring(model, budget, first, row_bytes) as meter:
+            step(0, first)
+    except OverBudget:
+        first = 1
+        with measuring(model, budget, first, row_bytes) as meter:
+            step(0, first)
+    for a, b in even_chunks(first, total, budget // meter.row_cost()):
+        step(a, b)

@@ -1,8 +1,8 @@
 """Hooks that always come off: forward hooks registered in a context manager, removed in ``finally``.
 
 The same discipline as Captum's ``_utils/gradient.py``: whatever happens inside the block (an
-exception in the model included), every handle is removed and the model's train/eval mode is
-restored.
+exception in the model included), every handle is removed, and the model's train/eval mode and its
+parameters' ``requires_grad`` flags are restored.
 
 Example::
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from torch import nn
 
-__all__ = ["eval_mode", "forward_hooks"]
+__all__ = ["eval_mode", "forward_hooks", "frozen"]
 
 Hook = Callable[[nn.Module, Any, Any], Any]
 
@@ -46,3 +46,21 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
     finally:
         for m, training in modes:
             m.training = training
+
+
+@contextmanager
+def frozen(model: nn.Module) -> Iterator[nn.Module]:
+    """Parameters without ``requires_grad`` for the block, then each flag as it was.
+
+    Attributions need gradients with respect to inputs (or a layer's output) only: with frozen
+    parameters autograd neither records nor saves what their gradients would need. Not for a model
+    that another thread is training at the same time.
+    """
+    flags = [(p, p.requires_grad) for p in model.parameters()]
+    try:
+        for p, _ in flags:
+            p.requires_grad_(False)
+        yield model
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)

@@ -20,8 +20,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..evaluate._common import display_images, names_for
-from ._budget import chunks
-from ._hooks import eval_mode
 from ._overlay import SIGNS, normalize, reduce
 from .attribution import Attribution
 from .base import Explainer, TargetLike
@@ -51,10 +49,8 @@ def explainer(model: nn.Module, method: str = "gradcam", *, layer: Any = None,
     return METHODS[key](model, budget_mb=budget_mb)
 
 
-def _scores(ex: Explainer, x: torch.Tensor) -> torch.Tensor:
-    size = 4 * ex.rows_per_chunk(x)
-    with torch.no_grad(), eval_mode(ex.model):
-        out = torch.cat([ex.forward(x[a:b]) for a, b in chunks(len(x), size)]).float()
+def _probabilities(out: torch.Tensor) -> torch.Tensor:
+    out = out.float()
     return torch.sigmoid(torch.cat([-out, out], 1)) if out.shape[1] == 1 else torch.softmax(out, dim=1)
 
 
@@ -71,10 +67,10 @@ def explain(model: nn.Module, inputs: torch.Tensor, target: TargetLike = None, m
         inputs = inputs[None]
     ex = explainer(model, method, layer=layer, budget_mb=budget_mb)
     x = ex._check_inputs(inputs)
-    probs = _scores(ex, x)
+    result = ex._run(x, target, **options)  # its forward pass on x gives the scores, when it made one
+    t, attr = result.targets, result.attributions.detach().float().cpu()
+    probs = _probabilities(result.scores if result.scores is not None else ex.outputs(x))
     pred = probs.argmax(dim=1)
-    t = pred if target is None else ex.targets(x, target)
-    attr = ex.attribute(x, t, **options).detach().float().cpu()
     sign = sign or ("positive" if ex.name == "gradcam" else "absolute")
     if sign not in SIGNS:
         raise ValueError(f"sign must be one of {SIGNS}, got {sign!r}")

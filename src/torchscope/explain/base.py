@@ -1,10 +1,12 @@
 """The one contract every attribution method follows: ``Explainer(model).attribute(inputs, target=...)``.
 
 Like Captum, each method is one class with one verb; like pytorch-grad-cam, each lives in its own
-small module on this base. The base resolves targets (``None`` = the predicted class), runs the
-model in eval mode (restoring every module's mode afterwards), and splits the work into chunks
-that fit a memory budget (see :mod:`._budget`), so a large batch or many integration steps never
-expand into one giant tensor.
+small module on this base. The base resolves targets (``None`` = the predicted class, taken from
+the method's own forward pass on the inputs when it makes one), runs the model in eval mode with
+its parameters frozen (only input or layer gradients are needed; every module's mode and every
+``requires_grad`` flag are restored afterwards), and splits the work into chunks that fit a memory
+budget (see :mod:`._budget`), so a large batch or many integration steps never expand into one
+giant tensor.
 
 Example::
 
@@ -13,17 +15,41 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch import nn
 
-from ._budget import chunk_rows, chunks
-from ._hooks import eval_mode
+from ._budget import budget_bytes, run_chunks
+from ._hooks import eval_mode, frozen
 
-__all__ = ["Explainer", "TargetLike"]
+__all__ = ["Explainer", "Result", "Rows", "TargetLike"]
 
 TargetLike = int | list[int] | torch.Tensor | None
+
+
+class Result(NamedTuple):
+    """What one call computed: the attributions, the class explained for each sample, and the model's
+    ``N x K`` outputs on the inputs when the method computed them on the way (else None)."""
+
+    attributions: torch.Tensor
+    targets: torch.Tensor
+    scores: torch.Tensor | None
+
+
+class Rows:
+    """An ``N x ...`` tensor filled chunk by chunk, allocated with the first chunk's row shape:
+    ``r = Rows(10); r.put(0, 4, t4); r.tensor``."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.tensor: torch.Tensor | None = None
+
+    def put(self, a: int, b: int, value: torch.Tensor) -> None:
+        if self.tensor is None:
+            self.tensor = value.new_empty((self.n, *value.shape[1:]))
+        self.tensor[a:b] = value
 
 
 class Explainer:
@@ -32,6 +58,7 @@ class Explainer:
     name: ClassVar[str] = ""
     signed: ClassVar[bool] = True  # False when attributions are non-negative by construction
     per_pixel: ClassVar[bool] = True  # False when the map is coarser than the input (Grad-CAM's layer map)
+    picks_targets: ClassVar[bool] = False  # True: _attribute takes target=None and uses its own forward's argmax
 
     def __init__(self, model: nn.Module, *, budget_mb: float | None = None) -> None:
         if not isinstance(model, nn.Module):
@@ -47,12 +74,21 @@ class Explainer:
 
         ``target`` is a class index, one per sample, or None for each sample's predicted class.
         """
-        x = self._check_inputs(inputs)
-        with eval_mode(self.model):
-            t = self.targets(x, target)
-            return self._attribute(x, t, **options)
+        return self._run(inputs, target, **options).attributions
 
-    def _attribute(self, x: torch.Tensor, target: torch.Tensor, **options: Any) -> torch.Tensor:
+    def _run(self, inputs: torch.Tensor, target: TargetLike = None, **options: Any) -> Result:
+        x = self._check_inputs(inputs)
+        with eval_mode(self.model), frozen(self.model):
+            scores = None
+            if target is None and not self.picks_targets:
+                scores = self.outputs(x)
+                t: torch.Tensor | None = scores.argmax(dim=1)
+            else:
+                t = None if target is None else self.targets(x, target)
+            result = self._attribute(x, t, **options)
+        return result if result.scores is not None else result._replace(scores=scores)
+
+    def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, **options: Any) -> Result:
         raise NotImplementedError
 
     # -- helpers for subclasses -----------------------------------------------------------
@@ -73,18 +109,24 @@ class Explainer:
             raise TypeError(f"{self.name}: the model must return a tensor of class scores, got {type(out).__name__}")
         return out.reshape(len(x), -1) if out.ndim != 2 else out
 
-    def rows_per_chunk(self, x: torch.Tensor) -> int:
-        """How many inputs one forward+backward may take under the budget."""
-        with torch.enable_grad():
-            return chunk_rows(self.forward, x[:1], self.budget_mb)
+    def chunked(self, x: torch.Tensor, total: int, step: Callable[[int, int], None]) -> None:
+        """Call ``step(a, b)`` over ``total`` rows shaped like ``x[0]``, in chunks under the budget."""
+        row_bytes = x[0].numel() * x.element_size()
+        run_chunks(self.model, total, row_bytes, budget_bytes(self.budget_mb), step)
+
+    def outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The model's ``N x K`` outputs in eval mode, without gradients, in chunks under the budget."""
+        out = Rows(len(x))
+        with torch.no_grad(), eval_mode(self.model):
+            self.chunked(x, len(x), lambda a, b: out.put(a, b, self.forward(x[a:b])))
+        assert out.tensor is not None
+        return out.tensor
 
     def targets(self, x: torch.Tensor, target: TargetLike) -> torch.Tensor:
-        """One class index per sample (``None``: the predicted class, found in budget-sized chunks)."""
+        """One class index per sample (``None``: the predicted class)."""
         n = len(x)
         if target is None:
-            size = 4 * self.rows_per_chunk(x)  # no graph kept: forward only
-            with torch.no_grad():
-                return torch.cat([self.forward(x[a:b]).argmax(dim=1) for a, b in chunks(n, size)])
+            return self.outputs(x).argmax(dim=1)
         t = torch.as_tensor(target, dtype=torch.long, device=x.device).reshape(-1)
         if t.numel() == 1:
             t = t.expand(n)
@@ -92,11 +134,15 @@ class Explainer:
             raise ValueError(f"target must be one class index or one per sample ({n}), got {t.numel()}")
         return t.contiguous()
 
-    def gradient(self, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """d score[target] / d x, row by row (the batch's sum: rows are independent in eval mode)."""
+    def gradient(self, x: torch.Tensor,
+                 target: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(d score[target] / d x, outputs, target)`` for a chunk (target None: each row's argmax).
+
+        One backward pass for the batch's sum: rows are independent in eval mode.
+        """
         with torch.enable_grad():
             x = x.detach().requires_grad_(True)
             out = self.forward(x)
-            score = out.gather(1, target[:, None]).sum()
-            (grad,) = torch.autograd.grad(score, x)
-        return grad
+            t = out.detach().argmax(dim=1) if target is None else target
+            (grad,) = torch.autograd.grad(out.gather(1, t[:, None]).sum(), x)
+        return grad, out.detach(), t

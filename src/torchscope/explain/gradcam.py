@@ -8,6 +8,10 @@ paper's map) and then upsampled to the input size (Captum's ``LayerAttribution.i
 resolution). The layer defaults to the last spatial feature layer (see :mod:`._layers`); vision
 transformer tokens are reshaped to their grid automatically, class token dropped.
 
+Only the gradient with respect to the layer's output is needed, so no graph is recorded before the
+layer: the hook hands the rest of the model a copy of the output, detached from what came before,
+and the gradient is taken with respect to the output itself (as Captum's layer hooks do).
+
 Example::
 
     ts.explain(model, x, method="gradcam", layer="layer4")
@@ -21,10 +25,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._budget import chunks
 from ._hooks import forward_hooks
 from ._layers import find_layer, layer_by_name, tokens_to_grid
-from .base import Explainer
+from .base import Explainer, Result, Rows
 
 __all__ = ["GradCAM"]
 
@@ -34,6 +37,7 @@ class GradCAM(Explainer):
 
     name = "gradcam"
     per_pixel = False
+    picks_targets = True
 
     def __init__(self, model: nn.Module, *, layer: str | nn.Module | None = None,
                  budget_mb: float | None = None) -> None:
@@ -41,37 +45,45 @@ class GradCAM(Explainer):
         self.layer = layer
         self.layer_name = ""
 
-    def _attribute(self, x: torch.Tensor, target: torch.Tensor, *, relu: bool = False,
-                   upsample: str | None = "bilinear") -> torch.Tensor:
+    def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, *, relu: bool = False,
+                   upsample: str | None = "bilinear") -> Result:
         if self.layer is None:
             self.layer_name, module = find_layer(self.model, x[:1])
         else:
             self.layer_name, module = layer_by_name(self.model, self.layer)
         captured: list[torch.Tensor] = []
 
-        def keep(mod: nn.Module, args: Any, out: Any) -> None:
+        def keep(mod: nn.Module, args: Any, out: Any) -> torch.Tensor:
             if not isinstance(out, torch.Tensor):
                 raise TypeError(f"Grad-CAM layer {self.layer_name!r} must output one tensor, got {type(out).__name__}")
-            captured.append(out)
+            act = out.detach().requires_grad_(True)
+            captured.append(act)
+            return act.clone()  # the model goes on with a copy: in-place changes after the layer leave act alone
 
-        maps = []
+        maps, scores, targets = Rows(len(x)), Rows(len(x)), Rows(len(x))
+
+        def step(a: int, b: int) -> None:
+            captured.clear()
+            with torch.enable_grad():
+                out = self.forward(x[a:b])
+                act = captured[-1]
+                t = out.detach().argmax(dim=1) if target is None else target[a:b]
+                (grad,) = torch.autograd.grad(out.gather(1, t[:, None]).sum(), act)
+            act, grad = act.detach(), grad.detach()
+            captured.clear()
+            if act.ndim == 3:
+                act, grad = tokens_to_grid(act), tokens_to_grid(grad)
+            weights = grad.mean(dim=tuple(range(2, grad.ndim)), keepdim=True)
+            cam = (weights * act).sum(dim=1, keepdim=True)
+            maps.put(a, b, F.relu(cam) if relu else cam)
+            scores.put(a, b, out.detach())
+            targets.put(a, b, t)
+
         with forward_hooks([(module, keep)]):
-            size = self.rows_per_chunk(x)
-            for a, b in chunks(len(x), size):
-                captured.clear()
-                with torch.enable_grad():
-                    xs = x[a:b].detach().requires_grad_(True)
-                    out = self.forward(xs)
-                    act = captured[-1]
-                    (grad,) = torch.autograd.grad(out.gather(1, target[a:b, None]).sum(), act)
-                act, grad = act.detach(), grad.detach()
-                if act.ndim == 3:
-                    act, grad = tokens_to_grid(act), tokens_to_grid(grad)
-                weights = grad.mean(dim=tuple(range(2, grad.ndim)), keepdim=True)
-                cam = (weights * act).sum(dim=1, keepdim=True)
-                maps.append(F.relu(cam) if relu else cam)
-        cam = torch.cat(maps)
+            self.chunked(x, len(x), step)
+        cam = maps.tensor
+        assert cam is not None and targets.tensor is not None
         if upsample is not None and x.ndim == 4:
             align = {} if upsample == "nearest" else {"align_corners": False}
             cam = F.interpolate(cam, size=x.shape[2:], mode=upsample, **align)
-        return cam
+        return Result(cam, targets.tensor, scores.tensor)

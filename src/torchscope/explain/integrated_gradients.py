@@ -4,7 +4,8 @@ Sundararajan, Taly & Yan, "Axiomatic Attribution for Deep Networks", ICML 2017. 
 Captum's ``IntegratedGradients``: zero baseline, 50 steps, Gauss-Legendre quadrature, multiplied
 by ``inputs - baselines``. Captum expands the whole batch by its steps at once (memory grows
 with ``N x steps``); here the ``N x steps`` interpolated rows are processed in budget-sized chunks
-and their weighted gradients summed per sample, so memory is bounded.
+and each chunk's gradients are weighted by their step sizes and summed per sample in one matrix
+product, so memory is bounded.
 
 Example::
 
@@ -16,8 +17,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._budget import chunks
-from .base import Explainer
+from .base import Explainer, Result
 
 __all__ = ["IntegratedGradients", "quadrature"]
 
@@ -47,21 +47,30 @@ class IntegratedGradients(Explainer):
 
     name = "integrated_gradients"
 
-    def _attribute(self, x: torch.Tensor, target: torch.Tensor, *, baselines: float | torch.Tensor | None = None,
-                   n_steps: int = 50, method: str = "gausslegendre") -> torch.Tensor:
+    def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, *,
+                   baselines: float | torch.Tensor | None = None, n_steps: int = 50,
+                   method: str = "gausslegendre") -> Result:
+        assert target is not None
         alphas_l, sizes_l = quadrature(method, n_steps)
         alphas = torch.tensor(alphas_l, dtype=x.dtype, device=x.device)
         sizes = torch.tensor(sizes_l, dtype=torch.float32, device=x.device).to(x.dtype)
-        base = torch.zeros_like(x) if baselines is None else torch.as_tensor(baselines, dtype=x.dtype,
-                                                                              device=x.device).expand_as(x)
-        delta = x - base
-        total = torch.zeros_like(x)
+        base = None if baselines is None else torch.as_tensor(baselines, dtype=x.dtype, device=x.device).expand_as(x)
+        delta = x if base is None else x - base
+        total = torch.zeros(x.shape, dtype=x.dtype, device=x.device)  # contiguous, whatever x's layout
+        flat = total.view(len(x), -1)
         shape = (-1,) + (1,) * (x.ndim - 1)
-        rows = len(x) * n_steps  # row r is step r % n_steps of sample r // n_steps
-        for a, b in chunks(rows, self.rows_per_chunk(x)):
+
+        def step(a: int, b: int) -> None:  # row r is step r % n_steps of sample r // n_steps
             r = torch.arange(a, b, device=x.device)
-            sample, step = r // n_steps, r % n_steps
-            scaled = base[sample] + alphas[step].reshape(shape) * delta[sample]
-            g = self.gradient(scaled, target[sample]) * sizes[step].reshape(shape)
-            total.index_add_(0, sample, g)
-        return total * delta
+            sample, k = r // n_steps, r % n_steps
+            scaled = alphas[k].reshape(shape) * delta[sample]
+            if base is not None:
+                scaled = base[sample] + scaled
+            g, _, _ = self.gradient(scaled, target[sample])
+            first, last = a // n_steps, (b - 1) // n_steps + 1
+            weights = torch.zeros(last - first, b - a, dtype=x.dtype, device=x.device)
+            weights[sample - first, r - a] = sizes[k]  # one row per sample: its step sizes, 0 elsewhere
+            flat[first:last].addmm_(weights, g.reshape(b - a, -1))
+
+        self.chunked(x, len(x) * n_steps, step)
+        return Result(total * delta, target, None)

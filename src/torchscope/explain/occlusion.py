@@ -20,8 +20,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ._budget import chunks
-from .base import Explainer
+from .base import Explainer, Result
 
 __all__ = ["Occlusion"]
 
@@ -38,10 +37,11 @@ class Occlusion(Explainer):
     """Mean score drop over the windows covering each input element."""
 
     name = "occlusion"
+    picks_targets = True
 
-    def _attribute(self, x: torch.Tensor, target: torch.Tensor, *,
+    def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, *,
                    sliding_window_shapes: Sequence[int] | None = None, strides: int | Sequence[int] | None = None,
-                   baselines: float | torch.Tensor = 0.0) -> torch.Tensor:
+                   baselines: float | torch.Tensor = 0.0) -> Result:
         shape = tuple(x.shape[1:])
         if sliding_window_shapes is None:
             window, default_strides = _default_window(shape)
@@ -66,20 +66,24 @@ class Occlusion(Explainer):
         base = torch.as_tensor(baselines, dtype=x.dtype, device=x.device)
         base = base.expand_as(x) if base.ndim == x.ndim else base.expand(shape)
         total = torch.zeros_like(x)
+        scores = self.outputs(x)  # the clean inputs' scores, and the predicted classes when target is None
+        t = scores.argmax(dim=1) if target is None else target
+        first = scores.gather(1, t[:, None])[:, 0]
+
+        def step(a: int, b: int) -> None:  # row r: position r % P of sample r // P
+            r = torch.arange(a, b, device=x.device)
+            sample, pos = r // positions, r % positions
+            mask = torch.ones((len(r), *shape), dtype=torch.bool, device=x.device)
+            for d, w in enumerate(window):
+                lo = grid[pos, d][:, None]
+                inside = (coords[d][None] >= lo) & (coords[d][None] < lo + w)
+                mask &= inside.reshape([len(r)] + [-1 if i == d else 1 for i in range(len(shape))])
+            rows_base = base[sample] if base.ndim == x.ndim else base
+            occluded = torch.where(mask, rows_base, x[sample])
+            drop = first[sample] - self.forward(occluded).gather(1, t[sample][:, None])[:, 0]
+            total.index_add_(0, sample, drop.reshape([-1] + [1] * len(shape)) * mask)
+
         with torch.no_grad():
-            size = 4 * self.rows_per_chunk(x)
-            first = torch.cat([self.forward(x[a:b]).gather(1, target[a:b, None])[:, 0]
-                               for a, b in chunks(len(x), size)])
-            for a, b in chunks(len(x) * positions, size):  # row r: position r % P of sample r // P
-                r = torch.arange(a, b, device=x.device)
-                sample, pos = r // positions, r % positions
-                mask = torch.ones((len(r), *shape), dtype=torch.bool, device=x.device)
-                for d, w in enumerate(window):
-                    lo = grid[pos, d][:, None]
-                    inside = (coords[d][None] >= lo) & (coords[d][None] < lo + w)
-                    mask &= inside.reshape([len(r)] + [-1 if i == d else 1 for i in range(len(shape))])
-                rows_base = base[sample] if base.ndim == x.ndim else base
-                occluded = torch.where(mask, rows_base, x[sample])
-                drop = first[sample] - self.forward(occluded).gather(1, target[sample][:, None])[:, 0]
-                total.index_add_(0, sample, drop.reshape([-1] + [1] * len(shape)) * mask)
-        return torch.where(cover > 0, total / cover.clamp_min(1), torch.zeros_like(total))
+            self.chunked(x, len(x) * positions, step)
+        attr = torch.where(cover > 0, total / cover.clamp_min(1), torch.zeros_like(total))
+        return Result(attr, t, scores)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from ._budget import chunks
-from .base import Explainer
+from .base import Explainer, Result, Rows
 
 __all__ = ["Saliency"]
 
@@ -24,10 +23,18 @@ class Saliency(Explainer):
 
     name = "saliency"
     signed = False
+    picks_targets = True
 
-    def _attribute(self, x: torch.Tensor, target: torch.Tensor, *, abs: bool = True) -> torch.Tensor:
+    def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, *, abs: bool = True) -> Result:
         out = torch.empty_like(x)
-        for a, b in chunks(len(x), self.rows_per_chunk(x)):
-            g = self.gradient(x[a:b], target[a:b])
+        scores, targets = Rows(len(x)), Rows(len(x))
+
+        def step(a: int, b: int) -> None:
+            g, s, t = self.gradient(x[a:b], None if target is None else target[a:b])
             out[a:b] = g.abs() if abs else g
-        return out
+            scores.put(a, b, s)
+            targets.put(a, b, t)
+
+        self.chunked(x, len(x), step)
+        assert targets.tensor is not None
+        return Result(out, targets.tensor, scores.tensor)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import torch
 
-from ._budget import chunks
-from .base import Explainer
+from ._budget import OverBudget
+from .base import Explainer, Result
 
 __all__ = ["SmoothGrad"]
 
@@ -26,8 +26,9 @@ class SmoothGrad(Explainer):
     name = "smoothgrad"
     signed = False
 
-    def _attribute(self, x: torch.Tensor, target: torch.Tensor, *, nt_samples: int = 5, stdevs: float = 1.0,
-                   abs: bool = True, seed: int | None = None) -> torch.Tensor:
+    def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, *, nt_samples: int = 5,
+                   stdevs: float = 1.0, abs: bool = True, seed: int | None = None) -> Result:
+        assert target is not None
         if nt_samples < 1:
             raise ValueError(f"nt_samples must be at least 1, got {nt_samples}")
         gen = torch.Generator(device=x.device)
@@ -35,12 +36,23 @@ class SmoothGrad(Explainer):
             gen.seed()
         else:
             gen.manual_seed(seed)
-        total = torch.zeros_like(x)
-        rows = len(x) * nt_samples  # row r is noisy copy r % nt_samples of sample r // nt_samples
-        for a, b in chunks(rows, self.rows_per_chunk(x)):
-            sample = torch.arange(a, b, device=x.device) // nt_samples
+        total = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
+        flat = total.view(len(x), -1)
+
+        def step(a: int, b: int) -> None:  # row r is noisy copy r % nt_samples of sample r // nt_samples
+            r = torch.arange(a, b, device=x.device)
+            sample = r // nt_samples
             xs = x[sample]
+            state = gen.get_state()
             noisy = xs + stdevs * torch.randn(xs.shape, generator=gen, device=x.device, dtype=x.dtype)
-            g = self.gradient(noisy, target[sample])
-            total.index_add_(0, sample, g.abs() if abs else g)
-        return total / nt_samples
+            try:
+                g, _, _ = self.gradient(noisy, target[sample])
+            except OverBudget:  # the chunk runs again smaller: draw the same noise then
+                gen.set_state(state)
+                raise
+            first, last = a // nt_samples, (b - 1) // nt_samples + 1
+            ones = (sample[None] == torch.arange(first, last, device=x.device)[:, None]).to(x.dtype)
+            flat[first:last].addmm_(ones, (g.abs() if abs else g).reshape(b - a, -1))
+
+        self.chunked(x, len(x) * nt_samples, step)
+        return Result(total / nt_samples, target, None)
