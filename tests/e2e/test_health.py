@@ -373,3 +373,22 @@ def test_a_view_that_cannot_be_had_rings_the_folded_block(page, graphed):
     page.wait_for_function(f"() => window.torchscope.health.graph.view.selected === {folded}")
     assert page.locator(".hg[data-state='ready']").count() == 1
     assert not page.errors
+
+
+def test_scalars_panel_leaves_watch_statistics_out_until_asked(page, health):
+    server, dir, run_id = health
+    store = ts.open(dir)
+    keys = [k.key for k in store.keys(run_id, kind="scalar")]
+    watched = [k for k in keys if k.startswith("watch/")]
+    assert watched and len(watched) < len(keys)
+    page.goto(server.url + "#scalars")
+    page.wait_for_selector(".watch-toggle:not([hidden])", timeout=10000)
+    cards = page.eval_on_selector_all(".grid .card", "(els) => els.map((e) => e.dataset.key)")
+    assert sorted(cards) == sorted(set(keys) - set(watched))
+    assert f"{len(watched)} watch/ charts hidden" in page.inner_text(".toolbar .count")
+    page.check(".show-watch")
+    page.wait_for_function(f"() => document.querySelectorAll('.grid .card').length === {len(keys)}")
+    page.uncheck(".show-watch")
+    page.fill(".filter", "grad_norm")  # a filter searches every key: no box needed
+    page.wait_for_function("() => [...document.querySelectorAll('.grid .card')].every((e) => "
+                           "e.dataset.key.endsWith('grad_norm')) && document.querySelectorAll('.grid .card').length > 0")

@@ -46,7 +46,11 @@ def test_every_section_is_drawn_offline(open_report: Any, report: dict[str, Any]
     assert page.evaluate("window.torchscope.report.log") == []
     page.wait_for_selector('#scalars .card[data-key="long/signal"][data-state=drawn]')
     drawn = page.eval_on_selector_all("#scalars .card", "els => els.filter((e) => e.dataset.state === 'drawn').length")
-    assert drawn == len(page.eval_on_selector_all("#scalars .card", "els => els")) > 60
+    assert drawn == len(page.eval_on_selector_all("#scalars .card", "els => els")) > 10
+    assert "watch/ charts hidden" in page.inner_text("#scalars .toolbar .count")  # run.watch's: the Health section's
+    page.check("#scalars .show-watch")
+    page.wait_for_function("() => { const c = [...document.querySelectorAll('#scalars .card')]; "
+                           "return c.length > 60 && c.every((e) => e.dataset.state === 'drawn'); }")
     broken = "els => els.filter((i) => i.complete && !i.naturalWidth).map((i) => i.alt)"
     assert page.eval_on_selector_all("img", broken) == []
     for sel in ("#histograms canvas.heatmap", "#graph canvas.gp-canvas", "#projector .projector[data-state=drawn]",

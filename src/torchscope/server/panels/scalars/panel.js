@@ -8,7 +8,7 @@ import { ScalarChart } from "./chart.js";
 export async function render(el, api) {
   const st = api.state;
   const opts = { smoothing: st.get("smoothing", 0.6), x: st.get("x", "step"), logX: st.get("logX", false),
-    logY: st.get("logY", false), groupBy: st.get("groupBy", "") };
+    logY: st.get("logY", false), groupBy: st.get("groupBy", ""), watch: st.get("watch", false) };
   // a deep link (#scalars?key=K&step=S, e.g. from a health alarm) shows that chart, marked at that step
   const focusKey = api.params?.get("key"), focusStep = api.params?.has("step") ? Number(api.params.get("step")) : null;
   if (focusKey) st.set("filter", `^${focusKey.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
@@ -23,6 +23,11 @@ export async function render(el, api) {
     opts[k] = v; st.set(k, v);
     for (const c of charts.values()) { c.opts = opts; if (refetch) { c.range = null; if (c.u || c.loaded) c.load(); } else if (c.series.length) c.draw(true); }
   };
+  // run.watch logs several statistics per layer under watch/: the Health panel is their home, so
+  // the grid leaves them out unless asked (the box, or any filter: it searches every key)
+  const watchToggle = h("label", { class: "watch-toggle", hidden: true, title: "run.watch's per-layer statistics (see the Health panel)" },
+    h("input", { type: "checkbox", class: "show-watch", checked: opts.watch, onchange: (e) => { opts.watch = e.target.checked; st.set("watch", opts.watch); layout(); } }),
+    "watch/ stats");
   const smoothLabel = h("span", { class: "smooth-value" }, opts.smoothing.toFixed(2));
   const toolbar = h("div", { class: "toolbar" },
     h("input", { type: "search", class: "filter", placeholder: "filter keys (regex)", value: filter,
@@ -33,6 +38,7 @@ export async function render(el, api) {
       opts.x, (v) => set("x", v, true))),
     h("label", {}, h("input", { type: "checkbox", class: "log-x", checked: opts.logX, onchange: (e) => set("logX", e.target.checked) }), "log x"),
     h("label", {}, h("input", { type: "checkbox", class: "log-y", checked: opts.logY, onchange: (e) => set("logY", e.target.checked) }), "log y"),
+    watchToggle,
     h("label", {}, "group ", select("group-by", [["", "none"], ["tags", "by tags"], ...configKeys.map((k) => [`config:${k}`, `by ${k}`])],
       opts.groupBy, (v) => set("groupBy", v))),
     status);
@@ -41,6 +47,7 @@ export async function render(el, api) {
 
   // charts on screen load first; those just below the fold once the screen's charts are drawn
   let busy = 0;
+  let started = false; // a static report draws every chart shown, at once (below)
   const later = new Set();
   const start = (c) => { c.loaded = true; busy += 1; c.load().finally(() => { busy -= 1; if (!busy) flush(); }); };
   const flush = () => { for (const c of later) if (!c.loaded) start(c); later.clear(); };
@@ -68,9 +75,14 @@ export async function render(el, api) {
     let re = null;
     try { re = filter ? new RegExp(filter, "i") : null; } catch (e) { re = null; }
     const keys = [...charts.keys()].sort();
-    const shown = keys.filter((k) => !filter || (re ? re.test(k) : k.includes(filter)));
+    const watched = keys.filter((k) => k.startsWith("watch/")).length;
+    watchToggle.hidden = !watched;
+    const hideWatch = !opts.watch && !filter; // a filter searches every key
+    const shown = keys.filter((k) => !(hideWatch && k.startsWith("watch/")) && (!filter || (re ? re.test(k) : k.includes(filter))));
     grid.replaceChildren(...shown.map((k) => charts.get(k).card));
-    status.textContent = `${shown.length} of ${keys.length} charts · ${runs.length} runs`;
+    if (api.report && started) for (const k of shown) if (!charts.get(k).loaded) start(charts.get(k));
+    status.textContent = `${shown.length} of ${keys.length} charts · ${runs.length} runs` +
+      (hideWatch && watched ? ` · ${watched} watch/ charts hidden` : "");
     if (!shown.length) grid.append(message(keys.length ? "No key matches the filter." : "No scalars logged in these runs yet."));
   }
 
@@ -78,7 +90,7 @@ export async function render(el, api) {
   for (const k of keys) addKey(k.key);
   layout();
   // a static report (api.report) draws every chart at once: it has no server to wait for, and prints whole
-  if (api.report) for (const c of charts.values()) if (!c.loaded) start(c);
+  if (api.report) { started = true; for (const c of charts.values()) if (!c.loaded && c.card.isConnected) start(c); }
 
   const newKey = (key) => { if (!charts.has(key)) { addKey(key); layout(); } };
   api.on("scalars", (evt) => {
