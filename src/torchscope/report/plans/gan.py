@@ -40,8 +40,6 @@ def gan(ctx: Any) -> str | None:
             continue
         for t in evenly(ov.get("timeline", []), ctx.limits.max_steps):
             samples += snap.url("gan/sample", {"run": rid, "step": t["step"]}) is not None
-        if ov.get("timeline"):
-            snap.url("gan/gif", {"run": rid})  # the GIF button works in the file too
         if not ov.get("checkpoint"):
             continue
         d = snap.json("gan/directions", {"run": rid})
