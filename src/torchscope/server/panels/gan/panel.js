@@ -64,6 +64,7 @@ export async function render(el, api) {
   const stepLabel = h("span", { class: "gan-step" });
   const play = h("button", { class: "gan-play", type: "button" }, "▶ play");
   const gifBtn = h("button", { class: "gan-gif", type: "button", title: "download the timeline as an animated GIF (built on the server)" }, "⤓ GIF");
+  if (api.report) gifBtn.hidden = true; // built by the server: a static report leaves it out
   const gifNote = h("span", { class: "note gan-gif-note" });
   gifBtn.addEventListener("click", async () => {
     const rid = runId;
