@@ -87,7 +87,8 @@ class Meter:
 
     def _pack(self, t: torch.Tensor) -> tuple[torch.Tensor, int]:
         try:
-            ptr, size = t.untyped_storage().data_ptr(), t.untyped_storage().nbytes()
+            storage = t.untyped_storage()
+            ptr, size = storage.data_ptr(), storage.nbytes()
         except (RuntimeError, NotImplementedError):  # tensors without storage (sparse, nested)
             ptr, size = id(t), _nbytes(t)
         if ptr not in self._fixed and ptr not in self._seen:
@@ -113,7 +114,8 @@ class Meter:
 def measuring(model: nn.Module, budget: int, rows: int, row_bytes: int) -> Iterator[Meter]:
     """A :class:`Meter` on ``model`` for the block: ``with measuring(model, budget, 8, nbytes) as m: step(0, 8)``."""
     meter = Meter(model, budget, rows, row_bytes)
-    with forward_hooks([(m, meter._output) for m in model.modules()]), \
+    watched = [m for m in model.modules() if m is model or next(m.children(), None) is None]  # leaves and the model
+    with forward_hooks([(m, meter._output) for m in watched]), \
             torch.autograd.graph.saved_tensors_hooks(meter._pack, meter._unpack):
         yield meter
 
