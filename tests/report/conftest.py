@@ -4,7 +4,6 @@ report built once, and headless Chromium opening it from ``file://`` with the ne
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,8 @@ import numpy as np
 import pytest
 
 from ..conftest import ROOT
+from ..e2e.conftest import browser, chromium_path  # noqa: F401  (the same headless Chromium, per module)
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "report"
 HOSTILE = "<img src=x onerror=alert(1)>"
 SPIKE_AT = 31_337
@@ -63,22 +62,8 @@ def report(demo_store: dict[str, Any], tmp_path_factory: pytest.TempPathFactory)
     return {**demo_store, "path": path, "lines": lines, "seconds": time.perf_counter() - t}
 
 
-@pytest.fixture(scope="module")  # module, not session: one sync Playwright at a time (tests/e2e has its own)
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def open_report(browser: Any) -> Iterator[Any]:
+def open_report(browser: Any) -> Iterator[Any]:  # noqa: F811  (the fixture imported above)
     """``page = open_report(path)``: the report from file:// with the network off, ready; requests recorded."""
     contexts = []
 
