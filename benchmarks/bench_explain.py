@@ -16,9 +16,15 @@ average is printed beside each line: on a shared machine, compare ratios, not se
 ``--device cuda`` the models run on the GPU, times include a synchronize and peak memory is
 ``torch.cuda.max_memory_allocated`` over what was allocated before.
 
+On a busy machine (load above the number of cores), OpenMP's default spin-waiting costs chunked
+work more than one giant batch: when another process preempts one of torch's threads, the other
+spins at the end of every parallel region, and 150-row chunks have ten times as many regions as
+Captum's 1,600-row batch. ``--omp-passive`` sets ``OMP_WAIT_POLICY=PASSIVE`` for both libraries,
+which measures the work rather than the neighbours.
+
 Run: ``python benchmarks/bench_explain.py [--quick] [--rounds 3] [--src DIR] [--only resnet18:64:ig]
-[--device cuda]`` (``--src`` measures another checkout's ``src``, e.g. an older commit unpacked
-with ``git archive``).
+[--device cuda] [--omp-passive]`` (``--src`` measures another checkout's ``src``, e.g. an older
+commit unpacked with ``git archive``).
 """
 
 from __future__ import annotations
@@ -86,11 +92,12 @@ else:
 
 METHODS = ("saliency", "smoothgrad", "ig", "gradcam")
 LIBS = ("torchscope", "captum")
+ENV = dict(os.environ)
 
 
 def child(mode: str, libs: list[str], model: str, method: str, batch: int, src: Path, device: str) -> dict:
     out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(src), mode, ",".join(libs), model, method,
-                          str(batch), device], capture_output=True, text=True, timeout=3600)
+                          str(batch), device], capture_output=True, text=True, timeout=3600, env=ENV)
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -117,13 +124,18 @@ def main() -> None:
     ap.add_argument("--src", type=Path, default=ROOT / "src", help="the torchscope source tree to measure")
     ap.add_argument("--only", action="append", default=[], help="MODEL:BATCH:METHOD, repeatable")
     ap.add_argument("--device", default="cpu", help="cpu (default) or cuda: peak memory is then torch.cuda's")
+    ap.add_argument("--omp-passive", action="store_true",
+                    help="OMP_WAIT_POLICY=PASSIVE in the children (see the module docstring)")
     args = ap.parse_args()
+    if args.omp_passive:
+        ENV["OMP_WAIT_POLICY"] = "PASSIVE"
     models = ["cnn"] if args.quick else ["cnn", "resnet18"]
     batches = [32] if args.quick else [32, 64]
     cases = [(m, b, k) for m in models for b in batches for k in METHODS]
     if args.only:
         cases = [(m, int(b), k) for m, b, k in (o.split(":") for o in args.only)]
-    print(f"# torchscope from {args.src} on {args.device}; {args.rounds} rounds; load average at start "
+    print(f"# torchscope from {args.src} on {args.device}; {args.rounds} rounds; "
+          f"OMP_WAIT_POLICY={ENV.get('OMP_WAIT_POLICY', 'unset')}; load average at start "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs", flush=True)
     print(f"{'model':9} {'batch':>5} {'method':10} {'ts s':>7} {'captum s':>9} {'time x':>7} "
           f"{'ts MB':>7} {'captum MB':>9} {'mem x':>6} {'load':>5}", flush=True)

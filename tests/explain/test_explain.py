@@ -13,6 +13,7 @@ from torchscope.explain._budget import FIRST_ROWS, OverBudget, even_chunks, meas
 from torchscope.records import rebuild
 
 from .models import make
+from .test_hooks import assert_clean
 
 
 @pytest.mark.parametrize("method", [*sorted(E.METHODS), "ig"])
@@ -111,6 +112,7 @@ def test_first_chunk_over_budget_runs_again_as_one_row() -> None:
     sizes = chunk_sizes(model, lambda: E.Saliency(model, budget_mb=1).attribute(x, target=1))
     assert sizes[0] == 64 and sizes[1] == 1 and sum(sizes[1:]) == 64  # stopped mid-forward, then measured on one row
     assert max(sizes[2:]) < 10
+    assert_clean(model)  # the stopped chunk's hooks came off
     torch.testing.assert_close(E.Saliency(model, budget_mb=1).attribute(x, target=1),
                                E.Saliency(model).attribute(x, target=1), rtol=1e-5, atol=1e-7)
     with pytest.raises(OverBudget), measuring(model, 2**20, 64, x[0].nbytes), torch.enable_grad():

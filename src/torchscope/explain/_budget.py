@@ -58,6 +58,13 @@ def _nbytes(out: Any) -> int:
     return 0
 
 
+def _storage_ptr(t: torch.Tensor) -> int:
+    try:
+        return t.untyped_storage().data_ptr()
+    except (RuntimeError, NotImplementedError):  # tensors without storage (sparse, nested)
+        return id(t)
+
+
 class Meter:
     """Measures one chunk of ``rows`` rows; raises :class:`OverBudget` past ``budget`` (unless one row).
 
@@ -71,7 +78,7 @@ class Meter:
         self.saved = 0
         self.largest = 0
         self._seen: set[int] = set()
-        self._fixed = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+        self._fixed = {_storage_ptr(t) for t in (*model.parameters(), *model.buffers())}
 
     def cost(self) -> int:
         """Bytes the measured chunk costs so far."""
