@@ -39,8 +39,8 @@ class Result(NamedTuple):
 
 
 class Rows:
-    """An ``N x ...`` tensor filled chunk by chunk, allocated with the first chunk's row shape:
-    ``r = Rows(10); r.put(0, 4, t4); r.tensor``."""
+    """An ``N x ...`` tensor filled chunk by chunk, allocated with the first chunk's row shape (a chunk
+    of all ``N`` rows is kept as it is, not copied): ``r = Rows(10); r.put(0, 4, t4); r.tensor``."""
 
     def __init__(self, n: int) -> None:
         self.n = n
@@ -48,6 +48,9 @@ class Rows:
 
     def put(self, a: int, b: int, value: torch.Tensor) -> None:
         if self.tensor is None:
+            if (a, b) == (0, self.n):
+                self.tensor = value
+                return
             self.tensor = value.new_empty((self.n, *value.shape[1:]))
         self.tensor[a:b] = value
 

@@ -26,15 +26,14 @@ class Saliency(Explainer):
     picks_targets = True
 
     def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, *, abs: bool = True) -> Result:
-        out = torch.empty_like(x)
-        scores, targets = Rows(len(x)), Rows(len(x))
+        out, scores, targets = Rows(len(x)), Rows(len(x)), Rows(len(x))
 
         def step(a: int, b: int) -> None:
             g, s, t = self.gradient(x[a:b], None if target is None else target[a:b])
-            out[a:b] = g.abs() if abs else g
+            out.put(a, b, g.abs_() if abs else g)  # g is this call's own tensor
             scores.put(a, b, s)
             targets.put(a, b, t)
 
         self.chunked(x, len(x), step)
-        assert targets.tensor is not None
-        return Result(out, targets.tensor, scores.tensor)
+        assert out.tensor is not None and targets.tensor is not None
+        return Result(out.tensor, targets.tensor, scores.tensor)
