@@ -7,7 +7,8 @@ Gradients (50 steps, Gauss-Legendre) and Grad-CAM (Captum: LayerGradCam + interp
 Time: fresh child processes ("rounds") each load both libraries, warm both up on two samples,
 then time the full batch alternately, A B B A A B ..., until each has run for 3 s (at most 20
 times); a child's result is each library's median. The table shows the median over rounds (9
-rounds for cases under a second) and, as "time x", the median of the children's ratios.
+rounds for cases under a second) and, as "time x", the median of the children's ratios, with their
+range.
 Running both in the same process matters on a shared machine: a process's own luck (memory
 placement, page faults, neighbours) moves its times by tens of percent, and interleaving makes a
 change of load hit both. Peak memory: one fresh child per library and round runs the batch once
@@ -106,10 +107,11 @@ def child(mode: str, libs: list[str], model: str, method: str, batch: int, src: 
 
 
 def case(model: str, batch: int, method: str, rounds: int, src: Path,
-         device: str) -> dict[str, tuple[float, float, float]]:
-    """``{lib: (median seconds, median peak MB, median time ratio to Captum)}``: ``rounds`` timing
+         device: str) -> tuple[dict[str, tuple[float, float]], list[float]]:
+    """``({lib: (median seconds, median peak MB)}, ratios)``, the torchscope/Captum time ratio of each
+    timing child, sorted: ``rounds`` timing
     children (libraries alternating first; ``CHEAP_ROUNDS`` when a case takes under a second) and
-    ``rounds`` memory children per library. The ratio is paired: each child's ratio, then the median."""
+    ``rounds`` memory children per library."""
     times: dict[str, list[float]] = {lib: [] for lib in LIBS}
     ratios: list[float] = []
     r = 0
@@ -123,8 +125,7 @@ def case(model: str, batch: int, method: str, rounds: int, src: Path,
     for r in range(rounds):
         for lib in LIBS if r % 2 == 0 else reversed(LIBS):
             peaks[lib].append(child("memory", [lib], model, method, batch, src, device)["peak_mb"])
-    return {lib: (statistics.median(times[lib]), statistics.median(peaks[lib]), statistics.median(ratios))
-            for lib in LIBS}
+    return {lib: (statistics.median(times[lib]), statistics.median(peaks[lib])) for lib in LIBS}, sorted(ratios)
 
 
 def main() -> None:
@@ -147,14 +148,15 @@ def main() -> None:
     print(f"# torchscope from {args.src} on {args.device}; {args.rounds} rounds; "
           f"OMP_WAIT_POLICY={ENV.get('OMP_WAIT_POLICY', 'unset')}; load average at start "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs", flush=True)
-    print(f"{'model':9} {'batch':>5} {'method':10} {'ts s':>7} {'captum s':>9} {'time x':>7} "
+    print(f"{'model':9} {'batch':>5} {'method':10} {'ts s':>7} {'captum s':>9} {'time x':>7} {'range':>10} "
           f"{'ts MB':>7} {'captum MB':>9} {'mem x':>6} {'load':>5}", flush=True)
     for model, batch, method in cases:
         load = os.getloadavg()[0]
-        res = case(model, batch, method, args.rounds, args.src, args.device)
-        (ts, tm, ratio), (cs, cm, _) = res["torchscope"], res["captum"]
-        print(f"{model:9} {batch:5} {method:10} {ts:7.3f} {cs:9.3f} {ratio:7.2f} {tm:7.0f} {cm:9.0f} "
-              f"{tm / max(cm, 1):6.2f} {load:5.2f}", flush=True)
+        res, ratios = case(model, batch, method, args.rounds, args.src, args.device)
+        (ts, tm), (cs, cm) = res["torchscope"], res["captum"]
+        spread = f"{ratios[0]:.2f}-{ratios[-1]:.2f}"
+        print(f"{model:9} {batch:5} {method:10} {ts:7.3f} {cs:9.3f} {statistics.median(ratios):7.2f} {spread:>10} "
+              f"{tm:7.0f} {cm:9.0f} {tm / max(cm, 1):6.2f} {load:5.2f}", flush=True)
 
 
 if __name__ == "__main__":
