@@ -105,6 +105,14 @@ def test_chunks_stay_under_budget_and_do_not_change_results() -> None:
     torch.testing.assert_close(small, big.attribute(x, target=2, n_steps=10), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("method", ["saliency", "gradcam"])
+def test_predicted_class_and_probabilities_come_from_the_methods_own_forward_pass(method: str) -> None:
+    model, x = make("cnn", batch=3, size=16)
+    sizes = chunk_sizes(model, lambda: E.explain(model, x, method=method, layer="features" if method == "gradcam"
+                                                 else None))
+    assert sizes == [3]  # one forward pass: no probe, no separate pass for the targets or the probabilities
+
+
 def test_first_chunk_over_budget_runs_again_as_one_row() -> None:
     torch.manual_seed(0)  # 40 bytes in, ~160 kB of activations a row: 64 rows do not fit in 1 MB
     model = torch.nn.Sequential(torch.nn.Linear(10, 20_000), torch.nn.ReLU(), torch.nn.Linear(20_000, 3)).eval()
