@@ -303,6 +303,16 @@ class Store:
                 np.concatenate([np.frombuffer(r[1], "<f8") for r in rows]),
                 np.concatenate([np.frombuffer(r[2], "<f8") for r in rows]))
 
+    def _read_chunks(self, ids: list[int]) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        out = []
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            rows = self._q(f"SELECT chunk_id, steps, walls, vals FROM scalar_points WHERE chunk_id IN "
+                           f"({','.join('?' * len(part))}) ORDER BY chunk_id", part)
+            out += [(r[0], np.frombuffer(r[1], "<i8"), np.frombuffer(r[2], "<f8"), np.frombuffer(r[3], "<f8"))
+                    for r in rows]
+        return out
+
     def _scalars_from_summaries(self, key: str, meta: list[tuple[Any, ...]], x: str, lo: float | None,
                                 hi: float | None, buckets: int, block: int) -> Scalars:
         inside = [m[0] for m in meta if (lo is None or m[2] >= lo) and (hi is None or m[3] <= hi)]
@@ -316,15 +326,18 @@ class Store:
                            f"({','.join('?' * len(part))}) ORDER BY chunk_id", [block, *part])
             parts += [from_bytes(r[1]) for r in rows]
             found.update(r[0] for r in rows)
-        cut += [c for c in inside if c not in found]  # a store written before this block size existed
-        if cut:  # chunks the range cuts through: summarize only their points inside the range
-            step, wall, val = self._read_points(cut)
-            xs = step if x == "step" else wall
+        missing = [c for c in inside if c not in found]  # a store written before this block size existed
+        # chunk by chunk, in storage order, as the writer summarizes: the same blocks, the same buckets
+        for cid, step, wall, val in self._read_chunks(sorted(cut + missing)):
+            if cid in inside_set:
+                parts.append(summarize(step, wall, val, block))
+                continue
+            xs = step if x == "step" else wall  # a chunk the range cuts through: only its points inside
             keep = np.ones(len(xs), bool) if lo is None else xs >= lo
             if hi is not None:
                 keep &= xs <= hi
-            order = np.argsort(xs[keep], kind="stable")
-            parts.append(summarize(step[keep][order], wall[keep][order], val[keep][order], block))
+            if keep.any():
+                parts.append(summarize(step[keep], wall[keep], val[keep], block))
         summ = np.concatenate(parts) if parts else np.zeros((0, len(FIELDS)))
         summ = summ[summ[:, N] > 0]
         if len(summ) == 0:
