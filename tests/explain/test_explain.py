@@ -97,10 +97,18 @@ def test_chunks_stay_under_budget_and_do_not_change_results() -> None:
         model(x[:1].repeat(sizes[0], 1, 1, 1).requires_grad_(True))
     limit = int(small_budget * 2**20) // meter.row_cost()
     assert 1 < limit < 80 and max(sizes[1:]) <= limit and max(sizes[1:]) - min(sizes[1:]) <= 1  # even chunks
-    big_sizes: list[int] = []
-    big = E.IntegratedGradients(model, budget_mb=10_000)
-    big_sizes = chunk_sizes(model, lambda: big.attribute(x, target=2, n_steps=10))
-    assert big_sizes == [FIRST_ROWS, 80 - FIRST_ROWS]
+    fresh, _ = make("cnn", batch=8, size=16)
+    fresh.load_state_dict(model.state_dict())
+    big = E.IntegratedGradients(fresh, budget_mb=10_000)
+    assert chunk_sizes(fresh, lambda: big.attribute(x, target=2, n_steps=10)) == [FIRST_ROWS, 80 - FIRST_ROWS]
+    # the row cost is known now: the next call on this model splits all its rows at once
+    assert chunk_sizes(fresh, lambda: big.attribute(x, target=2, n_steps=10)) == [80]
+    assert chunk_sizes(fresh, lambda: big.attribute(x[:, :, :8, :8], target=2, n_steps=10)) == [FIRST_ROWS, 16]
+    # a model edited in place (a layer swapped for another) is measured again
+    name, child = next((n, c) for n, c in fresh.named_modules() if isinstance(c, torch.nn.Conv2d))
+    parent = fresh.get_submodule(name.rpartition(".")[0]) if "." in name else fresh
+    setattr(parent, name.rpartition(".")[2], torch.nn.Sequential(child, torch.nn.Identity()))
+    assert chunk_sizes(fresh, lambda: big.attribute(x, target=2, n_steps=10)) == [FIRST_ROWS, 80 - FIRST_ROWS]
     small = E.IntegratedGradients(model, budget_mb=small_budget).attribute(x, target=2, n_steps=10)
     torch.testing.assert_close(small, big.attribute(x, target=2, n_steps=10), rtol=1e-5, atol=1e-6)
 
@@ -201,3 +209,17 @@ def test_detections_threshold_classes_and_masks(tmp_path) -> None:
     assert rec.png()[:4] == b"\x89PNG" and rec.save(tmp_path / "d.png").exists()
     with pytest.raises(ValueError, match="labels"):
         E.detections(img, boxes=[[0, 0, 1, 1]], labels=[0, 1])
+
+
+def test_default_budget_per_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    from torchscope.explain._budget import budget_bytes, default_budget_mb
+    monkeypatch.delenv("TORCHSCOPE_EXPLAIN_BUDGET_MB", raising=False)
+    assert budget_bytes(None) == budget_bytes(None, "cpu") == 384 * 2**20
+    assert budget_bytes(100) == 100 * 2**20
+    monkeypatch.setenv("TORCHSCOPE_EXPLAIN_BUDGET_MB", "50")
+    assert budget_bytes(None, "cpu") == 50 * 2**20
+    with pytest.raises(ValueError, match="positive"):
+        budget_bytes(0)
+    if torch.cuda.is_available():
+        total = torch.cuda.get_device_properties(0).total_memory / 2**20
+        assert default_budget_mb("cuda") == min(2048.0, max(384.0, total / 40))

@@ -1,6 +1,7 @@
 """Memory budgets: the first chunk of real work measures what a row costs; the rest is split to fit.
 
-There is no separate probe pass. The first chunk (at most ``FIRST_ROWS`` rows, and at most
+There is no separate probe pass. The first chunk (at most ``FIRST_ROWS`` rows, ``GPU_FIRST_ROWS``
+on a GPU, and at most
 ``1 / INPUT_SHARE`` of the budget in input bytes) runs under a :class:`Meter`: saved-tensor hooks
 sum the bytes autograd keeps for the backward pass (storages counted once, the model's parameters
 and buffers left out) and forward hooks note the largest layer output. A row then costs
@@ -27,11 +28,14 @@ from torch import nn
 
 from ._hooks import forward_hooks
 
-__all__ = ["DEFAULT_BUDGET_MB", "FIRST_ROWS", "INPUT_SHARE", "Meter", "OverBudget", "budget_bytes", "chunks",
+__all__ = ["DEFAULT_BUDGET_MB", "FIRST_ROWS", "GPU_FIRST_ROWS", "default_budget_mb", "INPUT_SHARE", "Meter", "OverBudget", "budget_bytes", "chunks",
            "even_chunks", "measuring", "run_chunks"]
 
 DEFAULT_BUDGET_MB = 384.0
-FIRST_ROWS = 64  # rows in the measured first chunk, at most
+FIRST_ROWS = 64  # rows in the measured first chunk, at most (on a GPU: GPU_FIRST_ROWS)
+GPU_FIRST_ROWS = 512
+GPU_BUDGET_SHARE = 40  # a GPU's default budget: 1/40 of its memory, between 384 MB and GPU_BUDGET_MAX_MB
+GPU_BUDGET_MAX_MB = 2048.0
 INPUT_SHARE = 64  # ... and its input at most 1/64 of the budget (a layer's output is rarely 20x its input)
 
 
@@ -39,10 +43,25 @@ class OverBudget(Exception):
     """Raised inside the measured first chunk once it costs more than the budget."""
 
 
-def budget_bytes(budget_mb: float | None) -> int:
-    """The budget in bytes: the argument, else ``$TORCHSCOPE_EXPLAIN_BUDGET_MB``, else 384 MB."""
+def default_budget_mb(device: torch.device | str | None = None) -> float:
+    """384 MB; on a CUDA device 1/40 of its memory, from 384 MB to 2 GB (2 GB on an 80 GB GPU).
+
+    On a GPU every chunk costs a few milliseconds of kernel launches whatever its size, so small
+    chunks leave it idle; on a CPU, chunks of a few hundred MB stay in cache and beat one big batch.
+    """
+    device = torch.device(device) if device is not None else None
+    if device is None or device.type != "cuda":
+        return DEFAULT_BUDGET_MB
+    total = torch.cuda.get_device_properties(device).total_memory / 2**20
+    return min(GPU_BUDGET_MAX_MB, max(DEFAULT_BUDGET_MB, total / GPU_BUDGET_SHARE))
+
+
+def budget_bytes(budget_mb: float | None, device: torch.device | str | None = None) -> int:
+    """The budget in bytes: the argument, else ``$TORCHSCOPE_EXPLAIN_BUDGET_MB``, else
+    :func:`default_budget_mb` for the device."""
     if budget_mb is None:
-        budget_mb = float(os.environ.get("TORCHSCOPE_EXPLAIN_BUDGET_MB", DEFAULT_BUDGET_MB))
+        env = os.environ.get("TORCHSCOPE_EXPLAIN_BUDGET_MB")
+        budget_mb = float(env) if env else default_budget_mb(device)
     if not budget_mb > 0:
         raise ValueError(f"budget_mb must be positive, got {budget_mb}")
     return int(budget_mb * 2**20)
@@ -144,14 +163,24 @@ def even_chunks(start: int, total: int, size: int) -> Iterator[tuple[int, int]]:
         yield start + i * rest // n, start + (i + 1) * rest // n
 
 
-def run_chunks(model: nn.Module, total: int, row_bytes: int, budget: int, step: Callable[[int, int], None]) -> None:
-    """Call ``step(a, b)`` over ``range(total)`` in chunks that fit ``budget``, the first one measured.
+def run_chunks(model: nn.Module, total: int, row_bytes: int, budget: int, step: Callable[[int, int], None],
+               first_rows: int = FIRST_ROWS, known: dict[Any, int] | None = None, key: Any = None) -> None:
+    """Call ``step(a, b)`` over ``range(total)`` in chunks that fit ``budget``, the first one measured
+    (at most ``first_rows`` rows).
 
+    With ``known`` (a dict) and a ``key``, a row cost measured once for the key is kept there and the
+    next call splits all its rows at once, measuring nothing (``Explainer`` keys it by method, model
+    structure, row shape, dtype and device).
     ``step`` must have no lasting effect when it raises (:class:`OverBudget` stops it mid-forward).
     """
     if total <= 0:
         return
-    first = min(total, FIRST_ROWS, max(1, budget // (INPUT_SHARE * max(1, row_bytes))))
+    cost = known.get(key) if known is not None else None
+    if cost is not None:
+        for a, b in even_chunks(0, total, budget // cost):
+            step(a, b)
+        return
+    first = min(total, first_rows, max(1, budget // (INPUT_SHARE * max(1, row_bytes))))
     try:
         with measuring(model, budget, first, row_bytes) as meter:
             step(0, first)
@@ -159,5 +188,7 @@ def run_chunks(model: nn.Module, total: int, row_bytes: int, budget: int, step: 
         first = 1
         with measuring(model, budget, first, row_bytes) as meter:
             step(0, first)
+    if known is not None:
+        known[key] = meter.row_cost()
     for a, b in even_chunks(first, total, budget // meter.row_cost()):
         step(a, b)

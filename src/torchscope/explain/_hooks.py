@@ -40,12 +40,16 @@ def forward_hooks(pairs: Sequence[tuple[nn.Module, Hook]]) -> Iterator[None]:
 def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
     """Put the model in eval mode for the block, then restore every module's own mode."""
     modes = [(m, m.training) for m in model.modules()]
-    model.eval()
+    changed = any(training for _, training in modes)
+    if changed:  # a model already in eval mode (the usual case) is left untouched
+        model.eval()
     try:
         yield model
     finally:
-        for m, training in modes:
-            m.training = training
+        if changed:
+            for m, training in modes:
+                if m.training != training:
+                    m.training = training
 
 
 @contextmanager
@@ -56,11 +60,11 @@ def frozen(model: nn.Module) -> Iterator[nn.Module]:
     parameters autograd neither records nor saves what their gradients would need. Not for a model
     that another thread is training at the same time.
     """
-    flags = [(p, p.requires_grad) for p in model.parameters()]
+    trainable = [p for p in model.parameters() if p.requires_grad]
     try:
-        for p, _ in flags:
+        for p in trainable:
             p.requires_grad_(False)
         yield model
     finally:
-        for p, flag in flags:
-            p.requires_grad_(flag)
+        for p in trainable:
+            p.requires_grad_(True)

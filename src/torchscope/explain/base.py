@@ -15,18 +15,33 @@ Example::
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch import nn
 
-from ._budget import budget_bytes, run_chunks
+from ._budget import FIRST_ROWS, GPU_FIRST_ROWS, budget_bytes, run_chunks
 from ._hooks import eval_mode, frozen
 
 __all__ = ["Explainer", "Result", "Rows", "TargetLike"]
 
 TargetLike = int | list[int] | torch.Tensor | None
+
+# row costs measured per model (kept as long as the model lives), so that explaining a data set batch
+# by batch measures once: the first chunk of a call is measured only for a new method, shape or model
+_ROW_COSTS: weakref.WeakKeyDictionary[nn.Module, dict[Any, int]] = weakref.WeakKeyDictionary()
+
+
+def _structure(model: nn.Module) -> tuple[int, int]:
+    """A cheap fingerprint of a model's structure: modules and parameter elements (a model edited in
+    place, a layer swapped for a bigger one, is measured again)."""
+    modules = elements = 0
+    for m in model.modules():
+        modules += 1
+        elements += sum(p.numel() for p in m._parameters.values() if p is not None)
+    return modules, elements
 
 
 class Result(NamedTuple):
@@ -115,7 +130,12 @@ class Explainer:
     def chunked(self, x: torch.Tensor, total: int, step: Callable[[int, int], None]) -> None:
         """Call ``step(a, b)`` over ``total`` rows shaped like ``x[0]``, in chunks under the budget."""
         row_bytes = x[0].numel() * x.element_size()
-        run_chunks(self.model, total, row_bytes, budget_bytes(self.budget_mb), step)
+        first = GPU_FIRST_ROWS if x.device.type == "cuda" else FIRST_ROWS
+        known = _ROW_COSTS.setdefault(self.model, {})
+        layer = getattr(self, "layer", None)
+        key = (type(self).__qualname__, getattr(step, "__qualname__", None), id(layer) if layer is not None else None,
+               tuple(x.shape[1:]), x.dtype, str(x.device), torch.is_grad_enabled(), _structure(self.model))
+        run_chunks(self.model, total, row_bytes, budget_bytes(self.budget_mb, x.device), step, first, known, key)
 
     def outputs(self, x: torch.Tensor) -> torch.Tensor:
         """The model's ``N x K`` outputs in eval mode, without gradients, in chunks under the budget."""
