@@ -1,4 +1,4 @@
-"""The ``torchscope`` command: ``torchscope demo | runs | version``.
+"""The ``torchscope`` command: ``torchscope demo | serve | report | summary | graph | runs | ...``.
 
 Each subcommand is a small function taking parsed arguments; later capabilities add theirs in
 ``COMMANDS`` (name -> (help, configure parser, run)).
@@ -119,6 +119,12 @@ COMMANDS: dict[str, Command] = {
     "gan-lab": ("open the dashboard on the GAN lab: watch a GAN learn a 2-D distribution, live",
                 lambda p: __import__("torchscope.server.panels.ganlab.cli", fromlist=["cli"]).configure(p),
                 lambda a: __import__("torchscope.server.panels.ganlab.cli", fromlist=["cli"]).run(a)),
+    "summary": ("a model's layers, output shapes, parameters, MACs and memory as a table (torchinfo's view)",
+                lambda p: __import__("torchscope.model.cli", fromlist=["cli"]).configure_summary(p),
+                lambda a: __import__("torchscope.model.cli", fromlist=["cli"]).run_summary(a)),
+    "graph": ("draw a model's forward graph (or its autograd graph) as SVG, interactive HTML, DOT or PNG",
+              lambda p: __import__("torchscope.model.cli", fromlist=["cli"]).configure_graph(p),
+              lambda a: __import__("torchscope.model.cli", fromlist=["cli"]).run_graph(a)),
     "report": ("write one self-contained HTML file with every panel's view of runs (no server needed)",
                lambda p: __import__("torchscope.report.cli", fromlist=["cli"]).configure(p),
                lambda a: __import__("torchscope.report.cli", fromlist=["cli"]).run(a)),
