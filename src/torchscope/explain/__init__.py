@@ -3,7 +3,8 @@
 ``ts.explain(model, x, method=...)`` with ``"saliency"``, ``"smoothgrad"``,
 ``"integrated_gradients"`` (``"ig"``), ``"gradcam"`` or ``"occlusion"`` returns an
 :class:`Attribution` record; each method is also a class with Captum's verb,
-``Saliency(model).attribute(x, target=...)``. Memory stays under a budget (default 384 MB).
+``Saliency(model).attribute(x, target=...)``. Memory stays under a budget (default 384 MB;
+on a GPU 1/40 of its memory, up to 2 GB).
 
 Example::
 

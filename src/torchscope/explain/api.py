@@ -61,7 +61,8 @@ def explain(model: nn.Module, inputs: torch.Tensor, target: TargetLike = None, m
 
     ``images`` are what to show under the maps (default: the inputs, stretched per image);
     ``sign`` picks what the overlays show (default ``"positive"`` for Grad-CAM, else ``"absolute"``);
-    ``budget_mb`` bounds memory (default 384 MB, or ``$TORCHSCOPE_EXPLAIN_BUDGET_MB``).
+    ``budget_mb`` bounds memory (default 384 MB, on a GPU 1/40 of its memory up to 2 GB, or
+    ``$TORCHSCOPE_EXPLAIN_BUDGET_MB``).
     """
     if isinstance(inputs, torch.Tensor) and inputs.ndim == 3:
         inputs = inputs[None]
