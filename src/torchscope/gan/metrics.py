@@ -61,13 +61,14 @@ def kid(a: Any, b: Any, *, subsets: int = 50, subset_size: int = 1000, seed: int
     rng = np.random.default_rng(seed)
     d = a.shape[1]
     vals = []
-    for _ in range(subsets):
+    whole = m == len(a) == len(b)  # every "subset" would be both whole sets: the same value each time
+    for _ in range(1 if whole else subsets):
         x = a[rng.choice(len(a), m, replace=False)]
         y = b[rng.choice(len(b), m, replace=False)]
         kxx, kyy, kxy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
         off = m * (m - 1)
         vals.append((kxx.sum() - np.trace(kxx)) / off + (kyy.sum() - np.trace(kyy)) / off - 2 * kxy.mean())
-    if m == len(a) == len(b):  # every "subset" is both whole sets: one value, no spread to report
+    if whole:  # one value, no spread to report
         return float(vals[0]), float("nan")
     return float(np.mean(vals)), float(np.std(vals))
 

@@ -11,13 +11,21 @@ export function svg(tag, attrs, ...children) {
   return el;
 }
 
+// Round ticks about n to a range: the widest step of 1, 2 or 5 x 10^k that still gives three ticks
+// (a loss between 0.62 and 1.42 gets 0.6, 0.8 ... 1.4, not a lone "1").
 function ticks(lo, hi, n = 4) {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n, p = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) || raw;
-  const out = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
-  return out;
+  const p = 10 ** Math.floor(Math.log10((hi - lo) / n));
+  const at = (step) => {
+    const out = [];
+    for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
+    return out;
+  };
+  for (const m of [10, 5, 2]) {
+    const out = at(m * p);
+    if (out.length >= 3) return out;
+  }
+  return at(p);
 }
 
 const fmt = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(4))));

@@ -158,6 +158,9 @@ export async function render(el, api) {
     const x = m.map((r) => r.step);
     const fdS = [{ name: "Frechet distance", color: "#1f77b4", x, y: m.map((r) => r.fd) }];
     const kidS = [{ name: "KID", color: "#9467bd", x, y: m.map((r) => r.kid) }];
+    // KID's std is NaN when every subset was the whole sets (no spread to estimate): no column then
+    const spread = m.some((r) => Number.isFinite(num(r.kid_std)));
+    const dash = (v) => (Number.isFinite(v) ? fix(v) : "–");
     const prS = [{ name: "precision", color: "#2ca02c", x, y: m.map((r) => r.precision) },
       { name: "recall", color: "#ff7f0e", x, y: m.map((r) => r.recall) }];
     const last = m[m.length - 1];
@@ -167,8 +170,8 @@ export async function render(el, api) {
         h("div", {}, legend([["KID", "#9467bd"]]), lineChart({ title: "KID", series: kidS })),
         h("div", {}, legend(prS.map((s) => [s.name, s.color])), lineChart({ title: "precision and recall", series: prS, yRange: [0, 1] }))),
       h("table", { class: "gan-metrics" },
-        h("tr", {}, ["step", "FD", "KID", "± std", "precision", "recall", "n fake"].map((t) => h("th", {}, t))),
-        m.map((r) => h("tr", { dataset: { step: r.step } }, [r.step, fix(r.fd), fix(r.kid), fix(num(r.kid_std)), fix(r.precision), fix(r.recall), r.n_fake].map((v) => h("td", {}, String(v)))))),
+        h("tr", {}, ["step", "FD", "KID", ...(spread ? ["± std"] : []), "precision", "recall", "n fake"].map((t) => h("th", {}, t))),
+        m.map((r) => h("tr", { dataset: { step: r.step } }, [r.step, fix(r.fd), fix(r.kid), ...(spread ? [dash(num(r.kid_std))] : []), fix(r.precision), fix(r.recall), r.n_fake].map((v) => h("td", {}, String(v)))))),
       h("div", { class: "note" }, `feature space: ${last.extractor} (compare only numbers with the same id)`));
   }
 
