@@ -131,7 +131,7 @@ def _tour_after_training(run: Run, model: nn.Module, data: tuple[Any, Any, Any],
 
     from . import data as tsdata
     from .evaluate import evaluate
-    from .explain import explain
+    from .explain import explain, feature_maps, filters, topk
     from .gan import Lab2D, counterfactual, feature_extractor, interpolate, train_dcgan
 
     stages = ["data profile", "projection", "model graph", "evaluation", "explanations", "DCGAN", "GAN lens",
@@ -157,11 +157,14 @@ def _tour_after_training(run: Run, model: nn.Module, data: tuple[Any, Any, Any],
             for name, view in views.items():
                 run.log_record(view, key=f"eval/{name}")
         elif stage == "explanations":
-            x, _ = next(iter(torch.utils.data.DataLoader(test_ds, batch_size=8)))
+            x, y = next(iter(torch.utils.data.DataLoader(test_ds, batch_size=8)))
             for method in ("saliency", "ig", "gradcam") if quick else ("saliency", "smoothgrad", "ig", "gradcam",
                                                                          "occlusion"):
                 run.log_record(explain(model, x, method=method, class_names=ds.class_names),
                                key=f"explain/{method}")
+            run.log_record(topk(model, x, k=3, class_names=ds.class_names, labels=y), key="explain/topk")
+            run.log_record(feature_maps(model, x[0]), key="explain/feature_maps")
+            run.log_record(filters(model), key="explain/filters")
         elif stage == "DCGAN":  # the monitor logs losses, D outputs, the fixed-noise timeline, metrics
             cap = 2_000 if quick else MAX_SAMPLES
             gan_ds = ds if len(ds) <= cap else ds.subset(ds.sample_indices(cap, seed=seed))
