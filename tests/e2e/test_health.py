@@ -296,7 +296,7 @@ def test_a_run_without_a_graph_says_how_to_log_one(page, graphed):
     url, _, ids = graphed
     _open_run(page, url, ids["plain"], state="none")
     text = page.locator(".graph-card").inner_text()
-    assert "run.log_graph(model, example_input)" in text and "run.watch(model) does not record it" in text
+    assert "run.log_graph(model, example_input)" in text and "run.watch(model, graph=True)" in text
     assert page.locator(".hg-stage").is_hidden()
     assert not page.errors
 

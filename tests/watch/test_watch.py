@@ -255,3 +255,50 @@ def test_per_step_checks_can_be_turned_off(store_dir):
     _, _, alarms = _alarms(store_dir)
     assert not any(a.type.startswith("nonfinite") for a in alarms)  # only sampled steps are looked at
     assert any(a.type == "loss_divergence" for a in alarms)  # the logged loss still says it
+
+
+def _net():
+    torch.manual_seed(1)
+    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 4))
+
+
+def test_graph_is_logged_from_the_first_call_without_changing_training(store_dir):
+    model, twin = _net(), _net()
+    with ts.init(dir=store_dir) as run:
+        _train(run, model, steps=3, watch_kw={"every": 1, "graph": True})
+        assert not model[0]._forward_pre_hooks and not model._forward_pre_hooks  # the one-shot hook is gone
+        assert model.training
+    opt = torch.optim.SGD(twin.parameters(), lr=0.05)
+    torch.manual_seed(0)
+    for _ in range(3):  # the same training without watch: same data, same dropout masks
+        loss = twin(torch.randn(16, 8)).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    for a, b in zip(model.parameters(), twin.parameters()):
+        assert torch.equal(a, b)  # the extra eval forward drew no random numbers and changed nothing
+    store = ts.open(store_dir)
+    rid = store.runs()[0].id
+    graph = store.record(rid, "model.graph")
+    summary = store.record(rid, "model.summary")
+    assert summary.rows[0]["output_shapes"] == [[16, 4]]  # captured from the real batch
+    assert {"0", "1", "2", "3"} <= {n.get("name") for n in graph.nodes}
+    assert store.scalars(rid, "watch/0/grad_norm").step.tolist() == [0, 1, 2]  # the capture is not a step
+    _assert_no_hooks(model)
+
+
+def test_graph_failure_warns_and_training_goes_on(store_dir):
+    class Picky(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(8, 4)
+
+        def forward(self, x):
+            if not self.training:
+                raise RuntimeError("eval mode is not supported")
+            return self.lin(x)
+
+    model = Picky()
+    with ts.init(dir=store_dir) as run, pytest.warns(RuntimeWarning, match="the logged graph is partial: .*eval mode is not supported"):
+        _train(run, model, steps=2, watch_kw={"graph": True})
+    assert ts.open(store_dir).runs()[0].status == "finished"

@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import traceback
+import warnings
 from collections.abc import Mapping
 from time import time
 from typing import Any
@@ -258,11 +259,14 @@ class Run:
     # -- inside the network -------------------------------------------------------------------
     def watch(self, model: torch.nn.Module, every: int = 100, *, log: str = "all",
               optimizer: torch.optim.Optimizer | None = None, histograms: bool = True,
-              check_nonfinite: bool = True) -> Any:
+              check_nonfinite: bool = True, graph: bool = False) -> Any:
         """Per-layer statistics and health alarms while training: ``run.watch(model, every=100)``.
 
         ``log`` is "gradients", "parameters", "activations" or "all". Give ``optimizer`` to log the
-        learning rate of each parameter group. Returns the :class:`~torchscope.watch.Watcher`.
+        learning rate of each parameter group. ``graph=True`` also logs the model's summary and graph
+        (as ``run.log_graph``) from the inputs of its first forward pass, with one extra forward pass
+        in eval mode and without gradients (not for a model whose forward changes its own state, such
+        as a cache). Returns the :class:`~torchscope.watch.Watcher`.
         """
         from ..watch import Watcher
 
@@ -276,7 +280,32 @@ class Run:
         assert self._writer is not None
         if len(self._watchers) == 1:
             self._writer.monitors.append(watcher.check_losses)
+        if graph:
+            self._graph_on_first_call(model, watcher)
         return watcher
+
+    def _graph_on_first_call(self, model: torch.nn.Module, watcher: Any) -> None:
+        """Log the graph from the first forward call's own inputs (a pre-hook that removes itself)."""
+        inner = getattr(model, "module", None)
+        # a DDP / DataParallel wrapper: capture the wrapped model (the wrapper's forward may talk to other ranks)
+        target = inner if isinstance(inner, torch.nn.Module) and isinstance(
+            model, (torch.nn.DataParallel, torch.nn.parallel.DistributedDataParallel)) else model
+
+        def first_call(module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+            handle.remove()
+            if self._finished:
+                return
+            try:
+                _, rec = self.log_graph(target, tuple(args), kwargs=dict(kwargs) or None)
+                if rec.error:
+                    warnings.warn(f"run.watch(graph=True): the logged graph is partial: {rec.error}",
+                                  RuntimeWarning, stacklevel=2)
+            except Exception as exc:  # a graph is a nicety: training goes on
+                warnings.warn(f"run.watch(graph=True): could not log the graph ({type(exc).__name__}: {exc}); "
+                              "call run.log_graph(model, example_input) yourself", RuntimeWarning, stacklevel=2)
+
+        handle = model.register_forward_pre_hook(first_call, with_kwargs=True)
+        watcher._handles.append(handle)
 
     def unwatch(self, model: torch.nn.Module | None = None) -> None:
         """Remove the hooks of ``watch`` (of every watched model when ``model`` is None)."""

@@ -142,9 +142,9 @@ export function healthGraph(api, { onPick = () => {} } = {}) {
       const map = await api.json("health/graph_map", { run });
       if (my !== S.seq) return;
       if (!map.graph) {
-        show("No model graph in this run, so there is nothing to colour. Log one with run.log_graph(model, example_input) "
-          + "(run.watch(model) does not record it) and every module will be coloured here by the selected statistic "
-          + "at the selected step.", "none");
+        show("No model graph in this run, so there is nothing to colour. Log one with run.watch(model, graph=True) "
+          + "(from the first batch) or run.log_graph(model, example_input), and every module will be coloured here by "
+          + "the selected statistic at the selected step.", "none");
         return;
       }
       const record = await api.json("graph/record", { run, key: map.graph.key });
