@@ -391,4 +391,5 @@ def test_scalars_panel_leaves_watch_statistics_out_until_asked(page, health):
     page.uncheck(".show-watch")
     page.fill(".filter", "grad_norm")  # a filter searches every key: no box needed
     page.wait_for_function("() => [...document.querySelectorAll('.grid .card')].every((e) => "
-                           "e.dataset.key.endsWith('grad_norm')) && document.querySelectorAll('.grid .card').length > 0")
+                           "e.dataset.key.endsWith('grad_norm')) "
+                           "&& document.querySelectorAll('.grid .card').length > 0")

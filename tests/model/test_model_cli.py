@@ -58,7 +58,8 @@ def test_summary_of_the_demo_model_needs_no_arguments(capsys: pytest.CaptureFixt
     assert "TourCNN" in out and "Total params: 38,282" in out and "1×16×8×8" in out
 
 
-def test_summary_of_a_class_in_a_file_with_kwargs(nets: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_summary_of_a_class_in_a_file_with_kwargs(nets: Path, capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
     assert main(["summary", f"{nets}:Net", "--input-size", "2,3,16,16", "--kwargs", '{"width": 5, "classes": 7}',
                  "-o", str(tmp_path / "s.json")]) == 0
     out = capsys.readouterr().out
@@ -68,7 +69,8 @@ def test_summary_of_a_class_in_a_file_with_kwargs(nets: Path, capsys: pytest.Cap
     assert saved["model"] == "Net" and saved["rows"][0]["output_shapes"] == [[2, 7]]
 
 
-@pytest.mark.parametrize("name, params", [("small", 3 * 4 * 9 + 4 + 4 * 10 + 10), ("instance", 3 * 6 * 9 + 6 + 6 * 10 + 10),
+@pytest.mark.parametrize("name, params", [("small", 3 * 4 * 9 + 4 + 4 * 10 + 10),
+                                          ("instance", 3 * 6 * 9 + 6 + 6 * 10 + 10),
                                           ("Net", 3 * 8 * 9 + 8 + 8 * 10 + 10)])
 def test_a_function_an_instance_or_a_class(nets: Path, name: str, params: int,
                                            capsys: pytest.CaptureFixture[str]) -> None:

@@ -299,6 +299,7 @@ def test_graph_failure_warns_and_training_goes_on(store_dir):
             return self.lin(x)
 
     model = Picky()
-    with ts.init(dir=store_dir) as run, pytest.warns(RuntimeWarning, match="the logged graph is partial: .*eval mode is not supported"):
+    partial = "the logged graph is partial: .*eval mode is not supported"
+    with ts.init(dir=store_dir) as run, pytest.warns(RuntimeWarning, match=partial):
         _train(run, model, steps=2, watch_kw={"graph": True})
     assert ts.open(store_dir).runs()[0].status == "finished"

@@ -168,6 +168,9 @@ def evaluate(model: torch.nn.Module | None = None, loader: Iterable[Any] | None 
     problem); ``y_pred`` defaults to its argmax. ``images`` (N samples, for ``mistakes()``) is
     optional. With a model, the ``keep_mistakes`` most confident mistakes keep their images.
     """
+    score: np.ndarray | None
+    m_idx: np.ndarray | None
+    m_img: np.ndarray | None
     if model is not None:
         if loader is None:
             raise ValueError("evaluate(model, loader): give the loader too (or y_true=/y_pred= without a model)")
@@ -180,7 +183,11 @@ def evaluate(model: torch.nn.Module | None = None, loader: Iterable[Any] | None 
         score = None if y_score is None else _as_array(y_score, "y_score", (1, 2)).astype(np.float64)
         if score is not None and score.ndim == 1:
             score = np.stack([1 - score, score], axis=1)
-        yp = score.argmax(axis=1) if y_pred is None else _as_array(y_pred, "y_pred", (1,)).astype(np.int64)
+        if y_pred is None:
+            assert score is not None  # checked above: y_pred or y_score
+            yp = score.argmax(axis=1)
+        else:
+            yp = _as_array(y_pred, "y_pred", (1,)).astype(np.int64)
         if len(yp) != len(yt) or (score is not None and len(score) != len(yt)):
             raise ValueError(f"evaluate: y_true has {len(yt)} samples but y_pred/y_score have "
                              f"{len(yp)}/{None if score is None else len(score)}")

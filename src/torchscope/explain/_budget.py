@@ -28,8 +28,8 @@ from torch import nn
 
 from ._hooks import forward_hooks
 
-__all__ = ["DEFAULT_BUDGET_MB", "FIRST_ROWS", "GPU_FIRST_ROWS", "default_budget_mb", "INPUT_SHARE", "Meter", "OverBudget", "budget_bytes", "chunks",
-           "even_chunks", "measuring", "run_chunks"]
+__all__ = ["DEFAULT_BUDGET_MB", "FIRST_ROWS", "GPU_FIRST_ROWS", "INPUT_SHARE", "Meter", "OverBudget", "budget_bytes",
+           "chunks", "default_budget_mb", "even_chunks", "measuring", "run_chunks"]
 
 DEFAULT_BUDGET_MB = 384.0
 FIRST_ROWS = 64  # rows in the measured first chunk, at most (on a GPU: GPU_FIRST_ROWS)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import torch
 from torch import nn
@@ -106,8 +106,11 @@ class Explainer:
             result = self._attribute(x, t, **options)
         return result if result.scores is not None else result._replace(scores=scores)
 
-    def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, **options: Any) -> Result:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # each method takes its own keyword options: (x, target, *, n_steps=50, ...) -> Result
+        _attribute: Callable[..., Result]
+    else:
+        def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, **options: Any) -> Result:
+            raise NotImplementedError
 
     # -- helpers for subclasses -----------------------------------------------------------
     def _check_inputs(self, inputs: Any) -> torch.Tensor:

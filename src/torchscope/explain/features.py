@@ -128,7 +128,8 @@ def filters(model: nn.Module, layer: str | nn.Module | None = None, *, max_filte
         found = next(((n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)), None)
         if found is None:
             raise ValueError(f"{type(model).__name__} has no Conv2d layer; pass layer=")
-        name, module = found
+        name = found[0]
+        module: nn.Module = found[1]
     else:
         name, module = layer_by_name(model, layer)
     w = getattr(module, "weight", None)

@@ -124,6 +124,7 @@ class ModelCheckpoint(Record):
         head.text(0, 1, f"{self.role} checkpoint\n" + "   ".join(facts[1:4]) + "\n" + "   ".join(facts[4:8]),
                   va="top", fontsize=8, family="monospace")
         for i in range(n):
+            assert pics is not None
             image_axes(fig.add_subplot(grid[1 + i // cols, i % cols]), pics[0][i], pics[1][i] or None)
         return fig
 
@@ -159,7 +160,8 @@ def save_checkpoint(run: Any, model: Any, *, role: str = "generator", step: int 
     builder = known.get(type(model), "")
     buf = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, buf)
-    info = {"class": f"{type(model).__module__}.{type(model).__qualname__}", "value_range": list(value_range)}
+    info: dict[str, Any] = {"class": f"{type(model).__module__}.{type(model).__qualname__}",
+                            "value_range": list(value_range)}
     z_dim = getattr(model, "z_dim", None)
     if z_dim is not None:
         info["z_dim"] = int(z_dim)

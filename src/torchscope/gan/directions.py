@@ -105,7 +105,7 @@ def directions(generator: torch.nn.Module, *, z_dim: int | None = None, k: int =
     var = s ** 2
     return LatentDirections(u=u.numpy(), sigma=sigma.tolist(), explained=(var[:k] / var.sum()).tolist(),
                             z0=z0.numpy(), offsets=[float(o) for o in offsets], images=images, layer=name,
-                            value_range=tuple(value_range))
+                            value_range=(float(value_range[0]), float(value_range[1])))
 
 
 class LatentExplorer:

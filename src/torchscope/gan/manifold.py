@@ -68,8 +68,8 @@ def _radii(x64: np.ndarray, x: torch.Tensor, sq: torch.Tensor, k: int, chunk: in
     for i in range(0, n, rows):
         j = min(i + rows, n)
         b = torch.mm(left[i:j], right, out=buf[:j - i])
-        v, ix = torch.topk(b, m, dim=1, largest=False, out=(vals[:j - i], idx[:j - i]))  # sorted ascending
-        v, ix = v.double().numpy(), ix.numpy()
+        tv, ti = torch.topk(b, m, dim=1, largest=False, out=(vals[:j - i], idx[:j - i]))  # sorted ascending
+        v, ix = tv.double().numpy(), ti.numpy()
         here = np.arange(i, j)
         out[here] = np.sort(((x64[here][:, None, :] - x64[ix]) ** 2).sum(-1), axis=1)[:, k]
         # the k+1 true nearest are among the m candidates unless float32 cannot tell them apart
@@ -113,8 +113,8 @@ def precision_recall(real: Any, fake: Any, *, k: int = 3, chunk: int | None = No
     mf, mr = (best_f - sf).double().numpy(), (best_r - cr - sr).double().numpy()
     tol = _gamma(r.shape[1]) * float(sf.max() + sr.max() + (cr + sr).max() + (cf + sf).max())
     inside_f, inside_r = mf > tol, mr > tol
-    for i in np.flatnonzero(np.abs(mf) <= tol):  # too close to a ball's edge to call in float32
-        inside_f[i] = _refine(f64[i], r64, rad_r)
-    for i in np.flatnonzero(np.abs(mr) <= tol):
-        inside_r[i] = _refine(r64[i], f64, rad_f)
+    for q in np.flatnonzero(np.abs(mf) <= tol):  # too close to a ball's edge to call in float32
+        inside_f[q] = _refine(f64[q], r64, rad_r)
+    for q in np.flatnonzero(np.abs(mr) <= tol):
+        inside_r[q] = _refine(r64[q], f64, rad_f)
     return float(inside_f.mean()), float(inside_r.mean())

@@ -47,7 +47,7 @@ def save_gif(frames: list[np.ndarray], steps: list[int], path: str | Path | IO[b
     imgs = [_labelled(f, f"step {s}", width) for f, s in zip(frames, steps)]
     ms = int(1000 / fps)
     durations = [ms] * (len(imgs) - 1) + [int(hold_last * 1000)]
-    out = path if hasattr(path, "write") else Path(path)  # type: ignore[arg-type]
+    out: Path | IO[bytes] = path if hasattr(path, "write") else Path(path)  # type: ignore[arg-type,assignment]
     imgs[0].save(out, format="GIF", save_all=True, append_images=imgs[1:], duration=durations, loop=0,
                  optimize=False)
     return out
@@ -71,7 +71,7 @@ class Timeline(Record):
         from matplotlib.figure import Figure
 
         n = len(self.frames)
-        pick = np.unique(np.linspace(0, n - 1, min(columns, n)).round().astype(int)) if n else []
+        pick: Any = np.unique(np.linspace(0, n - 1, min(columns, n)).round().astype(int)) if n else []
         fig = Figure(figsize=(2.1 * max(len(pick), 1), 2.5))
         axes = fig.subplots(1, max(len(pick), 1), squeeze=False)[0]
         for ax, i in zip(axes, pick):

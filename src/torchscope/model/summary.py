@@ -139,7 +139,7 @@ class ModelSummary(Record):
         ax.axis("off")
         t = ax.text(0, 1, self.text(depth), va="top", ha="left", family="monospace", fontsize=8,
                     transform=ax.transAxes)
-        box = t.get_window_extent(fig.canvas.get_renderer())  # the figure is sized to the text
+        box = t.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]  # sized to the text
         pad = 0.1
         w, h = box.width / fig.dpi + 2 * pad, box.height / fig.dpi + 2 * pad
         fig.set_size_inches(w, h)

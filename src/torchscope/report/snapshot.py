@@ -27,9 +27,9 @@ __all__ = ["Snapshot", "canonical"]
 RAW_MIME = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
-def _pairs(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+def _pairs(params: Mapping[str, Any] | None) -> list[tuple[str, str | int | float | bool | None]]:
     """Query pairs as the web client sends them (``web/api.js`` ``query``): lists repeat, empties drop."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str | int | float | bool | None]] = []
     for k, v in (params or {}).items():
         for item in v if isinstance(v, (list, tuple)) else [v]:
             if item is None or item == "":

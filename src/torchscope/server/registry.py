@@ -70,7 +70,7 @@ def load_panels(package: str = "torchscope.server.panels", only: list[str] | Non
             panel = mod.PANEL
             if not isinstance(panel, Panel) or panel.name != info.name:
                 raise TypeError(f"{package}.{info.name}.PANEL must be a Panel named {info.name!r}")
-            folder = Path(mod.__file__).parent
+            folder = Path(mod.__file__ or "").parent
             if not (folder / panel.module).is_file():
                 raise FileNotFoundError(f"panel {info.name!r} has no module file {panel.module!r}")
             out.append(PanelLoad(info.name, dataclasses.replace(panel, folder=folder)))

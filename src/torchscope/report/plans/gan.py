@@ -60,7 +60,7 @@ def gan(ctx: Any) -> str | None:
 def ganlab(ctx: Any) -> str | None:
     from ...gan.lab.export import render_png
 
-    frames = []
+    frames: list[Any] = []
     for rid in ctx.ids:
         try:
             entries = ctx.store.records(rid, kind="gan.lab2d.frame")

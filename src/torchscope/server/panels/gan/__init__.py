@@ -135,7 +135,8 @@ class _Explorers:
     """Latent explorers built on demand from a run's generator checkpoint; a few kept, newest last."""
 
     def __init__(self, size: int = 4) -> None:
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.lock = size, threading.Lock()
+        self.items: OrderedDict[Any, Any] = OrderedDict()
 
     def get(self, store: Any, rid: str) -> Any:
         import torchscope as ts

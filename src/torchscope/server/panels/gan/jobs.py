@@ -36,7 +36,9 @@ class Job:
     def __init__(self, key: tuple[Any, ...], abandon_s: float) -> None:
         self.key, self.abandon_s = key, abandon_s
         self.id = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
-        self.status, self.progress, self.result, self.error = "queued", 0.0, None, None
+        self.status, self.progress = "queued", 0.0
+        self.result: Any = None
+        self.error: str | None = None
         self.created, self.started, self.finished = time.time(), 0.0, 0.0
         self.seen = time.monotonic()
         self.cancelled = threading.Event()

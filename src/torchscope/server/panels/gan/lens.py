@@ -139,7 +139,8 @@ def _ready(request: Request) -> tuple[Any, str, list[str]]:
 
 def _job(request: Request, store: Any, rid: str, what: str, params: dict[str, Any], compute: Any) -> JSON:
     lens = get_lens(request.app)
-    version = tuple(_versions(store, rid).get(r, 0) for r in (GENERATOR, CLASSIFIER))
+    versions = _versions(store, rid)
+    version = (versions.get(GENERATOR, 0), versions.get(CLASSIFIER, 0))
     key = (what, id(store), rid, version, tuple(sorted(params.items())))
 
     def run(progress: Any) -> dict[str, Any]:

@@ -12,6 +12,8 @@ Example::
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
@@ -26,7 +28,7 @@ def _one_run(request: Request) -> str:
     return run_ids(request)[0]
 
 
-def _record(request: Request, kind: str) -> object:
+def _record(request: Request, kind: str) -> Any:
     rid, key = _one_run(request), text_param(request, "key", "")
     try:
         return load(request.app.state.store, rid, kind, key)
