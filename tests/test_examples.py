@@ -106,6 +106,8 @@ def test_notebook_tour(tmp_path, monkeypatch):
 
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    streams = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "IProgress not found" not in streams  # a notebook without ipywidgets gets text progress bars
     html = [o.data["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert len(html) >= 12, f"only {len(html)} rich outputs"
     assert all("<img" in h or "<svg" in h or "<table" in h for h in html)

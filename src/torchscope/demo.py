@@ -75,7 +75,7 @@ def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float
 def train(run: Run, train_ds: Any, test_ds: Any, *, epochs: int, seed: int = 0, batch_size: int = 64,
           lr: float = 3e-3, progress: bool = True) -> tuple[dict[str, Any], nn.Module]:
     """Train :class:`TourCNN` with ``run.watch``, logging into ``run``; returns (metrics, model)."""
-    from tqdm.auto import tqdm
+    from torchscope._progress import tqdm
 
     torch.manual_seed(seed)
     x_tr, y_tr = _tensors(train_ds, seed)
@@ -127,7 +127,7 @@ def train(run: Run, train_ds: Any, test_ds: Any, *, epochs: int, seed: int = 0, 
 def _tour_after_training(run: Run, model: nn.Module, data: tuple[Any, Any, Any], seed: int, quick: bool,
                          progress: bool) -> None:
     """Data, model, evaluation, explanation and GAN records for the run (each a dashboard panel)."""
-    from tqdm.auto import tqdm
+    from torchscope._progress import tqdm
 
     from . import data as tsdata
     from .evaluate import evaluate

@@ -126,7 +126,7 @@ def _zip_members(path: str) -> tuple[list[str], dict[str, str]]:
 def _tar_members(path: str, want: Any) -> dict[str, bytes]:
     """One sequential pass over a tar: check every member, keep the bytes of those ``want`` accepts."""
     out: dict[str, bytes] = {}
-    from tqdm.auto import tqdm
+    from torchscope._progress import tqdm
 
     try:
         with tarfile.open(path, "r|*") as tf, tqdm(desc=f"reading {os.path.basename(path)}", unit="file",

@@ -138,7 +138,7 @@ class TorchSource:
         if self._y is None:
             raw = getattr(self.ds, "targets", None)
             if raw is None or len(raw) != len(self.ds):
-                from tqdm.auto import tqdm
+                from torchscope._progress import tqdm
 
                 bar = tqdm(range(len(self.ds)), desc=f"reading labels of {self.location}", unit="sample",
                            disable=len(self.ds) < 5000)

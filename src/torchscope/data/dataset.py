@@ -154,7 +154,7 @@ class Dataset(torch.utils.data.Dataset):
             return np.asarray(read_many(gidx))
         if len(gidx) == 0:
             return np.zeros((0, *self.sample_shape), dtype=np.float32)
-        from tqdm.auto import tqdm
+        from torchscope._progress import tqdm
 
         first = np.asarray(self.source.read(int(gidx[0])))
         out = np.empty((len(gidx), *first.shape), dtype=first.dtype)

@@ -65,7 +65,7 @@ def reduce(x: np.ndarray, method: str = "pca", dims: int = 2, *, seed: int = 0, 
            pca_dims: int = 50, n_neighbors: int = 15, min_dist: float = 0.1, progress: bool = True,
            ) -> tuple[np.ndarray, dict[str, Any]]:
     """Project rows of ``x`` to ``dims`` dimensions; returns ``(coords float32, params)``: ``reduce(x, "tsne")``."""
-    from tqdm.auto import tqdm
+    from torchscope._progress import tqdm
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")

@@ -71,7 +71,7 @@ def train_dcgan(dataset: Any, epochs: int = 30, run: Any = None, *, batch_size: 
     """
     import time
 
-    from tqdm.auto import tqdm
+    from torchscope._progress import tqdm
 
     from ..data.views._common import require
 

@@ -129,7 +129,7 @@ def import_tensorboard(logdir: str | os.PathLike[str], to: str | os.PathLike[str
     dirs = find_event_dirs(root)
     if not dirs:
         raise FileNotFoundError(f"no TensorBoard event files (events.out.tfevents.*) in {str(logdir)!r} or below")
-    from tqdm.auto import tqdm
+    from torchscope._progress import tqdm
 
     ids = []
     for run_dir in tqdm(dirs, desc="importing TensorBoard runs", unit="run", disable=not progress):

@@ -44,7 +44,7 @@ def view_arrays(ds: Dataset, limit: int | None, seed: int = 0) -> tuple[np.ndarr
 def chunks(ds: Dataset, limit: int | None, *, seed: int = 0, size: int = 2048,
            desc: str = "reading") -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """``(x, y)`` in chunks over all (or a random ``limit``) of the samples, with a progress bar."""
-    from tqdm.auto import tqdm
+    from torchscope._progress import tqdm
 
     if limit is None and ds.is_lazy:
         limit = LAZY_LIMIT
