@@ -20,7 +20,9 @@ __all__ = ["tqdm"]
 def tqdm(*args: Any, **kwargs: Any) -> Any:
     """``tqdm.auto.tqdm`` when ipywidgets can be imported, else ``tqdm.std.tqdm``; same arguments."""
     if importlib.util.find_spec("ipywidgets") is not None:
-        from torchscope._progress import tqdm as bar
-    else:
-        from tqdm.std import tqdm as bar
-    return bar(*args, **kwargs)
+        from tqdm.auto import tqdm as auto
+
+        return auto(*args, **kwargs)
+    from tqdm.std import tqdm as text
+
+    return text(*args, **kwargs)

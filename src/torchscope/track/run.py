@@ -96,7 +96,7 @@ class Run:
 
     def __init__(self, *, project: str, name: str, config: dict[str, Any], tags: list[str], dir: Any,
                  flush_interval: float, rank: int, world_size: int, enabled: bool, run_id: str,
-                 log_rank: int) -> None:
+                 log_rank: int, system: float | None = None) -> None:
         self.project, self.name, self.config, self.tags = project, name, config, tags
         self.id = run_id
         self.rank, self.world_size = rank, world_size
@@ -111,6 +111,7 @@ class Run:
         self._writer: BackgroundWriter | None = None
         self._watchers: list[Any] = []
         self._forked = False
+        self._system: Any = None
         self.dir = None
         if not enabled:
             return
@@ -122,6 +123,23 @@ class Run:
         atexit.register(self._at_exit)
         _install_process_hooks()
         _ACTIVE.add(self)
+        if system is not None:
+            self._start_system(system)
+
+    def _start_system(self, interval: float) -> None:
+        """``system/`` metrics on a background thread, at the latest training step (see ``track.system``)."""
+        from .system import SystemMonitor, machine_info
+
+        assert self._writer is not None
+        self._writer.put(("t", "system/info", self._log_rank, 0, time(), machine_info()))
+        put = self._put_scalars
+
+        def emit(values: dict[str, float]) -> None:
+            if not self._finished and not self._forked:
+                put(max(self._step - 1, 0), time(), values)
+
+        self._system = SystemMonitor(emit, interval)
+        emit(self._system.sample())  # one sample at the start: every chart has a point at once
 
     def __repr__(self) -> str:
         state = "finished" if self._finished else ("disabled" if not self.enabled else "running")
@@ -350,9 +368,12 @@ class Run:
         if self._finished:
             return
         try:
+            if self._system is not None:
+                self._system.stop()
             for w in self._watchers:  # hooks off; loss monitors stay until the writer has drained
                 w.remove()
         finally:
+            self._system = None
             self._watchers = []
             self._finished = True
             _ACTIVE.discard(self)
@@ -424,12 +445,18 @@ def _install_process_hooks() -> None:
 
 
 def init(project: str = "default", name: str | None = None, *, config: Any = None, dir: Any = None,
-         tags: list[str] | None = None, flush_interval: float = 1.0, all_ranks: bool = False) -> Run:
+         tags: list[str] | None = None, flush_interval: float = 1.0, all_ranks: bool = False,
+         system: bool | float = False) -> Run:
     """Start a run: ``run = ts.init(project="mnist", name="cnn-a", config={"lr": 1e-3})``.
 
     ``dir`` defaults to ``$TORCHSCOPE_DIR`` or ``./tsruns``. In distributed jobs only rank 0 logs
     unless ``all_ranks=True``, which keeps every rank's data in the same run, labelled by rank.
+    ``system=True`` logs CPU, memory, disk and GPU metrics under ``system/`` every 10 s (a number:
+    every that many seconds) from a background thread; see :mod:`torchscope.track.system`.
     """
+    from .system import interval_of
+
+    system_interval = interval_of(system)
     project = _check_key(project, "project")
     if name is not None:
         name = _check_key(name, "name")
@@ -444,4 +471,4 @@ def init(project: str = "default", name: str | None = None, *, config: Any = Non
     enabled = rank == 0 or all_ranks
     return Run(project=project, name=name or f"run-{run_id[:6]}", config=cfg, tags=tag_list, dir=dir,
                flush_interval=float(flush_interval), rank=rank, world_size=world, enabled=enabled, run_id=run_id,
-               log_rank=rank if all_ranks else 0)
+               log_rank=rank if all_ranks else 0, system=system_interval)
