@@ -50,6 +50,16 @@ def frechet_distance(a: Any, b: Any) -> float:
     return float(max(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2.0 * tr_sqrt, 0.0))
 
 
+def _cubic(x: np.ndarray, y: np.ndarray, d: int) -> np.ndarray:
+    """The polynomial kernel ``(x . y / d + 1) ** 3``, in place (a float64 power is ~10x a product)."""
+    k = x @ y.T
+    k /= d
+    k += 1
+    sq = k * k
+    sq *= k
+    return sq
+
+
 def kid(a: Any, b: Any, *, subsets: int = 50, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
     """Kernel Inception-style distance (mean, std over subsets) of two feature sets: ``kid(fa, fb)``.
 
@@ -65,7 +75,7 @@ def kid(a: Any, b: Any, *, subsets: int = 50, subset_size: int = 1000, seed: int
     for _ in range(1 if whole else subsets):
         x = a[rng.choice(len(a), m, replace=False)]
         y = b[rng.choice(len(b), m, replace=False)]
-        kxx, kyy, kxy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
+        kxx, kyy, kxy = _cubic(x, x, d), _cubic(y, y, d), _cubic(x, y, d)
         off = m * (m - 1)
         vals.append((kxx.sum() - np.trace(kxx)) / off + (kyy.sum() - np.trace(kyy)) / off - 2 * kxy.mean())
     if whole:  # one value, no spread to report
