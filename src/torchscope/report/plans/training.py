@@ -1,9 +1,11 @@
 """Plans for the training panels: Scalars, Images, Histograms, Text, Config (see ``__init__``).
 
-Scalars: every key at ``limits.buckets`` buckets on each x axis (the answers for ``wall_time`` and
-``relative`` are the same bytes, kept once), and the exact CSV of every key. Images: each key's
-index and every image of up to ``limits.max_steps`` steps (the step slider snaps to the nearest
-kept step). Histograms and Text: each key as the panel asks for it. Config: the one table.
+Scalars: every key of rank 0 at ``limits.buckets`` buckets on each x axis (the answers for
+``wall_time`` and ``relative`` are the same bytes, kept once), and the exact CSV of every key; runs
+logged by several ranks are shown by their rank 0 (the panel hides its rank selector in a report).
+Images: each key's index and every image of up to ``limits.max_steps`` steps (the step slider
+snaps to the nearest kept step). Histograms and Text: each key as the panel asks for it. Config: the
+one table.
 
 Example::
 
@@ -25,9 +27,10 @@ def _keys(ctx: Any, kind: str) -> list[dict[str, Any]]:
 
 
 def scalars(ctx: Any) -> str | None:
-    keys = _keys(ctx, "scalar")
+    keys = _keys(ctx, "scalar")  # rank 0's: a report draws rank 0 (it shows no rank selector)
     if not keys:
         return None
+    ctx.snap.json("scalars/keys", {"run": ctx.ids})  # the panel's key list (every rank's keys and ranks)
     lim = ctx.limits
     buckets = max(min(lim.buckets, 128), min(lim.buckets, lim.series_budget // max(1, len(ctx.ids))))
     for k in keys:

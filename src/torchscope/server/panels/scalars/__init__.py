@@ -1,13 +1,20 @@
-"""The Scalars panel's routes: downsampled series for many runs at once, and exact CSV export.
+"""The Scalars panel's routes: its keys and ranks, downsampled series for many runs at once, and
+exact CSV export.
 
+``/api/scalars/keys`` lists the scalar keys of the runs with the ranks that logged each (every rank,
+not only rank 0) and the ranks of each run: the page shows its rank selector when some run logged
+under a rank other than 0 (``ts.init(..., all_ranks=True)``).
 ``/api/scalars/series`` answers one key for many runs, each reduced to ``buckets`` buckets of
 last/min/max over the x range asked for (so a zoom re-queries at pixel resolution and a spike is
 never hidden); ``format=bin`` sends float64 columns instead of JSON (see ``encode.py``).
 ``/api/scalars/csv`` streams every stored point in the range: exact values, no downsampling.
+Both read one rank (``rank=1``; default 0) or, with ``rank=all``, every rank that logged the key:
+one entry per run and rank, each entry saying its ``rank`` (the CSV then has a ``rank`` column).
 
 Example::
 
     GET /api/scalars/series?key=train/loss&run=a1&run=b2&buckets=800&lo=100&hi=900&x=step
+    GET /api/scalars/series?key=train/loss&run=a1&rank=all
 """
 
 from __future__ import annotations
@@ -35,13 +42,32 @@ def _axis(request: Request) -> tuple[str, bool]:
     return ("wall_time", True) if x == "relative" else (x, False)
 
 
-def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, Any]]]:
+MAX_RANK = 100000
+
+
+def _rank(request: Request) -> int | None:
+    """The ``rank`` parameter: a rank number (default 0), or None for ``rank=all``."""
+    if request.query_params.get("rank") == "all":
+        return None
+    return int_param(request, "rank", 0, 0, MAX_RANK)
+
+
+def _ranks_of(reader: Any, rid: str, key: str) -> list[int]:
+    """The ranks that logged scalar ``key`` in run ``rid`` (none for an unknown run)."""
+    try:
+        return sorted({k.rank for k in reader.keys(rid, kind="scalar") if k.key == key})
+    except KeyError:
+        return []
+
+
+def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, int, Any]]]:
+    """``(key, x, [(run, rank, series)])`` for the request's runs and rank (``rank=all``: every rank)."""
     store = request.app.state.store
     key = text_param(request, "key")
     x, relative = _axis(request)
     lo, hi = float_param(request, "lo"), float_param(request, "hi")
     buckets = None if exact else int_param(request, "buckets", 1000, 1, 20000)
-    rank = int_param(request, "rank", 0, 0, 100000)
+    rank = _rank(request)
     ids = run_ids(request)
     runs = request.app.state.runs.get() if relative else {}
     reader = request.app.state.series
@@ -52,80 +78,118 @@ def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, A
         shift = runs[rid].created if relative else 0.0
         ranges[rid] = None if lo is None and hi is None else (None if lo is None else lo + shift,
                                                               None if hi is None else hi + shift)
+    # (run, rank) pairs to read, run by run: one rank, or each rank that logged the key
+    pairs = [(rid, r) for rid in ranges for r in ([rank] if rank is not None else _ranks_of(reader, rid, key))]
     out = []
     if exact:  # every point: read it fresh, never cached
-        for rid, rng in ranges.items():
+        for rid, r in pairs:
             try:
-                out.append((rid, store.scalars(rid, key, rank=rank, x_range=rng, x=x)))
+                out.append((rid, r, store.scalars(rid, key, rank=r, x_range=ranges[rid], x=x)))
             except KeyError:
                 continue
         return key, x, out
     # finished runs' answers come from the server's cache; the others are read in parallel
-    by_range: dict[Any, list[str]] = {}
-    for rid, rng in ranges.items():
-        by_range.setdefault(rng, []).append(rid)
-    found: dict[str, Any] = {}
-    for rng, rids in by_range.items():
-        got = reader.scalars_many(rids, key, rank=rank, downsample=buckets, x_range=rng, x=x)
-        found.update(zip(rids, got))
-    # a run without the key is skipped: the others still answer
-    out = [(rid, found[rid]) for rid in ranges if found.get(rid) is not None]
-    return key, x, out
+    by_query: dict[Any, list[str]] = {}
+    for rid, r in pairs:
+        by_query.setdefault((ranges[rid], r), []).append(rid)
+    found: dict[tuple[str, int], Any] = {}
+    for (rng, r), rids in by_query.items():
+        got = reader.scalars_many(rids, key, rank=r, downsample=buckets, x_range=rng, x=x)
+        found.update(((rid, r), s) for rid, s in zip(rids, got))
+    # a run without the key (at that rank) is skipped: the others still answer
+    return key, x, [(rid, r, found[(rid, r)]) for rid, r in pairs if found.get((rid, r)) is not None]
+
+
+def keys(request: Request) -> Response:
+    """The scalar keys of the runs at every rank, and the ranks of each run that logged scalars:
+    ``{"keys": [{"key", "runs", "ranks", "count", "counts": {rank: points}}], "ranks", "run_ranks"}``."""
+    reader = request.app.state.series  # finished runs' listings are kept
+    merged: dict[str, dict[str, Any]] = {}
+    run_ranks: dict[str, list[int]] = {}
+    for rid in run_ids(request):
+        try:
+            infos = reader.keys(rid, kind="scalar")
+        except KeyError:
+            continue
+        mine: set[int] = set()
+        for k in infos:
+            mine.add(k.rank)
+            e = merged.setdefault(k.key, {"key": k.key, "runs": [], "ranks": set(), "count": 0, "counts": {}})
+            if not e["runs"] or e["runs"][-1] != rid:  # a run's keys come together
+                e["runs"].append(rid)
+            e["ranks"].add(k.rank)
+            e["count"] += k.count
+            e["counts"][str(k.rank)] = e["counts"].get(str(k.rank), 0) + k.count
+        if mine:  # a run without scalars (or unknown) is left out
+            run_ranks[rid] = sorted(mine)
+    out = [{**e, "ranks": sorted(e["ranks"])} for _, e in sorted(merged.items())]
+    every = sorted({r for rs in run_ranks.values() for r in rs})
+    return JSON({"keys": out, "ranks": every, "run_ranks": run_ranks})
 
 
 def series(request: Request) -> Response:
-    """One key for many runs: JSON ``{"key", "x", "runs": [{"run", "total", "downsampled", cols...}]}``."""
+    """One key for many runs: JSON ``{"key", "x", "runs": [{"run", "rank", "total", "downsampled", cols...}]}``."""
     key, x, found = _read(request, exact=False)
     if request.query_params.get("format") == "bin":
         names = [c for c in COLS if not (c == "wall_time" and x == "step")]  # on a step axis: not drawn
         header: dict[str, Any] = {"key": key, "x": x, "cols": names, "runs": []}
         cols = []
-        for rid, s in found:
-            header["runs"].append({"run": rid, "n": len(s), "total": s.total, "downsampled": s.downsampled})
+        for rid, r, s in found:
+            header["runs"].append({"run": rid, "rank": r, "n": len(s), "total": s.total,
+                                   "downsampled": s.downsampled})
             lo_, hi_ = (s.min, s.max) if s.downsampled else (s.value, s.value)
             by = {"step": s.step, "wall_time": s.wall_time, "value": s.value, "min": lo_, "max": hi_}
             cols += [by[c] for c in names]
         return Response(binary_frame(header, cols), media_type="application/octet-stream")
     runs = []
-    for rid, s in found:
-        entry: dict[str, Any] = {"run": rid, "total": s.total, "downsampled": s.downsampled}
+    for rid, r, s in found:
+        entry: dict[str, Any] = {"run": rid, "rank": r, "total": s.total, "downsampled": s.downsampled}
         entry.update({c: column(getattr(s, c)) for c in COLS if getattr(s, c) is not None})
         runs.append(entry)
     return JSON({"key": key, "x": x, "runs": runs})
 
 
 def export_csv(request: Request) -> StreamingResponse:
-    """Every point of the key in the range, for each run: ``run,name,step,wall_time,value``."""
+    """Every point of the key in the range, for each run: ``run,name,step,wall_time,value``
+    (``rank=all``: ``run,name,rank,step,wall_time,value``, every rank of each run)."""
+    every = _rank(request) is None
     key, _, found = _read(request, exact=True)
     names = {rid: r.name for rid, r in request.app.state.runs.get().items()}
 
     def rows() -> Any:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["run", "name", "step", "wall_time", "value"])
-        for rid, s in found:
+        w.writerow(["run", "name", "rank", "step", "wall_time", "value"] if every
+                   else ["run", "name", "step", "wall_time", "value"])
+        for rid, r, s in found:
+            head = [rid, names.get(rid, ""), r] if every else [rid, names.get(rid, "")]
             for step, wall, val in zip(s.step.tolist(), s.wall_time.tolist(), s.value.tolist()):
-                w.writerow([rid, names.get(rid, ""), step, repr(wall), repr(val)])
+                w.writerow([*head, step, repr(wall), repr(val)])
                 if buf.tell() > 1 << 16:
                     yield buf.getvalue()
                     buf.seek(0)
                     buf.truncate()
         yield buf.getvalue()
 
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)[:80] or "scalars"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)[:80] or "scalars"  # as chart.js names it
     return StreamingResponse(rows(), media_type="text/csv",
                              headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'})
 
 
 _PARAMS = {"key": "scalar key (required)", "run": "run id, repeatable", "x": "step, wall_time or relative",
-           "lo": "x range start", "hi": "x range end", "rank": "rank (default 0)"}
+           "lo": "x range start", "hi": "x range end",
+           "rank": "rank (default 0), or all: every rank that logged the key, one entry per run and rank"}
 PANEL = Panel(
     name="scalars", title="Scalars", order=10,
-    routes=[Route("/series", series), Route("/csv", export_csv)],
+    routes=[Route("/keys", keys), Route("/series", series), Route("/csv", export_csv)],
     api_doc={
+        "/keys": {"summary": "Scalar keys of the runs at every rank: keys [{key, runs, ranks, count, counts "
+                             "(points per rank)}], ranks (all of them) and run_ranks ({run: [ranks]})",
+                  "params": {"run": "run id, repeatable"}},
         "/series": {"summary": "One key for many runs, downsampled to buckets of last/min/max",
                     "params": {**_PARAMS, "buckets": "buckets per run (default 1000)",
                                "format": "json (default) or bin (float64 columns; no wall_time when x=step)"}},
-        "/csv": {"summary": "Exact CSV of every point in the range", "params": _PARAMS, "media": "text/csv"},
+        "/csv": {"summary": "Exact CSV of every point in the range (rank=all: with a rank column)",
+                 "params": _PARAMS, "media": "text/csv"},
     },
 )

@@ -1,4 +1,5 @@
-// One chart of the Scalars panel: a key, every selected run overlaid (or grouped as mean ± std).
+// One chart of the Scalars panel: a key, every selected run overlaid (or grouped as mean ± std);
+// one rank of each run (opts.rank), or with opts.rank "all" every rank: rank 0 solid, the others dashed.
 // Zoom (drag), pan (shift+drag), ctrl+wheel zoom and double-click reset re-query the server
 // for the visible range at the chart's pixel width (min/max per bucket: spikes stay visible).
 //   const c = new ScalarChart("train/loss", api, opts); grid.append(c.card); c.load();
@@ -10,6 +11,9 @@ import { align, ema, groupStats, nearest, unionX } from "./series.js";
 const HEIGHT = 220;
 const DENSE_RUNS = 12; // more runs in one chart: drawn lighter (see build)
 const finite = (v) => (v === null || !Number.isFinite(v) ? null : v);
+// the line of rank r when every rank is drawn: rank 0 solid, the others dashed, each its own way
+const DASHES = [[6, 3], [2, 2], [8, 3, 2, 3], [4, 4, 1, 4], [10, 4]];
+const dashOf = (r) => (r > 0 ? DASHES[(r - 1) % DASHES.length] : undefined);
 
 export class ScalarChart {
   constructor(key, api, opts) {
@@ -24,6 +28,7 @@ export class ScalarChart {
       this.plot, this.readEl);
     this.requery = debounce(() => this.load(), 150);
     this.reloadSoon = debounce(() => this.load(), 1000);
+    this.liveTimer = null; // a re-read for live points of a rank other than 0 (see onLive)
     this.resizer = new ResizeObserver(() => this.u?.setSize({ width: this.width(), height: HEIGHT }));
     this.resizer.observe(this.plot);
   }
@@ -33,9 +38,10 @@ export class ScalarChart {
   async load() {
     const runs = this.api.runs();
     const byId = new Map(runs.map((r) => [r.id, r]));
-    const params = { key: this.key, run: runs.map((r) => r.id), x: this.opts.x, buckets: bucketCount(this.width()) };
+    const rank = this.opts.rank || undefined; // rank 0 is the server's default: left out, as before ranks existed
+    const params = { key: this.key, run: runs.map((r) => r.id), x: this.opts.x, buckets: bucketCount(this.width()), rank };
     if (this.range) [params.lo, params.hi] = this.range;
-    this.csv.href = this.api.url("scalars/csv", { key: this.key, run: params.run, x: params.x, lo: params.lo, hi: params.hi });
+    this.csv.href = this.api.url("scalars/csv", { key: this.key, run: params.run, x: params.x, lo: params.lo, hi: params.hi, rank });
     const seq = ++this.seq;
     this.card.dataset.state = "loading";
     let frame;
@@ -53,7 +59,9 @@ export class ScalarChart {
   toRun(r, run) {
     const c = r.cols, shift = this.opts.x === "relative" ? run.created : 0;
     const xs = Array.from(this.opts.x === "step" ? c.step : c.wall_time, (v) => v - shift);
-    return { id: run.id, name: run.name, color: run.color, created: run.created, total: r.total,
+    const rank = r.rank ?? 0, every = this.opts.rank === "all";
+    return { id: run.id, rank, name: every ? `${run.name} · rank ${rank}` : run.name, dash: every ? dashOf(rank) : undefined,
+      color: run.color, created: run.created, total: r.total,
       downsampled: r.downsampled, xs, ys: Array.from(c.value), mins: Array.from(c.min), maxs: Array.from(c.max),
       steps: Array.from(c.step), info: { tags: run.tags, flat: flatten(run.config) } };
   }
@@ -96,16 +104,16 @@ export class ScalarChart {
         if (r.downsampled) {
           // the bucket's min..max as one outlined polygon (thin edges: a lone spike stays visible);
           // its own min column is a series that only sets the y range
-          add(hi, { label: `${r.name} min..max`, stroke: fade(r.color, smooth ? 0.3 : 0.45), width: dense ? 1 : 0.75,
+          add(hi, { label: `${r.name} min..max`, stroke: fade(r.color, smooth ? 0.3 : 0.45), width: dense ? 1 : 0.75, dash: r.dash,
             fill: dense ? null : fade(r.color, smooth ? 0.08 : 0.15), paths: envelope(lo) });
           add(lo, { label: `${r.name} min`, paths: () => null });
         }
         // raw values: drawn as a line unless they are smoothed away and the band already shows them
         if (!(smooth && r.downsampled)) {
-          add(raw, { label: r.name, stroke: smooth ? fade(r.color, 0.3) : r.color, width: 1, main: !smooth,
+          add(raw, { label: r.name, stroke: smooth ? fade(r.color, 0.3) : r.color, width: 1, main: !smooth, dash: r.dash,
             points: { show: r.xs.length <= 64, size: 5, fill: r.color } });
         }
-        if (smooth) add(sm, { label: `${r.name} (smoothed)`, stroke: r.color, width: dense ? 1 : 1.5, main: true });
+        if (smooth) add(sm, { label: `${r.name} (smoothed)`, stroke: r.color, width: dense ? 1 : 1.5, main: true, dash: r.dash });
       }
     }
     return { data, series, bands };
@@ -184,8 +192,10 @@ export class ScalarChart {
     if (idx === null || idx === undefined || !this.u) { this.readEl.replaceChildren(h("span", { class: "note" }, "hover for values")); return; }
     const xv = this.u.data[0][idx], xfmt = this.opts.x === "relative" ? fmtDuration : this.opts.x === "wall_time" ? (t) => new Date(t * 1000).toLocaleTimeString() : fmtNum;
     const items = [];
-    const item = (id, color, label, text) => h("span", { class: "item", dataset: { run: id } },
-      h("span", { class: "swatch", style: { background: color } }), `${label}: `, h("b", {}, text));
+    // a dashed rank's swatch is striped like its line
+    const item = (id, color, label, text, rank, dash) => h("span", { class: "item", dataset: { run: id, rank: rank ?? "" } },
+      h("span", { class: "swatch", style: { background: dash ? `repeating-linear-gradient(90deg, ${color} 0 3px, transparent 3px 5px)` : color } }),
+      `${label}: `, h("b", {}, text));
     if (this.opts.groupBy) {
       for (const g of this.groups) {
         const m = g.stats.mean[idx];
@@ -196,7 +206,7 @@ export class ScalarChart {
         if (!r.xs.length || xv < r.xs[0] || xv > r.xs[r.xs.length - 1]) continue;
         const j = nearest(r.xs, xv);
         const text = this.opts.smoothing > 0 ? `${fmtNum(r.smooth[j] ?? r.ys[j])} (${fmtNum(r.ys[j])})` : fmtNum(r.ys[j]);
-        items.push(item(r.id, r.color, r.name, text));
+        items.push(item(r.id, r.color, r.name, text, r.rank, r.dash));
       }
     }
     this.readEl.replaceChildren(h("span", { class: "x" }, `${this.opts.x === "step" ? "step " : ""}${xfmt(xv)}`), ...items);
@@ -224,7 +234,13 @@ export class ScalarChart {
   }
 
   onLive(evt) {
-    const s = this.series.find((r) => r.id === evt.run);
+    // live events carry rank 0's new points: another rank (or every rank) is read again instead, at
+    // most once a second (a debounce would wait for a pause that steady training never makes)
+    if (this.opts.rank !== 0) {
+      if (!this.liveTimer) this.liveTimer = setTimeout(() => { this.liveTimer = null; this.load(); }, 1000);
+      return;
+    }
+    const s = this.series.find((r) => r.id === evt.run && r.rank === 0);
     if (!s) { if (this.api.runs().some((r) => r.id === evt.run)) this.reloadSoon(); return; }
     const shift = this.opts.x === "relative" ? s.created : 0;
     const xs = this.opts.x === "step" ? evt.step : evt.wall_time;
@@ -238,7 +254,7 @@ export class ScalarChart {
     if (!this.range) this.draw(true);
   }
 
-  destroy() { this.seq += 1; this.resizer.disconnect(); this.u?.destroy(); this.u = null; }
+  destroy() { this.seq += 1; clearTimeout(this.liveTimer); this.resizer.disconnect(); this.u?.destroy(); this.u = null; }
 }
 
 // uPlot path builder for a min..max band: forward along the max series, back along `lo`, closed;

@@ -1,5 +1,6 @@
 // The Scalars panel: one chart per key (runs overlaid), laid out in a grid with a filter box.
-// Smoothing, x axis (step / wall time / relative time), log axes and grouping apply to all charts.
+// Smoothing, x axis (step / wall time / relative time), log axes, grouping and the rank (runs logged
+// with ts.init(..., all_ranks=True): one rank, or every rank overlaid) apply to all charts.
 //   export function render(el, api) -> { destroy() }
 
 import { debounce, flatten, h, message } from "../../static/dom.js";
@@ -8,10 +9,13 @@ import { ScalarChart } from "./chart.js";
 export async function render(el, api) {
   const st = api.state;
   const opts = { smoothing: st.get("smoothing", 0.6), x: st.get("x", "step"), logX: st.get("logX", false),
-    logY: st.get("logY", false), groupBy: st.get("groupBy", ""), watch: st.get("watch", false) };
-  // a deep link (#scalars?key=K&step=S, e.g. from a health alarm) shows that chart, marked at that step
+    logY: st.get("logY", false), groupBy: st.get("groupBy", ""), watch: st.get("watch", false), rank: 0 };
+  // a deep link (#scalars?key=K&step=S, e.g. from a health alarm) shows that chart, marked at that step;
+  // &rank=R (a number or "all") picks the rank
   const focusKey = api.params?.get("key"), focusStep = api.params?.has("step") ? Number(api.params.get("step")) : null;
   if (focusKey) st.set("filter", `^${focusKey.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  if (api.params?.has("rank") && parseRank(api.params.get("rank")) !== null) st.set("rank", parseRank(api.params.get("rank")));
+  const wanted = () => parseRank(st.get("rank", 0)) ?? 0; // the rank asked for; opts.rank: the one shown (setRanks)
   let filter = st.get("filter", "");
   const runs = api.runs();
   const charts = new Map();
@@ -19,15 +23,21 @@ export async function render(el, api) {
   const status = h("span", { class: "note count" });
 
   const configKeys = [...new Set(runs.flatMap((r) => Object.keys(flatten(r.config))))].sort();
+  const keyRanks = new Map(); // key -> Set of the ranks that logged it (in any selected run)
   const set = (k, v, refetch) => {
     opts[k] = v; st.set(k, v);
     for (const c of charts.values()) { c.opts = opts; if (refetch) { c.range = null; if (c.u || c.loaded) c.load(); } else if (c.series.length) c.draw(true); }
   };
   // run.watch logs several statistics per layer under watch/: the Health panel is their home, so
   // the grid leaves them out unless asked (the box, or any filter: it searches every key)
-  const watchToggle = h("label", { class: "watch-toggle", hidden: true, title: "run.watch's per-layer statistics (see the Health panel)" },
+  const watchToggle = h("label", { class: "watch-toggle", hidden: true, style: { display: "none" }, title: "run.watch's per-layer statistics (see the Health panel)" },
     h("input", { type: "checkbox", class: "show-watch", checked: opts.watch, onchange: (e) => { opts.watch = e.target.checked; st.set("watch", opts.watch); layout(); } }),
     "watch/ stats");
+  // the rank selector: only when some run logged under a rank other than 0, and never in a static
+  // report (it keeps rank 0's series only)
+  const rankSelect = select("rank", [["0", "0"]], "0", (v) => { set("rank", parseRank(v), true); layout(); });
+  rankSelect.title = "which process's values: runs logged with ts.init(..., all_ranks=True) keep each rank's";
+  const rankLabel = h("label", { class: "rank-pick", hidden: true, style: { display: "none" } }, "rank ", rankSelect);
   const smoothLabel = h("span", { class: "smooth-value" }, opts.smoothing.toFixed(2));
   const toolbar = h("div", { class: "toolbar" },
     h("input", { type: "search", class: "filter", placeholder: "filter keys (regex)", value: filter,
@@ -39,6 +49,7 @@ export async function render(el, api) {
     h("label", {}, h("input", { type: "checkbox", class: "log-x", checked: opts.logX, onchange: (e) => set("logX", e.target.checked) }), "log x"),
     h("label", {}, h("input", { type: "checkbox", class: "log-y", checked: opts.logY, onchange: (e) => set("logY", e.target.checked) }), "log y"),
     watchToggle,
+    rankLabel,
     h("label", {}, "group ", select("group-by", [["", "none"], ["tags", "by tags"], ...configKeys.map((k) => [`config:${k}`, `by ${k}`])],
       opts.groupBy, (v) => set("groupBy", v))),
     status);
@@ -74,36 +85,89 @@ export async function render(el, api) {
   function layout() {
     let re = null;
     try { re = filter ? new RegExp(filter, "i") : null; } catch (e) { re = null; }
-    const keys = [...charts.keys()].sort();
+    // the keys the chosen rank logged (all ranks: every key)
+    const keys = [...charts.keys()].filter((k) => opts.rank === "all" || (keyRanks.get(k) || new Set([0])).has(opts.rank)).sort();
     const watched = keys.filter((k) => k.startsWith("watch/")).length;
-    watchToggle.hidden = !watched;
+    showLabel(watchToggle, watched > 0);
     const hideWatch = !opts.watch && !filter; // a filter searches every key
     const shown = keys.filter((k) => !(hideWatch && k.startsWith("watch/")) && (!filter || (re ? re.test(k) : k.includes(filter))));
     grid.replaceChildren(...shown.map((k) => charts.get(k).card));
     if (api.report && started) for (const k of shown) if (!charts.get(k).loaded) start(charts.get(k));
     status.textContent = `${shown.length} of ${keys.length} charts · ${runs.length} runs` +
+      (rankLabel.hidden ? "" : opts.rank === "all" ? " · all ranks" : ` · rank ${opts.rank}`) +
       (hideWatch && watched ? ` · ${watched} watch/ charts hidden` : "");
     if (!shown.length) grid.append(message(keys.length ? "No key matches the filter." : "No scalars logged in these runs yet."));
   }
 
-  const { keys } = await api.json("keys", { run: runs.map((r) => r.id), kind: "scalar" });
-  for (const k of keys) addKey(k.key);
+  // the rank shown: the one asked for when the runs have it, else their lowest; 0 without a selector
+  function setRanks(list) {
+    const ranks = list.length ? list : [0]; // every rank of the selected runs
+    const multi = !api.report && ranks.some((r) => r !== 0);
+    const rank = !multi ? 0 : wanted() === "all" || ranks.includes(wanted()) ? wanted() : ranks[0];
+    if (rankSelect.dataset.ranks !== ranks.join(",")) { // (not while the list is open, if nothing changed)
+      rankSelect.dataset.ranks = ranks.join(",");
+      rankSelect.replaceChildren(...ranks.map((r) => h("option", { value: String(r) }, String(r))),
+        h("option", { value: "all" }, "all ranks"));
+    }
+    rankSelect.value = String(rank);
+    showLabel(rankLabel, multi);
+    if (rank !== opts.rank) { opts.rank = rank; for (const c of charts.values()) { c.range = null; if (c.u || c.loaded) c.load(); } }
+  }
+  function addKeys(answer) {
+    for (const k of answer.keys) {
+      keyRanks.set(k.key, new Set(k.ranks));
+      addKey(k.key);
+    }
+    setRanks(answer.ranks);
+  }
+  addKeys(await api.json("scalars/keys", { run: runs.map((r) => r.id) }));
   layout();
   // a static report (api.report) draws every chart at once: it has no server to wait for, and prints whole
   if (api.report) { started = true; for (const c of charts.values()) if (!c.loaded && c.card.isConnected) start(c); }
 
-  const newKey = (key) => { if (!charts.has(key)) { addKey(key); layout(); } };
+  // live events speak of rank 0's points; other ranks' new keys (and new ranks) come from a re-read
+  // of the key list, at most every few seconds while points arrive
+  let gone = false, rereading = null;
+  const reread = () => {
+    if (rereading || api.report) return;
+    rereading = setTimeout(async () => {
+      try {
+        const answer = await api.json("scalars/keys", { run: runs.map((r) => r.id) });
+        if (!gone) { addKeys(answer); layout(); }
+      } catch (e) { /* the next event tries again */ }
+      rereading = null;
+    }, 5000);
+  };
+  const newKey = (key) => {
+    if (!keyRanks.has(key)) keyRanks.set(key, new Set([0]));
+    if (!charts.has(key)) { addKey(key); layout(); }
+  };
   api.on("scalars", (evt) => {
     if (!runs.some((r) => r.id === evt.run)) return;
     const c = charts.get(evt.key);
     if (c) { if (c.loaded) c.onLive(evt); } else newKey(evt.key);
+    reread();
   });
   api.on("keys", (evt) => {
     if (evt.kind !== "scalar" || !runs.some((r) => r.id === evt.run)) return;
     const c = charts.get(evt.key);
     if (c) { if (c.loaded) c.reloadSoon(); } else newKey(evt.key);
+    reread();
   });
-  return { destroy() { seen.disconnect(); for (const c of charts.values()) c.destroy(); charts.clear(); window.torchscope?.charts.clear(); } };
+  return { destroy() {
+    gone = true; clearTimeout(rereading);
+    seen.disconnect(); for (const c of charts.values()) c.destroy(); charts.clear(); window.torchscope?.charts.clear();
+  } };
+}
+
+// Show or hide a toolbar label: the hidden attribute alone loses to `.toolbar label { display: inline-flex }`.
+function showLabel(el, on) { el.hidden = !on; el.style.display = on ? "" : "none"; }
+
+// A rank as the selector and the location hash give it: a number, "all", or null when neither.
+function parseRank(v) {
+  if (v === "all") return "all";
+  const n = typeof v === "number" ? v : /^\d{1,6}$/.test(String(v ?? "")) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
 function select(cls, options, value, onchange) {
