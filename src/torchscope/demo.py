@@ -200,7 +200,7 @@ def run_demo(dir: str | os.PathLike[str] | None = None, *, data: Any = None, epo
     name = "digits" if data is None else tour_data[0].name
     run = init(project="demo", name=f"{name}-cnn-{time.strftime('%H%M%S')}", dir=dir, tags=["demo", "cnn"],
                config={"model": "TourCNN", "data": "sklearn digits" if data is None else str(data), "epochs": epochs,
-                       "batch_size": 64, "lr": 3e-3, "optimizer": "Adam", "seed": seed})
+                       "batch_size": 64, "lr": 3e-3, "optimizer": "Adam", "seed": seed}, system=2.0)
     with run:
         result, model = train(run, tour_data[1], tour_data[2], epochs=epochs, seed=seed, progress=progress)
         _tour_after_training(run, model, tour_data, seed, quick, progress)

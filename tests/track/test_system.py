@@ -30,6 +30,8 @@ def test_system_metrics_are_sampled_at_the_training_step(store_dir):
     assert store.scalars(rid, "loss").step.tolist() == list(range(8))  # the run's own steps are untouched
     rss = store.scalars(rid, "system/process_rss_gb")
     assert len(rss.value) >= 3 and (rss.value > 0.01).all()  # a torch process holds well over 10 MB
+    cpu = store.scalars(rid, "system/process_cpu_percent")
+    assert len(cpu.value) == len(rss.value) - 1 and cpu.wall_time[0] > rss.wall_time[0]  # no rate at the start
     assert set(rss.step.tolist()) <= set(range(8)) and rss.step[0] == 0  # sampled at the latest step
     assert (store.scalars(rid, "system/memory_percent").value >= 0).all()
     assert (store.scalars(rid, "system/memory_percent").value <= 100).all()

@@ -139,7 +139,7 @@ class Run:
                 put(max(self._step - 1, 0), time(), values)
 
         self._system = SystemMonitor(emit, interval)
-        emit(self._system.sample())  # one sample at the start: every chart has a point at once
+        emit(self._system.sample(rates=False))  # a first point at once (rates need an interval)
 
     def __repr__(self) -> str:
         state = "finished" if self._finished else ("disabled" if not self.enabled else "running")

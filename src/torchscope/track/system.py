@@ -95,24 +95,28 @@ class SystemMonitor:
             with contextlib.suppress(Exception):  # a metric that cannot be read must never stop training
                 self.emit(self.sample())
 
-    def sample(self) -> dict[str, float]:
-        """One sample of every metric this machine can give."""
+    def sample(self, rates: bool = True) -> dict[str, float]:
+        """One sample of every metric this machine can give; ``rates=False`` leaves out the CPU and
+        disk rates (averages since the previous sample: meaningless right at the start)."""
         ps = self._psutil
         out: dict[str, float] = {}
         vm = ps.virtual_memory()
-        out["system/cpu_percent"] = float(ps.cpu_percent(None))
+        if rates:
+            out["system/cpu_percent"] = float(ps.cpu_percent(None))
         out["system/memory_percent"] = float(vm.percent)
         out["system/memory_used_gb"] = (vm.total - vm.available) / GB
         with self._proc.oneshot():
-            out["system/process_cpu_percent"] = float(self._proc.cpu_percent(None))
+            if rates:
+                out["system/process_cpu_percent"] = float(self._proc.cpu_percent(None))
             out["system/process_rss_gb"] = self._proc.memory_info().rss / GB
             out["system/process_threads"] = float(self._proc.num_threads())
         now, disk = time.monotonic(), self._disk_counters()
-        if disk is not None and self._disk is not None and self._disk[1] is not None and now > self._disk[0]:
+        if rates and disk is not None and self._disk is not None and self._disk[1] is not None and now > self._disk[0]:
             dt = now - self._disk[0]
             out["system/disk_read_mb_s"] = max(0, disk.read_bytes - self._disk[1].read_bytes) / MB / dt
             out["system/disk_write_mb_s"] = max(0, disk.write_bytes - self._disk[1].write_bytes) / MB / dt
-        self._disk = (now, disk)
+        if rates:
+            self._disk = (now, disk)
         out.update(self._gpu())
         return out
 

@@ -86,7 +86,10 @@ export async function render(el, api) {
     let re = null;
     try { re = filter ? new RegExp(filter, "i") : null; } catch (e) { re = null; }
     // the keys the chosen rank logged (all ranks: every key)
-    const keys = [...charts.keys()].filter((k) => opts.rank === "all" || (keyRanks.get(k) || new Set([0])).has(opts.rank)).sort();
+    // ts.init(system=True)'s machine metrics go after the training keys
+    const sys = (k) => (k.startsWith("system/") ? 1 : 0);
+    const keys = [...charts.keys()].filter((k) => opts.rank === "all" || (keyRanks.get(k) || new Set([0])).has(opts.rank))
+      .sort((a, b) => sys(a) - sys(b) || (a < b ? -1 : a > b ? 1 : 0));
     const watched = keys.filter((k) => k.startsWith("watch/")).length;
     showLabel(watchToggle, watched > 0);
     const hideWatch = !opts.watch && !filter; // a filter searches every key
