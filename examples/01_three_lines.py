@@ -2,6 +2,9 @@
 
     python examples/01_three_lines.py [--epochs 3] [--dir tsruns]
     torchscope serve tsruns            # then look at it
+
+``system=1.0`` samples CPU, memory (and GPU) every second; ``graph=True`` logs the model's graph
+from the first batch, which the Health panel colours by each layer's statistics.
 """
 
 import argparse
@@ -24,8 +27,8 @@ model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)
                       nn.Linear(16 * 4 * 4, 10))
 opt = torch.optim.Adam(model.parameters(), lr=3e-3)
 
-run = ts.init(project="examples", name="three-lines", dir=args.dir, config=vars(args))   ###
-run.watch(model, every=20, optimizer=opt)                                                  ###
+run = ts.init(project="examples", name="three-lines", dir=args.dir, config=vars(args), system=1.0)  ###
+run.watch(model, every=20, optimizer=opt, graph=True)                                                ###
 for epoch in range(args.epochs):
     for x, y in loader:
         loss = nn.functional.cross_entropy(model(x), y)

@@ -27,7 +27,8 @@ def test_three_lines(tmp_path):
     (info,) = store.runs()
     assert info.summary["test_acc"] > 0.5 and info.status == "finished"
     keys = {k.key for k in store.keys(info.id, "scalar")}
-    assert "train/loss" in keys and "watch/0/grad_norm" in keys
+    assert "train/loss" in keys and "watch/0/grad_norm" in keys and "system/process_rss_gb" in keys
+    assert store.record(info.id, "model.graph").nodes  # run.watch(graph=True) from the first batch
 
 
 def test_summarywriter_migration(tmp_path):
