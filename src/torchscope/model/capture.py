@@ -273,16 +273,17 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
         node.outputs = [describe(t)]
     counter = FlopCounterMode(display=False, custom_mapping=extra_flop_formulas()) if flops else None
     tracer = _Tracer(cap, param_names, counter)
-    tracer.types = {name: type(m).__name__ for name, m in model.named_modules()}
-    tracer.own_params = {name: [f"{name}.{n}" for n, _ in m.named_parameters(recurse=False)]
-                         for name, m in model.named_modules()}
+    named = list(model.named_modules())
+    tracer.types = {name: type(m).__name__ for name, m in named}
+    tracer.own_params = {name: [f"{name}.{n}" for n, p in m._parameters.items() if p is not None]
+                         for name, m in named}
     for n in cap.nodes[1:]:
         tracer.producer[_nth_tensor(args, kwargs, n.id - 1)] = n.id
     root.inputs = [n.outputs[0] for n in cap.nodes[1:]]
     handles: list[Any] = []
     calls: dict[str, int] = {}
     try:
-        for qualname, module in model.named_modules():
+        for qualname, module in named:
             if module is model or isinstance(module, torch.jit.ScriptModule):
                 continue  # TorchScript modules take no hooks; their ops still show in the parent
             handles.append(module.register_forward_pre_hook(tracer.pre_hook(qualname, calls), with_kwargs=True))

@@ -187,28 +187,43 @@ def _open(rows: list[dict[str, Any]], i: int, d: int) -> bool:
     return False
 
 
+def _subtree_params(model: torch.nn.Module) -> dict[str, dict[int, torch.nn.Parameter]]:
+    """Each module's parameters (its own and its children's, each once), by qualified name, in one
+    walk: ``mod.parameters()`` per module would walk every subtree again (quadratic in depth)."""
+    out: dict[str, dict[int, torch.nn.Parameter]] = {}
+
+    def visit(prefix: str, module: torch.nn.Module, path: tuple[int, ...]) -> dict[int, torch.nn.Parameter]:
+        params = {id(p): p for p in module._parameters.values() if p is not None}
+        for name, child in module._modules.items():
+            if child is not None and id(child) not in path:  # a module holding itself: stop there
+                params.update(visit(f"{prefix}.{name}" if prefix else name, child, (*path, id(child))))
+        out.setdefault(prefix, params)
+        return params
+
+    visit("", model, (id(model),))
+    return out
+
+
 def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3) -> ModelSummary:
     """Build the summary record from a capture: ``summarize(model, capture(model, (x,), {}))``."""
-    modules = dict(model.named_modules())
     unique = dict(model.named_parameters())
     by_id: dict[int, list[str]] = {}
     for name, p in model.named_parameters(remove_duplicate=False):
         by_id.setdefault(id(p), []).append(name)
     shared = [names for names in by_id.values() if len(names) > 1]
-    tied_names = {n for group in shared for n in group}
+    tied_ids = {i for i, names in by_id.items() if len(names) > 1}
+    subtree = _subtree_params(model)
     rows = []
     for n in cap.nodes:
         if n.kind != "module":
             continue
-        mod = modules.get(n.name, model if n.name == "" else None)
-        params = list(mod.parameters()) if mod is not None else []
-        own = [f"{n.name}.{k}" if n.name else k for k, _ in mod.named_parameters()] if mod is not None else []
+        params = list(subtree.get(n.name, {}).values())
         pname = cap.nodes[n.parent].name if n.parent is not None else ""
         rows.append({
             "name": n.name, "short": relative_name(n.name, pname), "type": n.type, "depth": n.depth, "call": n.call,
             "output_shapes": [o["shape"] for o in n.outputs], "params": sum(p.numel() for p in params),
             "trainable": sum(p.numel() for p in params if p.requires_grad), "flops": n.flops,
-            "tied": any(x in tied_names for x in own),
+            "tied": any(id(p) in tied_ids for p in params),
         })
     buffers = {id(b): b for b in model.buffers()}
     read = {p for n in cap.nodes if n.kind == "op" for p in n.params}
