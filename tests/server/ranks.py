@@ -8,6 +8,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import torchscope as ts
 
@@ -57,5 +58,74 @@ def fill_ranks(dir: Path) -> dict[str, str]:
     with ts.init(project="solo", name="one-process", dir=dir) as run:
         for step in range(STEPS):
             run.log({"train/loss": solo_loss(step)}, step=step)
+        ids["solo"] = run.id
+    return ids
+
+
+# -- run.watch on two ranks: rank 1's model outputs NaN (the Health panel's ranks) -------------------
+
+WATCH_STEPS, WATCH_EVERY, NAN_AT = 30, 5, 10
+NAN_LAYER = "2"  # the Poison layer of the watched model: nn.Sequential(Linear, ReLU, Poison, Linear)
+
+
+def _watched_model(seed: int = 0) -> Any:
+    """A small MLP whose layer ``NAN_LAYER`` multiplies its input by NaN while its ``on`` flag is set."""
+    import torch
+    from torch import nn
+
+    class Poison(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.on = False
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * float("nan") if self.on else x
+
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), Poison(), nn.Linear(16, 1))
+
+
+def fill_watched_ranks(dir: Path, at: int = NAN_AT) -> dict[str, str]:
+    """``{"ddp": id, "solo": id}``: ``ddp`` (project ``ddp-health``) is one run of two ranks, each training
+    the same MLP under ``run.watch(model, every=WATCH_EVERY, graph=True)`` for ``WATCH_STEPS`` steps
+    (rank 1 ahead of rank 0 at each step); only rank 1's layer ``NAN_LAYER`` outputs NaN, at step ``at``
+    (a sampled step), so only rank 1 raises NaN alarms. ``solo`` (project ``solo-health``) is a
+    one-process watched run of the same model, without NaN."""
+    import torch
+
+    runs = []
+    for rank in (1, 0):
+        with as_rank(rank):
+            runs.append(ts.init(project="ddp-health", name="two-ranks-watched", dir=dir, all_ranks=True))
+    (r1, r0), ids = runs, {}
+    assert r0.id == r1.id and (r0.rank, r1.rank) == (0, 1)
+    models = {0: _watched_model(), 1: _watched_model()}
+    opts = {r: torch.optim.SGD(m.parameters(), lr=0.01) for r, m in models.items()}
+    for rank, run in ((0, r0), (1, r1)):
+        run.watch(models[rank], every=WATCH_EVERY, optimizer=opts[rank], graph=True)
+    gen = torch.Generator().manual_seed(0)
+    for step in range(WATCH_STEPS):
+        x = torch.randn(16, 8, generator=gen)
+        for rank, run in ((1, r1), (0, r0)):
+            model, opt = models[rank], opts[rank]
+            model[2].on = rank == 1 and step == at
+            loss = model(x).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            run.log({"train/loss": loss.detach()}, step=step)
+    r1.finish()
+    r0.finish()
+    ids["ddp"] = r0.id
+    model = _watched_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    with ts.init(project="solo-health", name="one-process-watched", dir=dir) as run:
+        run.watch(model, every=WATCH_EVERY, optimizer=opt, graph=True)
+        for step in range(WATCH_STEPS):
+            loss = model(torch.randn(16, 8, generator=gen)).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            run.log({"train/loss": loss.detach()}, step=step)
         ids["solo"] = run.id
     return ids

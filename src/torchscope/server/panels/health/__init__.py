@@ -7,10 +7,16 @@ a layer's weight and gradient histograms at the logged step nearest to the one a
 ``/api/health/graph_map`` which watched layers each node of the run's model graph stands for.
 Everything is read through the store (finished runs' series through the server's cache).
 
+A run logged by several processes (``ts.init(..., all_ranks=True)``, ``run.watch`` on each) keeps
+each rank's statistics: every route reads one rank (``rank=1``; default 0, a bad value is a 400),
+the overview lists the ranks with watch data (``ranks``) and every rank's alarms, each with its
+``rank``. ``/runs`` without ``rank`` counts every rank's alarms.
+
 Example::
 
     GET /api/health/matrix?run=a1b2&stat=grad_norm&cols=400
       -> {"layers": ["0", "2"], "steps": [0, 100], "values": [[0.1, 0.08], [0.3, "NaN"]], "scale": "log"}
+    GET /api/health/matrix?run=a1b2&stat=act_mean&rank=3      (rank 3's heat map)
 """
 
 from __future__ import annotations
@@ -24,8 +30,20 @@ from starlette.routing import Route
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
-from .data import LOG_STATS, STATS, alarms, layer_histograms, matrix, watch_keys
+from .data import LOG_STATS, STATS, WatchKeys, alarms, layer_histograms, matrix, watch_keys
 from .graphmap import graph_map
+
+MAX_RANK = 100000  # as the Scalars panel's rank parameter
+
+
+def _rank(request: Request) -> int:
+    """The ``rank`` parameter: the rank whose watch data to read (default 0)."""
+    return int_param(request, "rank", 0, 0, MAX_RANK)
+
+
+def _keys(request: Request, rid: str) -> WatchKeys:
+    """The watch keys of run ``rid`` at the request's rank."""
+    return watch_keys(request.app.state.series, rid, _rank(request))
 
 
 def _one_run(request: Request) -> str:
@@ -39,26 +57,35 @@ def _one_run(request: Request) -> str:
 
 
 def runs(request: Request) -> JSON:
-    """For each run: how many layers were watched and how many alarms it raised."""
+    """For each run: how many layers were watched and how many alarms it raised. With ``rank``: at that
+    rank; without: the layers of rank 0 (of the lowest watched rank when rank 0 watched none) and the
+    alarms of every rank."""
     known = request.app.state.runs.get()
+    asked = _rank(request) if request.query_params.get("rank") not in (None, "") else None
+    reader = request.app.state.series
     out = []
     for rid in run_ids(request):
         if rid not in known:
             continue
-        keys = watch_keys(request.app.state.series, rid)
-        out.append({"run": rid, "layers": len(keys.layers), "alarms": keys.alarm_count})
+        keys = watch_keys(reader, rid, 0 if asked is None else asked)
+        if asked is None and not keys.layers and keys.ranks and keys.ranks[0] != 0:
+            keys = watch_keys(reader, rid, keys.ranks[0])
+        count = keys.alarm_count if asked is not None else sum(keys.alarm_counts.values())
+        out.append({"run": rid, "layers": len(keys.layers), "alarms": count})
     return JSON({"runs": out})
 
 
 def overview(request: Request) -> JSON:
+    """One run at one rank: its layers, statistics, lr keys, histograms; the ranks with watch data; the
+    alarms of every rank (each with its ``rank``)."""
     rid = _one_run(request)
     store = request.app.state.store
-    keys = watch_keys(request.app.state.series, rid)
+    keys = _keys(request, rid)
     stats = [s for s in STATS if s in keys.stats]
-    return JSON({"run": rid, "layers": keys.layers, "stats": stats, "log_stats": list(LOG_STATS),
-                 "counts": {s: len(keys.stats[s]) for s in stats}, "lr": keys.lr,
+    return JSON({"run": rid, "rank": keys.rank, "ranks": keys.ranks, "layers": keys.layers, "stats": stats,
+                 "log_stats": list(LOG_STATS), "counts": {s: len(keys.stats[s]) for s in stats}, "lr": keys.lr,
                  "histograms": {layer: len(v) for layer, v in keys.histograms.items()},
-                 "alarms": alarms(store, rid)})
+                 "alarms": alarms(store, rid, keys.run_ranks)})
 
 
 def heat(request: Request) -> JSON:
@@ -67,7 +94,7 @@ def heat(request: Request) -> JSON:
     if stat not in STATS:
         raise HTTPException(400, f"stat must be one of {', '.join(STATS)}")
     cols = int_param(request, "cols", 400, 2, 5000)
-    keys = watch_keys(request.app.state.series, rid)
+    keys = _keys(request, rid)
     return JSON(matrix(request.app.state.series, rid, keys, stat, cols))
 
 
@@ -75,17 +102,18 @@ def histograms(request: Request) -> JSON:
     rid = _one_run(request)
     layer = text_param(request, "layer", max_len=500)
     step = int_param(request, "step", 0, -1, 2**62)
-    keys = watch_keys(request.app.state.series, rid)
-    out: dict[str, Any] = {"run": rid, "layer": layer, "step": step,
+    keys = _keys(request, rid)
+    out: dict[str, Any] = {"run": rid, "rank": keys.rank, "layer": layer, "step": step,
                            "params": layer_histograms(request.app.state.store, rid, keys, layer, step)}
     return JSON(out)
 
 
 def graph_layers(request: Request) -> JSON:
-    """The run's latest model graph (or the one logged under ``key``) mapped onto its watched layers."""
+    """The run's latest model graph (or the one logged under ``key``) mapped onto the layers watched at
+    the rank asked for (the graph is the one the Graph panel draws, whichever rank logged it)."""
     rid = _one_run(request)
     key = text_param(request, "key", "", max_len=500) or None
-    keys = watch_keys(request.app.state.series, rid)
+    keys = _keys(request, rid)
     entries = request.app.state.store.records(rid, kind="model.graph", key=key)
     if not entries:
         return JSON({"run": rid, "graph": None, "layers": keys.layers, "ids": [], "covers": [], "layer_nodes": [],
@@ -94,15 +122,18 @@ def graph_layers(request: Request) -> JSON:
     return JSON({"run": rid, **graph_map(e.record, e.key, e.step, keys.layers)})
 
 
-_RUN = {"run": "run id"}
+_RANK = "rank whose watch data to read (default 0; runs logged with ts.init(..., all_ranks=True))"
+_RUN = {"run": "run id", "rank": _RANK}
 PANEL = Panel(
     name="health", title="Health", order=55,
     routes=[Route("/runs", runs), Route("/overview", overview), Route("/matrix", heat),
             Route("/histograms", histograms), Route("/graph_map", graph_layers)],
     api_doc={
-        "/runs": {"summary": "Which of the runs were watched: layers and alarm counts",
-                  "params": {"run": "run id, repeatable"}},
-        "/overview": {"summary": "One run's watched layers, statistics, learning-rate keys and alarms",
+        "/runs": {"summary": "Which of the runs were watched: layers and alarm counts (without rank: "
+                             "rank 0's layers, every rank's alarms)",
+                  "params": {"run": "run id, repeatable", "rank": "count at this rank only (optional)"}},
+        "/overview": {"summary": "One run's watched layers, statistics and learning-rate keys at one rank, the "
+                                 "ranks with watch data (ranks) and every rank's alarms (each with its rank)",
                       "params": _RUN},
         "/matrix": {"summary": "Layers x steps of one statistic (cols buckets at most)",
                     "params": {**_RUN, "stat": f"one of {', '.join(STATS)}", "cols": "most columns (default 400)"}},

@@ -6,26 +6,35 @@
 helpers find them through the store's key listing and shape them for the panel: a layers x steps
 matrix per statistic, a layer's histograms at the logged step nearest to a given one, the alarms.
 
+A run logged by several processes (``ts.init(..., all_ranks=True)``, each calling ``run.watch``)
+holds each rank's statistics under its own rank: everything here reads one rank (default 0), and
+``WatchKeys.ranks`` says which ranks have watch data. The alarms are every rank's, each saying its rank.
+
 Example::
 
     keys = watch_keys(store, run_id)      # WatchKeys(stats={"grad_norm": {"0": "watch/0/grad_norm"}}, ...)
+    keys = watch_keys(store, run_id, rank=1)   # rank 1's; keys.ranks -> [0, 1]
     m = matrix(reader, run_id, keys, "grad_norm", cols=400)
+    alarms(store, run_id, keys.run_ranks)      # [{"type": "nonfinite_output", "rank": 1, ...}]
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["LOG_STATS", "PREFIX", "STATS", "WatchKeys", "alarms", "layer_histograms", "matrix", "watch_keys"]
+__all__ = ["ALARM_KEY", "LOG_STATS", "PREFIX", "STATS", "WatchKeys", "alarms", "layer_histograms", "matrix",
+           "watch_keys"]
 
 PREFIX = "watch"
 STATS = ("grad_norm", "weight_norm", "update_ratio", "act_mean", "act_std", "act_zero", "dead")
 LOG_STATS = ("grad_norm", "weight_norm", "update_ratio")  # spans decades: coloured on a log scale
 FRACTION_STATS = ("act_zero", "dead")  # in [0, 1]: a fixed colour scale
+ALARM_KEY = "health/alarms"  # the key run.watch files its health.alarm records under
 
 
 def natural(name: str) -> list[Any]:
@@ -35,28 +44,39 @@ def natural(name: str) -> list[Any]:
 
 @dataclasses.dataclass
 class WatchKeys:
-    """The watch keys of one run: ``stats[stat][layer] = key``, layers in natural order, lr keys."""
+    """The watch keys of one run at one rank: ``stats[stat][layer] = key``, layers in natural order, lr
+    keys; and the ranks of the run: those with watch data, and every rank that logged anything."""
 
     stats: dict[str, dict[str, str]]
     layers: list[str]
     lr: list[str]
     histograms: dict[str, list[str]]  # layer -> histogram keys
-    alarm_count: int
+    alarm_count: int  # this rank's
+    rank: int = 0
+    ranks: list[int] = dataclasses.field(default_factory=list)  # the ranks with watch keys or alarms
+    run_ranks: list[int] = dataclasses.field(default_factory=list)  # every rank that logged any key
+    alarm_counts: dict[int, int] = dataclasses.field(default_factory=dict)  # rank -> alarms
 
 
-def watch_keys(store: Any, run_id: str) -> WatchKeys:  # a Store, or the server's cached reader
-    """Every ``watch/...`` key of a run (rank 0), sorted out by kind."""
+def watch_keys(store: Any, run_id: str, rank: int = 0) -> WatchKeys:  # a Store, or the server's cached reader
+    """Every ``watch/...`` key of a run at ``rank`` (default 0), sorted out by kind, and the run's ranks."""
     stats: dict[str, dict[str, str]] = {}
     lr: list[str] = []
     hists: dict[str, list[str]] = {}
-    alarm_count = 0
+    alarm_counts: dict[int, int] = {}
+    watched: set[int] = set()
+    run_ranks: set[int] = set()
     head = PREFIX + "/"
     for k in store.keys(run_id):
-        if k.rank != 0:
-            continue
-        if k.kind == "record" and k.key == "health/alarms":
-            alarm_count += k.count
+        run_ranks.add(k.rank)
+        if k.kind == "record" and k.key == ALARM_KEY:
+            alarm_counts[k.rank] = alarm_counts.get(k.rank, 0) + k.count
+            watched.add(k.rank)
         if not k.key.startswith(head) or "/" not in k.key[len(head):]:
+            continue
+        if k.kind in ("scalar", "histogram"):
+            watched.add(k.rank)
+        if k.rank != rank:
             continue
         layer, last = k.key[len(head):].rsplit("/", 1)
         if k.kind == "scalar":
@@ -68,15 +88,16 @@ def watch_keys(store: Any, run_id: str) -> WatchKeys:  # a Store, or the server'
             hists.setdefault(layer, []).append(k.key)
     layers = sorted({layer for per in stats.values() for layer in per} | set(hists), key=natural)
     return WatchKeys(stats=stats, layers=layers, lr=sorted(lr, key=natural), histograms=hists,
-                     alarm_count=alarm_count)
+                     alarm_count=alarm_counts.get(rank, 0), rank=rank, ranks=sorted(watched),
+                     run_ranks=sorted(run_ranks), alarm_counts=dict(sorted(alarm_counts.items())))
 
 
 def matrix(reader: Any, run_id: str, keys: WatchKeys, stat: str, cols: int) -> dict[str, Any]:
-    """Layers x steps of one statistic; more sampled steps than ``cols``: ``cols`` buckets (last value,
-    with each bucket's min and max)."""
+    """Layers x steps of one statistic at ``keys.rank``; more sampled steps than ``cols``: ``cols`` buckets
+    (last value, with each bucket's min and max)."""
     per_layer = keys.stats.get(stat, {})
     layers = [layer for layer in keys.layers if layer in per_layer]
-    series = {layer: reader.scalars(run_id, per_layer[layer], downsample=cols) for layer in layers}
+    series = {layer: reader.scalars(run_id, per_layer[layer], rank=keys.rank, downsample=cols) for layer in layers}
     series = {layer: s for layer, s in series.items() if s is not None}
     layers = [layer for layer in layers if layer in series]
     steps = np.unique(np.concatenate([s.step for s in series.values()])) if series else np.zeros(0, np.int64)
@@ -93,7 +114,7 @@ def matrix(reader: Any, run_id: str, keys: WatchKeys, stat: str, cols: int) -> d
         lo[r, idx] = s.min if s.downsampled else s.value
         hi[r, idx] = s.max if s.downsampled else s.value
     out: dict[str, Any] = {
-        "run": run_id, "stat": stat, "layers": layers, "steps": steps,
+        "run": run_id, "rank": keys.rank, "stat": stat, "layers": layers, "steps": steps,
         "scale": "log" if stat in LOG_STATS else ("fraction" if stat in FRACTION_STATS else "linear"),
         "values": [_row(values[r], known[r]) for r in range(len(layers))], "downsampled": downsampled,
     }
@@ -109,11 +130,11 @@ def _row(values: np.ndarray, known: np.ndarray) -> list[Any]:
 
 
 def layer_histograms(store: Any, run_id: str, keys: WatchKeys, layer: str, step: int) -> list[dict[str, Any]]:
-    """Each weight and gradient histogram of ``layer`` at the logged step nearest ``step``."""
+    """Each weight and gradient histogram of ``layer`` (at ``keys.rank``) at the logged step nearest ``step``."""
     head = f"{PREFIX}/{layer}/"
     out = []
     for key in keys.histograms.get(layer, []):
-        entries = store.histograms(run_id, key)
+        entries = store.histograms(run_id, key, rank=keys.rank)
         if not entries:
             continue
         best = min(entries, key=lambda e: (abs(e.step - step), e.step))
@@ -125,13 +146,17 @@ def layer_histograms(store: Any, run_id: str, keys: WatchKeys, layer: str, step:
     return out
 
 
-def alarms(store: Any, run_id: str) -> list[dict[str, Any]]:
-    """The run's ``health.alarm`` records, by step: type, step, message, layer, value, key."""
-    out = []
-    for e in store.records(run_id, kind="health.alarm"):
-        rec = e.record
-        fields = rec.data if isinstance(getattr(rec, "data", None), dict) else dataclasses.asdict(rec)
-        out.append({"type": fields.get("type"), "step": fields.get("step", e.step), "message": fields.get("message"),
-                    "layer": fields.get("layer"), "value": fields.get("value"), "key": fields.get("key"),
-                    "wall_time": e.wall_time})
-    return out
+def alarms(store: Any, run_id: str, ranks: Iterable[int] = (0,)) -> list[dict[str, Any]]:
+    """The ``health.alarm`` records of each of ``ranks`` (give ``keys.run_ranks``: every rank), by step,
+    then rank: type, step, message, layer, value, key, and the ``rank`` that raised it."""
+    found: list[tuple[int, int, dict[str, Any]]] = []
+    for rank in sorted(set(ranks)):  # a record entry does not say its rank: read rank by rank
+        for e in store.records(run_id, kind="health.alarm", rank=rank):
+            rec = e.record
+            fields = rec.data if isinstance(getattr(rec, "data", None), dict) else dataclasses.asdict(rec)
+            found.append((e.step, rank, {
+                "type": fields.get("type"), "step": fields.get("step", e.step), "message": fields.get("message"),
+                "layer": fields.get("layer"), "value": fields.get("value"), "key": fields.get("key"), "rank": rank,
+                "wall_time": e.wall_time}))
+    found.sort(key=lambda f: (f[0], f[1]))  # stable: each rank's records keep the store's order
+    return [a for _, _, a in found]

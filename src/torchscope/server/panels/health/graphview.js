@@ -3,7 +3,7 @@
 // statistic at the selected step, on the heat map's scale. A folded container or block shows the
 // maximum of the watched layers inside it (NaN/Inf as soon as one of them is); a layer without a
 // value there is light grey with a dashed border; nodes that are no watched layer are white.
-//   const g = healthGraph(api, { onPick(layer) }); card.append(g.el); await g.load(runId);
+//   const g = healthGraph(api, { onPick(layer) }); card.append(g.el); await g.load(runId, rank);
 //   g.paint(matrix, col, scale, "gradient norm"); await g.highlight("features.0");
 
 import { fmtNum, h } from "../../static/dom.js";
@@ -133,13 +133,14 @@ export function healthGraph(api, { onPick = () => {} } = {}) {
     el.dataset.state = state;
   }
 
-  async function load(run) {
+  // Load run `run`'s graph, mapped onto the layers watched at `rank` (default 0; the graph is the same).
+  async function load(run, rank = 0) {
     const my = ++S.seq;
     Object.assign(S, { run, key: null, map: null, record: null, layerOf: new Map(), base: "default", values: new Map() });
     S.add.clear(); S.remove.clear(); view.layout = null; view.selected = null; view.draw();
     el.dataset.state = "loading";
     try {
-      const map = await api.json("health/graph_map", { run });
+      const map = await api.json("health/graph_map", { run, rank: rank || undefined }); // rank 0: left out
       if (my !== S.seq) return;
       if (!map.graph) {
         show("No model graph in this run, so there is nothing to colour. Log one with run.watch(model, graph=True) "

@@ -2,7 +2,10 @@
 // one statistic (click a cell: that layer's weight and gradient histograms at that step), the
 // run's health alarms (click: the cell where it happened; the Scalars chart of its series), and
 // the run's model graph coloured by the statistic at the selected step (a step slider; a cell
-// rings its layer's node, a node selects its layer's row).
+// rings its layer's node, a node selects its layer's row). A run logged by several ranks
+// (ts.init(..., all_ranks=True), run.watch on each) shows one rank at a time: a rank selector (only
+// when more than one rank has watch data, never in a static report, which keeps rank 0), and each
+// alarm says its rank (a click on another rank's alarm switches to that rank).
 //   export function render(el, api) -> { destroy() }
 
 import { debounce, fmtNum, h, message, num } from "../../static/dom.js";
@@ -38,11 +41,20 @@ export async function render(el, api) {
   }
   let runId = usable.some((u) => u.run === st.get("run")) ? st.get("run") : usable[0].run;
   let stat = st.get("stat", "grad_norm"), overview = null, matrix = null, selected = null, seq = 0;
+  // the rank shown (0 in a report: it keeps rank 0's data); the one asked for is kept in the panel's state
+  let rank = 0;
+  const wanted = () => (api.report ? 0 : parseRank(st.get("rank", 0)) ?? 0);
+  const rq = (params) => ({ ...params, rank: rank || undefined }); // rank 0: the server's default, left out
+  const multi = () => !api.report && (overview?.ranks.length ?? 0) > 1;
 
   const runSel = h("select", { class: "health-run", "aria-label": "run", onchange: (e) => { runId = e.target.value; st.set("run", runId); loadRun(); } },
     usable.map((u) => h("option", { value: u.run }, `${u.info?.name ?? u.run} · ${u.layers} layers · ${u.alarms} alarms`)));
   runSel.value = runId;
   const statSel = h("select", { class: "health-stat", "aria-label": "statistic", onchange: (e) => setStat(e.target.value) });
+  const rankSel = h("select", { class: "health-rank", "aria-label": "rank", title: "which process's statistics: "
+    + "runs logged with ts.init(..., all_ranks=True) and watched on every rank keep each rank's",
+  onchange: (e) => { st.set("rank", Number(e.target.value)); setRank(Number(e.target.value)); } });
+  const rankLabel = h("label", { class: "rank-pick", hidden: true, style: { display: "none" } }, "rank ", rankSel);
   const lrLinks = h("span", { class: "lr-links" });
   const title = h("span", { class: "title" }), legend = h("div", { class: "legend" }), readout = h("div", { class: "readout" }, "hover a cell; click it for that layer's histograms");
   const canvas = h("canvas", { class: "heatmap", role: "img", "aria-label": "layers by steps heat map" });
@@ -53,7 +65,7 @@ export async function render(el, api) {
   const stepLabel = h("output", { class: "step-label" }), graphTitle = h("span", { class: "title" }, "Model graph");
   const graph = healthGraph(api, { onPick: (layer) => { if (matrix) select(layer, selected?.step ?? last(), true, false); } });
   el.replaceChildren(
-    h("div", { class: "toolbar" }, h("label", {}, "run ", runSel), h("label", {}, "statistic ", statSel), lrLinks),
+    h("div", { class: "toolbar" }, h("label", {}, "run ", runSel), rankLabel, h("label", {}, "statistic ", statSel), lrLinks),
     h("div", { class: "card heat-card" }, h("h3", {}, title), canvas, legend, readout),
     h("div", { class: "health-sel" },
       h("div", { class: "card graph-card" }, h("h3", {}, graphTitle),
@@ -66,7 +78,8 @@ export async function render(el, api) {
     onHover: (c) => { readout.textContent = c ? cellText(c) : "hover a cell; click it for that layer's histograms"; },
     onClick: (c) => select(c.layer, c.step),
   });
-  window.torchscope.health = { heat, graph, slider, get matrix() { return matrix; }, get selected() { return selected; }, scaleOf, rgb };
+  window.torchscope.health = { heat, graph, slider, get matrix() { return matrix; }, get selected() { return selected; },
+    get rank() { return rank; }, get overview() { return overview; }, scaleOf, rgb };
   const last = () => (matrix?.steps.length ? matrix.steps[matrix.steps.length - 1] : 0);
 
   function cellText(c) {
@@ -74,18 +87,51 @@ export async function render(el, api) {
     return `layer ${c.layer} · step ${fmtNum(c.step)} · ${stat} = ${c.value === null ? "not logged" : fmtNum(c.value)}${range}`;
   }
 
-  async function loadRun(withGraph = true) {
+  // Load the run's overview at the rank shown, then its heat map. `graph`: "run" (a new run: load its
+  // graph), "rank" (the rank changed: reload the graph's layer map only if this rank's layers differ)
+  // or false (a live re-read). `hists`: reload the selected layer's histograms (another rank's).
+  async function loadRun(graphToo = "run", hists = false) {
     const my = ++seq;
-    if (withGraph) graph.load(runId);
-    try { overview = await api.json("health/overview", { run: runId }); } catch (e) { return failed(my, e); }
+    if (graphToo === "run") { rank = wanted(); graph.load(runId, rank); }
+    let ov;
+    try {
+      ov = await api.json("health/overview", rq({ run: runId }));
+      const shown = api.report ? 0 : pickRank(ov.ranks);
+      if (my === seq && shown !== rank) { // the rank asked for has no watch data in this run
+        rank = shown;
+        if (graphToo === "run") graph.load(runId, rank);
+        ov = await api.json("health/overview", rq({ run: runId }));
+      }
+    } catch (e) { return failed(my, e); }
     if (my !== seq) return;
+    overview = ov;
+    if (graphToo === "rank" && (graph.map?.layers ?? []).join("\n") !== overview.layers.join("\n")) graph.load(runId, rank);
+    if (rankSel.dataset.ranks !== overview.ranks.join(",")) {
+      rankSel.dataset.ranks = overview.ranks.join(",");
+      rankSel.replaceChildren(...overview.ranks.map((r) => h("option", { value: String(r) }, String(r))));
+    }
+    rankSel.value = String(rank);
+    showLabel(rankLabel, multi());
     if (!overview.stats.includes(stat)) stat = overview.stats.includes("grad_norm") ? "grad_norm" : overview.stats[0];
     statSel.replaceChildren(...overview.stats.map((s) => h("option", { value: s }, LABELS[s] || s)));
     statSel.value = stat;
-    lrLinks.replaceChildren(...overview.lr.map((k) => h("a", { class: "small", href: scalarsLink(k, null),
+    lrLinks.replaceChildren(...overview.lr.map((k) => h("a", { class: "small", href: scalarsLink(k, null, multi() ? rank : null),
       title: `the Scalars chart of ${k}` }, `learning rate${overview.lr.length > 1 ? ` (${k.split("/").pop()})` : ""} ↗`)));
     renderAlarms();
-    await loadMatrix();
+    await loadMatrix(hists);
+  }
+
+  // the rank shown: the one asked for when this run has its watch data, else rank 0, else the lowest
+  function pickRank(ranks) {
+    if (!ranks.length || ranks.includes(wanted())) return ranks.length ? wanted() : 0;
+    return ranks.includes(0) ? 0 : ranks[0];
+  }
+
+  // Show rank `r`: its layers, heat map, histograms (`hists`) and graph colours; the selection is kept.
+  function setRank(r, hists = true) {
+    if (r === rank) return Promise.resolve();
+    rank = r;
+    return loadRun("rank", hists);
   }
 
   function failed(my, e) {
@@ -94,21 +140,22 @@ export async function render(el, api) {
     readout.replaceChildren(message(`Could not load this run's statistics (${e.message || e}).`, "error"));
   }
 
-  async function loadMatrix() {
+  async function loadMatrix(hists = false) {
     const my = ++seq, cols = Math.max(20, Math.min(1000, Math.floor((canvas.clientWidth || 800) * 0.78)));
     let m;
-    try { m = await api.json("health/matrix", { run: runId, stat, cols }); } catch (e) { return failed(my, e); }
+    try { m = await api.json("health/matrix", rq({ run: runId, stat, cols })); } catch (e) { return failed(my, e); }
     if (my !== seq) return;
     m.values = m.values.map((row) => row.map((v) => (v === null ? null : num(v))));
     matrix = m;
     heat.set(m);
     const sc = heat.scale;
     title.replaceChildren(`${LABELS[stat] || stat} per layer and step`,
-      h("span", { class: "note" }, ` · ${m.layers.length} layers × ${m.steps.length} ${m.downsampled ? "buckets" : "logged steps"}`
+      h("span", { class: "note" }, `${multi() ? ` · rank ${rank}` : ""} · ${m.layers.length} layers × ${m.steps.length} ${m.downsampled ? "buckets" : "logged steps"}`
         + (sc.log ? " · log colour scale" : "")));
     legend.replaceChildren(...legendItems(sc));
     slider.max = Math.max(0, m.steps.length - 1);
-    select(selected?.layer ?? null, selected ? selected.step : last(), false, false);
+    // the selection stays (another statistic or rank: the same cell); asked for, the histograms follow
+    return select(selected?.layer ?? null, selected ? selected.step : last(), hists, false);
   }
 
   function setStat(s) { stat = s; st.set("stat", s); statSel.value = s; return loadMatrix(); }
@@ -140,11 +187,11 @@ export async function render(el, api) {
     if (sel.layer === null) { histHead.textContent = "Histograms"; histBody.replaceChildren(message(`Step ${fmtNum(sel.step)}: pick a layer (a row).`)); return; }
     histHead.replaceChildren(`Layer ${sel.layer}`, h("span", { class: "note" }, ` · step ${fmtNum(sel.step)}`));
     let data;
-    try { data = await api.json("health/histograms", { run: runId, layer: sel.layer, step: sel.step }); } catch (e) {
+    try { data = await api.json("health/histograms", rq({ run: runId, layer: sel.layer, step: sel.step })); } catch (e) {
       histBody.replaceChildren(message(`Could not load the histograms (${e.message || e}).`, "error"));
       return;
     }
-    if (selected?.layer !== sel.layer || selected?.step !== sel.step) return;
+    if (selected?.layer !== sel.layer || selected?.step !== sel.step || data.rank !== undefined && data.rank !== rank) return;
     if (!data.params.length) { histBody.replaceChildren(message(`Layer ${sel.layer} has no parameters (nothing to histogram).`)); return; }
     const items = data.params.map((p) => {
       const cv = h("canvas", { class: "hist-bars", dataset: { param: p.param, kind: p.kind, step: p.step } });
@@ -157,29 +204,47 @@ export async function render(el, api) {
     for (const { p, cv } of items) drawHistogram(cv, { lo: num(p.lo), hi: num(p.hi), counts: p.counts.map(num) }, COLORS[p.kind]);
   }
 
+  const alarmId = (a) => JSON.stringify([a.rank ?? 0, a.type, a.step, a.layer ?? null, a.key ?? null]);
+  let activeAlarm = null;
+
   function renderAlarms() {
     const alarms = overview.alarms;
     alarmHead.replaceChildren("Alarms", h("span", { class: "note" }, ` · ${alarms.length}`));
     if (!alarms.length) { alarmList.replaceChildren(h("li", { class: "note" }, "No alarms: no NaN/Inf, exploding or vanishing gradients, dead layers or learning-rate trouble seen.")); return; }
-    alarmList.replaceChildren(...alarms.map((a, i) => h("li", { class: "alarm", dataset: { index: i, type: a.type } },
-      h("button", { class: "alarm-main", title: "show where it happened", onclick: (e) => showAlarm(a, e.currentTarget.closest("li")) },
+    // several ranks (with watch data, or raising alarms): each alarm says its rank
+    const ranked = new Set([...overview.ranks, ...alarms.map((a) => a.rank ?? 0)]).size > 1;
+    alarmList.replaceChildren(...alarms.map((a, i) => {
+      const r = a.rank ?? 0, away = api.report && r !== 0; // a report keeps rank 0's statistics only
+      const cls = `alarm${ranked && r !== rank ? " other-rank" : ""}${alarmId(a) === activeAlarm ? " active" : ""}`;
+      return h("li", { class: cls, dataset: { index: i, type: a.type, rank: r } },
+        h("button", { class: "alarm-main", title: away ? `rank ${r}'s statistics are not in this report` : "show where it happened",
+          onclick: (e) => showAlarm(a, e.currentTarget.closest("li")) },
         h("span", { class: `badge ${a.type.split("_")[0]}` }, a.type.replaceAll("_", " ")),
-        h("span", { class: "where" }, `step ${fmtNum(a.step)}${a.layer ? ` · layer ${a.layer}` : ""}`),
+        h("span", { class: "where" }, `${ranked ? `rank ${r} · ` : ""}step ${fmtNum(a.step)}${a.layer ? ` · layer ${a.layer}` : ""}`),
         h("span", { class: "msg" }, a.message)),
-      a.key ? h("a", { class: "small to-scalars", href: scalarsLink(a.key, a.step), title: `the Scalars chart of ${a.key} at step ${a.step}` }, "chart ↗") : null)));
+        a.key && !away ? h("a", { class: "small to-scalars", href: scalarsLink(a.key, a.step, ranked ? r : null),
+          title: `the Scalars chart of ${a.key} at step ${a.step}${ranked ? ` (rank ${r})` : ""}` }, "chart ↗") : null);
+    }));
   }
 
   async function showAlarm(a, li) {
     for (const x of alarmList.querySelectorAll("li.active")) x.classList.remove("active");
     li?.classList.add("active");
-    const m = /^watch\/(.+)\/([a-z_]+)$/.exec(a.key || "");
-    if (m && overview.stats.includes(m[2]) && m[2] !== stat) await setStat(m[2]);
+    activeAlarm = alarmId(a); // kept when the list is drawn again (another rank)
+    const m = /^watch\/(.+)\/([a-z_]+)$/.exec(a.key || ""), r = a.rank ?? 0;
+    if (r !== rank) { // another rank's alarm: show that rank (its statistic at once)
+      if (api.report) { readout.replaceChildren(message(`Rank ${r}'s statistics are not in this report: it keeps rank 0's.`)); return; }
+      if (m && LABELS[m[2]]) { stat = m[2]; st.set("stat", stat); }
+      st.set("rank", r);
+      await setRank(r, false);
+      if (rank !== r) return; // another click meanwhile
+    } else if (m && overview.stats.includes(m[2]) && m[2] !== stat) await setStat(m[2]);
     const layer = m ? m[1] : a.layer;
     await select(matrix?.layers.includes(layer) ? layer : null, a.step);
     canvas.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 
-  const reload = debounce(() => loadRun(false), 800), reloadGraph = debounce(() => graph.load(runId), 800);
+  const reload = debounce(() => loadRun(false), 800), reloadGraph = debounce(() => graph.load(runId, rank), 800);
   api.on("keys", (e) => { if (e.run === runId && (e.key.startsWith("watch/") || e.key === "health/alarms")) reload(); });
   api.on("keys", (e) => { if (e.run === runId && e.kind === "record" && e.key.startsWith("model/")) reloadGraph(); });
   api.on("scalars", (e) => { if (e.run === runId && e.key.startsWith("watch/")) reload(); });
@@ -191,8 +256,19 @@ export async function render(el, api) {
 
 const short = (v) => (v === undefined || v === null ? "–" : fmtNum(Number(num(v).toPrecision(3))));
 
-function scalarsLink(key, step) {
+// The Scalars deep link of `key` marked at `step`, at `rank` (null: left out, the Scalars panel's own).
+function scalarsLink(key, step, rank = null) {
   const q = new URLSearchParams({ key });
   if (step !== null && step !== undefined) q.set("step", String(step));
+  if (rank !== null && rank !== undefined) q.set("rank", String(rank));
   return `#scalars?${q}`;
+}
+
+// Show or hide a toolbar label: the hidden attribute alone loses to `.toolbar label { display: inline-flex }`.
+function showLabel(el, on) { el.hidden = !on; el.style.display = on ? "" : "none"; }
+
+// A rank as the panel's saved state gives it: a number, or null.
+function parseRank(v) {
+  const n = typeof v === "number" ? v : /^\d{1,6}$/.test(String(v ?? "")) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 0 ? n : null;
 }
