@@ -11,6 +11,7 @@ import json
 import math
 import re
 import struct
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -95,3 +96,13 @@ def test_answers_are_kept_once_and_indexed_by_request(report: dict[str, Any]) ->
 def test_small_helpers() -> None:
     assert evenly(list(range(10)), 3) == [0, 4, 9] and evenly([1, 2], 5) == [1, 2] and evenly([1, 2, 3], 1) == [3]
     assert plural(1, "key") == "1 key" and plural(2000, "point") == "2,000 points"
+
+
+def test_a_health_only_report_keeps_the_graph_its_card_draws(demo_store: dict[str, Any], tmp_path: Path) -> None:
+    from torchscope.report import build_report
+
+    path = build_report(demo_store["dir"], tmp_path / "health.html", runs=[demo_store["demo"]], panels=["health"])
+    meta = read_snapshot(path.read_text())
+    asked = {(p, dict(pairs).get("key"), dict(pairs).get("base")) for _, p, pairs, *_ in meta["entries"]}
+    assert any(p == "graph/record" and key for p, key, _ in asked)  # the Health card's graph, by its key
+    assert {b for p, key, b in asked if p == "graph/layout" and key} == {"default", "all", "none"}

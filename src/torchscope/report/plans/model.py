@@ -82,7 +82,12 @@ def health(ctx: Any) -> str | None:
     maps = hists = 0
     for rid in usable:
         overview = snap.json("health/overview", {"run": rid})
-        snap.json("health/graph_map", {"run": rid})
+        gmap = snap.json("health/graph_map", {"run": rid})
+        graph_key = ((gmap or {}).get("graph") or {}).get("key")
+        if graph_key is not None:  # the card's own graph requests, also when the Graph panel is left out
+            snap.json("graph/record", {"run": rid, "key": graph_key})
+            for b in ("default", "all", "none"):
+                snap.json("graph/layout", {"run": rid, "key": graph_key, "base": b})
         if not overview:
             continue
         steps: set[int] = set()
