@@ -284,6 +284,8 @@ def test_graph_is_logged_from_the_first_call_without_changing_training(store_dir
     assert summary.rows[0]["output_shapes"] == [[16, 4]]  # captured from the real batch
     assert {"0", "1", "2", "3"} <= {n.get("name") for n in graph.nodes}
     assert store.scalars(rid, "watch/0/grad_norm").step.tolist() == [0, 1, 2]  # the capture is not a step
+    assert store.scalars(rid, "train/loss").step.tolist() == [0, 1, 2]  # nor does it move the run's steps
+    assert store.records(rid, kind="model.graph")[0].step == 0
     _assert_no_hooks(model)
 
 
@@ -303,3 +305,12 @@ def test_graph_failure_warns_and_training_goes_on(store_dir):
     with ts.init(dir=store_dir) as run, pytest.warns(RuntimeWarning, match=partial):
         _train(run, model, steps=2, watch_kw={"graph": True})
     assert ts.open(store_dir).runs()[0].status == "finished"
+
+
+def test_watch_leaves_the_runs_auto_steps_alone(store_dir):
+    with ts.init(dir=store_dir) as run:  # histograms at watch's own steps used to move the run's counter
+        _train(run, nn.Sequential(nn.Linear(8, 4)), steps=3, watch_kw={"every": 1})
+    store = ts.open(store_dir)
+    rid = store.runs()[0].id
+    assert store.scalars(rid, "train/loss").step.tolist() == [0, 1, 2]
+    assert [h.step for h in store.histograms(rid, "watch/0/weight.grad")] == [0, 1, 2]

@@ -1,15 +1,15 @@
 """Memory budgets: the first chunk of real work measures what a row costs; the rest is split to fit.
 
 There is no separate probe pass. The first chunk (at most ``FIRST_ROWS`` rows, ``GPU_FIRST_ROWS``
-on a GPU, and at most
-``1 / INPUT_SHARE`` of the budget in input bytes) runs under a :class:`Meter`: saved-tensor hooks
-sum the bytes autograd keeps for the backward pass (storages counted once, the model's parameters
-and buffers left out) and forward hooks note the largest layer output. A row then costs
+on a GPU, and at most ``1 / INPUT_SHARE`` of the budget in input bytes) runs under a
+:class:`Meter`: saved-tensor hooks sum the bytes autograd keeps for the backward pass (storages
+counted once, the model's parameters and buffers left out) and forward hooks note the largest
+layer output. A row then costs
 ``max(1.25 * saved, 3 * largest) / rows`` (activations kept for backward and a quarter more for
 gradients in flight, or, without a graph, a layer's input, output and one skip connection) plus four
 copies of the input row. The other rows go in even chunks of ``budget // cost``. If the first chunk
 goes over the budget while it runs, it stops there and runs again as a single row, which is always
-allowed.
+allowed. A caller may keep the measured cost (``known``, ``key``): its next call measures nothing.
 
 Example::
 

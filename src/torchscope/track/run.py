@@ -223,14 +223,20 @@ class Run:
 
     def log_histogram(self, key: str, values: Any, step: int | None = None, *, bins: int = 64) -> None:
         """Log a histogram of a tensor/array: ``run.log_histogram("weights/fc", model.fc.weight)``."""
+        self._log_histogram(key, values, step, bins, advance=True)
+
+    def _log_histogram(self, key: str, values: Any, step: int | None, bins: int = 64, *,
+                       advance: bool = False) -> None:
+        """``log_histogram``; with ``advance=False`` (``run.watch``'s own histograms, at its own steps)
+        the run's step counter stays put, so the user's next auto-step ``run.log()`` keeps its step."""
         _check_key(key)
         prepared = prepare_histogram(values, bins, name="values")
         if not self._live():
             return
         assert self._writer is not None
+        at = self._next_step(step) if advance or step is None else step
         nbytes = prepared.nbytes if isinstance(prepared, np.ndarray) else 8 * bins
-        self._writer.put(("h", key, self._log_rank, self._next_step(step), time(), prepared, bins, nbytes),
-                         nbytes)
+        self._writer.put(("h", key, self._log_rank, at, time(), prepared, bins, nbytes), nbytes)
 
     def log_text(self, key: str, text: str, step: int | None = None) -> None:
         """Log markdown text: ``run.log_text("notes", "**lr** halved")``."""
@@ -313,14 +319,17 @@ class Run:
             handle.remove()
             if self._finished:
                 return
+            step = self._step  # the records go at the coming step; the run's step counter stays as it is
             try:
-                _, rec = self.log_graph(target, tuple(args), kwargs=dict(kwargs) or None)
+                _, rec = self.log_graph(target, tuple(args), kwargs=dict(kwargs) or None, step=step)
                 if rec.error:
                     warnings.warn(f"run.watch(graph=True): the logged graph is partial: {rec.error}",
                                   RuntimeWarning, stacklevel=2)
             except Exception as exc:  # a graph is a nicety: training goes on
                 warnings.warn(f"run.watch(graph=True): could not log the graph ({type(exc).__name__}: {exc}); "
                               "call run.log_graph(model, example_input) yourself", RuntimeWarning, stacklevel=2)
+            finally:
+                self._step = step
 
         handle = model.register_forward_pre_hook(first_call, with_kwargs=True)
         watcher._handles.append(handle)

@@ -119,7 +119,7 @@ class Watcher:
             self._grads[pidx] = torch.stack([g.float().norm(), (~torch.isfinite(g)).any().float()])
             if self.histograms:
                 lname, pname, _ = self.param_layer[pidx]
-                self.run.log_histogram(f"{self.prefix}/{lname}/{pname}.grad", g, step=self.step)
+                self.run._log_histogram(f"{self.prefix}/{lname}/{pname}.grad", g, self.step)
         elif self.check_nonfinite:
             self._grads[pidx] = nonfinite(g)
 
@@ -141,7 +141,7 @@ class Watcher:
             self._snapshot = None
             if self.histograms:
                 for lname, pname, p in self.param_layer:
-                    self.run.log_histogram(f"{self.prefix}/{lname}/{pname}", p, step=step)
+                    self.run._log_histogram(f"{self.prefix}/{lname}/{pname}", p, step)
         lrs = [g["lr"] for g in self.optimizer.param_groups] if (sampled and self.optimizer) else []
         payload = (step, time(), sampled, outs, grads, order, weights, ratios, lrs)
         self.run._hand_over(functools.partial(self._resolve, payload))
