@@ -152,7 +152,7 @@ def test_bad_ranks_are_refused(hr, wranked):
         assert hr.get(path, params={"run": rid, "rank": 1, **extra.get(path, {})}).status_code == 200, path
 
 
-def test_alarms_helper_reads_rank_by_rank(wranked):
+def test_alarms_helper_says_each_alarms_rank(wranked):
     dir, ids = wranked
     store = ts.open(dir)
     keys = watch_keys(store, ids["ddp"], rank=1)

@@ -271,3 +271,22 @@ def test_chunks_without_a_summary_level_fall_back_to_their_points(store_dir):
     after = ts.open(store_dir).scalars(rid, "x", downsample=1000)
     assert after.count.sum() == 200_000
     assert np.array_equal(before.max, after.max) and np.array_equal(before.min, after.min)
+
+
+def test_record_entries_say_their_rank(store_dir):
+    from ..server.ranks import as_rank
+
+    runs = []
+    for rank in (1, 0):  # two processes of one job, each logging under its own rank
+        with as_rank(rank):
+            runs.append(ts.init(project="ddp", dir=store_dir, all_ranks=True))
+    r1, r0 = runs
+    assert r0.id == r1.id
+    r0.log_record({"v": 0}, kind="my.note", key="note", step=3)
+    r1.log_record({"v": 1}, kind="my.note", key="note", step=3)
+    r1.finish()
+    r0.finish()
+    entries = ts.open(store_dir).records(r0.id, kind="my.note")
+    assert sorted((e.rank, e.record.data["v"]) for e in entries) == [(0, 0), (1, 1)]
+    only = ts.open(store_dir).records(r0.id, kind="my.note", rank=1)
+    assert [e.rank for e in only] == [1] and "rank=1" in repr(only[0])

@@ -49,15 +49,19 @@ KINDS = ("scalar", "image", "histogram", "text", "record")
 
 
 class RecordEntry:
-    """A stored record with where it was logged. ``entry.record`` is the typed record."""
+    """A stored record with where it was logged (``rank``: the process that logged it, 0 unless the
+    run was logged with ``all_ranks=True``). ``entry.record`` is the typed record."""
 
-    __slots__ = ("id", "key", "kind", "record", "step", "wall_time")
+    __slots__ = ("id", "key", "kind", "rank", "record", "step", "wall_time")
 
-    def __init__(self, id: int, key: str, kind: str, step: int, wall_time: float, record: Record) -> None:
+    def __init__(self, id: int, key: str, kind: str, step: int, wall_time: float, record: Record,
+                 rank: int = 0) -> None:
         self.id, self.key, self.kind, self.step, self.wall_time, self.record = id, key, kind, step, wall_time, record
+        self.rank = rank
 
     def __repr__(self) -> str:
-        return f"RecordEntry(key={self.key!r}, kind={self.kind!r}, step={self.step})"
+        rank = f", rank={self.rank}" if self.rank else ""
+        return f"RecordEntry(key={self.key!r}, kind={self.kind!r}, step={self.step}{rank})"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -380,7 +384,7 @@ class Store:
     def records(self, run_id: str, *, kind: str | None = None, key: str | None = None,
                 rank: int | None = None) -> list[RecordEntry]:
         """Records of a run, typed when their kind is registered: ``store.records(rid, kind="model.summary")``."""
-        sql = ("SELECT r.id, s.key, r.record_kind, r.step, r.wall, r.data FROM records r JOIN series s "
+        sql = ("SELECT r.id, s.key, r.record_kind, r.step, r.wall, r.data, s.rank FROM records r JOIN series s "
                "ON s.id = r.series_id WHERE s.run_id = ?")
         args: list[Any] = [run_id]
         for col, val in (("r.record_kind", kind), ("s.key", key), ("s.rank", rank)):
@@ -388,9 +392,9 @@ class Store:
                 sql += f" AND {col} = ?"
                 args.append(val)
         out = []
-        for rid, k, rkind, step, wall, data in self._q(sql + " ORDER BY r.step, r.id", args):
+        for rid, k, rkind, step, wall, data, rank in self._q(sql + " ORDER BY r.step, r.id", args):
             blobs = {n: bytes(b) for n, b in self._q("SELECT name, data FROM record_blobs WHERE record_id=?", (rid,))}
-            out.append(RecordEntry(rid, k, rkind, step, wall, rebuild(rkind, json.loads(data), blobs)))
+            out.append(RecordEntry(rid, k, rkind, step, wall, rebuild(rkind, json.loads(data), blobs), rank))
         return out
 
     def record(self, run_id: str, kind: str, key: str | None = None) -> Record:

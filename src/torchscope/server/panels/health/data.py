@@ -149,14 +149,16 @@ def layer_histograms(store: Any, run_id: str, keys: WatchKeys, layer: str, step:
 def alarms(store: Any, run_id: str, ranks: Iterable[int] = (0,)) -> list[dict[str, Any]]:
     """The ``health.alarm`` records of each of ``ranks`` (give ``keys.run_ranks``: every rank), by step,
     then rank: type, step, message, layer, value, key, and the ``rank`` that raised it."""
+    wanted = set(ranks)
     found: list[tuple[int, int, dict[str, Any]]] = []
-    for rank in sorted(set(ranks)):  # a record entry does not say its rank: read rank by rank
-        for e in store.records(run_id, kind="health.alarm", rank=rank):
-            rec = e.record
-            fields = rec.data if isinstance(getattr(rec, "data", None), dict) else dataclasses.asdict(rec)
-            found.append((e.step, rank, {
-                "type": fields.get("type"), "step": fields.get("step", e.step), "message": fields.get("message"),
-                "layer": fields.get("layer"), "value": fields.get("value"), "key": fields.get("key"), "rank": rank,
-                "wall_time": e.wall_time}))
+    for e in store.records(run_id, kind="health.alarm"):
+        if e.rank not in wanted:
+            continue
+        rec = e.record
+        fields = rec.data if isinstance(getattr(rec, "data", None), dict) else dataclasses.asdict(rec)
+        found.append((e.step, e.rank, {
+            "type": fields.get("type"), "step": fields.get("step", e.step), "message": fields.get("message"),
+            "layer": fields.get("layer"), "value": fields.get("value"), "key": fields.get("key"), "rank": e.rank,
+            "wall_time": e.wall_time}))
     found.sort(key=lambda f: (f[0], f[1]))  # stable: each rank's records keep the store's order
     return [a for _, _, a in found]
