@@ -76,11 +76,10 @@ class SystemMonitor:
         self._psutil = psutil
         self._proc = psutil.Process()
         self._stop = threading.Event()
-        self._disk: tuple[float, Any] | None = None
-        self._nvml: Any = None
+        self._nvml = True  # False once torch's NVML wrappers failed (no pynvml, no NVIDIA driver)
         self._proc.cpu_percent(None)  # the first call starts the measurement window
         psutil.cpu_percent(None)
-        self._disk = (time.monotonic(), self._disk_counters())
+        self._disk: tuple[float, Any] = (time.monotonic(), self._disk_counters())
         self._thread = threading.Thread(target=self._loop, name="torchscope-system", daemon=True)
         self._thread.start()
 
@@ -111,7 +110,7 @@ class SystemMonitor:
             out["system/process_rss_gb"] = self._proc.memory_info().rss / GB
             out["system/process_threads"] = float(self._proc.num_threads())
         now, disk = time.monotonic(), self._disk_counters()
-        if rates and disk is not None and self._disk is not None and self._disk[1] is not None and now > self._disk[0]:
+        if rates and disk is not None and self._disk[1] is not None and now > self._disk[0]:
             dt = now - self._disk[0]
             out["system/disk_read_mb_s"] = max(0, disk.read_bytes - self._disk[1].read_bytes) / MB / dt
             out["system/disk_write_mb_s"] = max(0, disk.write_bytes - self._disk[1].write_bytes) / MB / dt
@@ -140,7 +139,7 @@ class SystemMonitor:
             out[f"system/gpu{i}/memory_used_gb"] = (total - free) / GB  # the whole device, every process
         except RuntimeError:
             pass
-        if self._nvml is False:
+        if not self._nvml:
             return out
         try:  # torch's wrappers map torch's device index to NVML's (CUDA_VISIBLE_DEVICES) and need pynvml
             out[f"system/gpu{i}/utilization"] = float(torch.cuda.utilization(i))
