@@ -5,6 +5,7 @@ Skips cleanly when Debian's chromium (/usr/bin/chromium) is not installed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -119,3 +121,19 @@ def page(browser: object) -> Iterator[object]:
 def shot(page: object, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@contextlib.contextmanager
+def offline_report(browser: Any, path: Path) -> Iterator[Any]:
+    """A static report opened from file:// with the network off, ready; ``page.errors`` collects page
+    errors: ``with offline_report(browser, path) as page: ...``."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    try:
+        page = ctx.new_page()
+        page.errors = []
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector("#report[data-state=ready]", timeout=30000)
+        yield page
+    finally:
+        ctx.close()

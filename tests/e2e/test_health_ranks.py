@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ..server.ranks import NAN_AT, NAN_LAYER, WATCH_EVERY, WATCH_STEPS, fill_watched_ranks
-from .conftest import Server, shot
+from .conftest import Server, offline_report, shot
 
 
 @pytest.fixture(scope="module")
@@ -163,13 +163,7 @@ def test_a_report_hides_the_selector_and_keeps_rank_0(browser, wranked, tmp_path
 
     path = build_report(wranked["dir"], tmp_path / "report.html", runs=[wranked["ids"]["ddp"]],
                         panels=["health"], progress=None)  # the Health card's graph needs no Graph section
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
-    try:
-        pg = ctx.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(path.resolve().as_uri())
-        pg.wait_for_selector("#report[data-state=ready]", timeout=30000)
+    with offline_report(browser, path) as pg:
         pg.wait_for_function("() => window.torchscope.health?.matrix", timeout=15000)
         assert not pg.locator("#health .rank-pick").is_visible()
         assert pg.evaluate("() => window.torchscope.health.rank") == 0
@@ -180,6 +174,4 @@ def test_a_report_hides_the_selector_and_keeps_rank_0(browser, wranked, tmp_path
         alarm.locator("button.alarm-main").click()
         pg.locator("#health .heat-card .readout", has_text="not in this report").wait_for(timeout=5000)
         assert pg.evaluate("() => window.torchscope.health.rank") == 0
-        assert pg.evaluate("window.torchscope.report.log") == [] and errors == []  # nothing asked that it lacks
-    finally:
-        ctx.close()
+        assert pg.evaluate("window.torchscope.report.log") == [] and pg.errors == []  # nothing asked that it lacks

@@ -20,7 +20,7 @@ import pytest
 import torchscope as ts
 
 from ..server.ranks import STEPS, as_rank, fill_ranks, loss, solo_loss
-from .conftest import Server, shot
+from .conftest import Server, offline_report, shot
 
 SERIES = """key => { const c = window.torchscope.charts.get(key);
   return { state: c.card.dataset.state, range: c.range, csv: c.csv.href,
@@ -234,19 +234,11 @@ def test_a_report_hides_the_selector_and_draws_rank_0(browser, ranked, tmp_path:
 
     path = build_report(ranked["dir"], tmp_path / "report.html", runs=[ranked["ids"]["ddp"]], panels=["scalars"],
                         progress=None)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
-    try:
-        pg = ctx.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(path.resolve().as_uri())
-        pg.wait_for_selector("#report[data-state=ready]", timeout=30000)
+    with offline_report(browser, path) as pg:
         pg.wait_for_selector('#scalars .card[data-key="train/loss"][data-state=drawn]', timeout=10000)
         assert not pg.locator("#scalars .rank-pick").is_visible()
         data = pg.evaluate(SERIES, "train/loss")
         assert [s["rank"] for s in data["series"]] == [0]
         assert data["series"][0]["ys"] == [loss(0, s) for s in range(STEPS)]
         assert pg.locator('#scalars .card[data-key="grad/local"]').count() == 0  # rank 1's: not in a report
-        assert pg.evaluate("window.torchscope.report.log") == [] and errors == []  # nothing asked that it lacks
-    finally:
-        ctx.close()
+        assert pg.evaluate("window.torchscope.report.log") == [] and pg.errors == []  # nothing asked that it lacks
