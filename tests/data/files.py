@@ -5,9 +5,11 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import shutil
 import struct
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +128,89 @@ def zip_with_member(out: Path, good: dict[str, bytes], bad_name: str, bad_data: 
 def tree(root: Path) -> set[str]:
     """Every path under ``root`` (to check that nothing was written)."""
     return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+# -- hostile files, built cheaply: compressed zeros are written in a stream, never held in memory --------
+
+
+class Zeros:
+    """A file-like source of ``n`` zero bytes: ``shutil.copyfileobj(Zeros(80 << 20), gzip_file)``."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def read(self, size: int = -1) -> bytes:
+        size = min(self.left if size is None or size < 0 else size, self.left, 1 << 20)
+        self.left -= size
+        return bytes(size)
+
+
+def idx_header(shape: tuple[int, ...], code: int = 0x08) -> bytes:
+    return bytes([0, 0, code, len(shape)]) + b"".join(struct.pack(">I", d) for d in shape)
+
+
+def gz_idx_zeros(path: Path, shape: tuple[int, ...], zeros: int | None = None) -> Path:
+    """A gzipped IDX file whose header declares ``shape`` (uint8) and whose data is ``zeros`` zero bytes
+    (default: what the shape needs), compressed at level 9 as real bombs are (about 1,000:1)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb", compresslevel=9) as g:
+        g.write(idx_header(shape))
+        shutil.copyfileobj(Zeros(int(np.prod(shape)) if zeros is None else zeros), g, 1 << 20)
+    return path
+
+
+def tar_of_zeros(path: Path, members: dict[str, int], mode: str = "w:gz") -> Path:
+    """A compressed tar whose members (name -> size) hold nothing but zeros."""
+    kwargs = {"compresslevel": 9} if mode in ("w:gz", "w:bz2") else {}
+    with tarfile.open(path, mode, **kwargs) as tf:  # type: ignore[call-overload]
+        for name, size in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = size
+            tf.addfile(info, Zeros(size))
+    return path
+
+
+def zip_of_zeros(path: Path, members: dict[str, int], compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    """A zip whose members (name -> size) hold nothing but zeros, deflated at level 9."""
+    with zipfile.ZipFile(path, "w", compression=compression, compresslevel=9) as zf:
+        for name, size in members.items():
+            with zf.open(name, "w") as w:
+                shutil.copyfileobj(Zeros(size), w, 1 << 20)
+    return path
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A valid-looking 1-bit PNG of ``width x height`` pixels in a few dozen bytes (Pillow checks the
+    size from the header, before it decodes a pixel)."""
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def patch_zip_entry(path: Path, name: str, **fields: int) -> Path:
+    """Rewrite fields of ``name``'s central-directory entry (and local header) in place: ``flag_bits``,
+    ``compress_type``, ``extract_version``, ``file_size`` (APPNOTE 4.3.7 and 4.3.12 offsets)."""
+    central = {"extract_version": (6, "<H"), "flag_bits": (8, "<H"), "compress_type": (10, "<H"),
+               "file_size": (24, "<I")}
+    local = {"extract_version": (4, "<H"), "flag_bits": (6, "<H"), "compress_type": (8, "<H"), "file_size": (22, "<I")}
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        info = zf.getinfo(name)
+    at = next(i for i in _find_all(data, b"PK\x01\x02") if data[i + 46: i + 46 + len(name)] == name.encode())
+    for key, value in fields.items():
+        off, fmt = central[key]
+        struct.pack_into(fmt, data, at + off, value)
+        off, fmt = local[key]
+        struct.pack_into(fmt, data, info.header_offset + off, value)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _find_all(data: bytearray, needle: bytes) -> list[int]:
+    out, i = [], data.find(needle)
+    while i >= 0:
+        out.append(i)
+        i = data.find(needle, i + 1)
+    return out

@@ -14,7 +14,17 @@ import torch
 
 import torchscope.data as tsd
 
-from .files import mnist_dir, png_bytes, png_folder, tar_of, tar_with_member, tree, zip_of, zip_with_member
+from .files import (
+    mnist_dir,
+    patch_zip_entry,
+    png_bytes,
+    png_folder,
+    tar_of,
+    tar_with_member,
+    tree,
+    zip_of,
+    zip_with_member,
+)
 
 GOOD = {"set/a/0.png": png_bytes(np.full((4, 4), 7, np.uint8)), "set/b/0.png": png_bytes(np.zeros((4, 4), np.uint8))}
 
@@ -151,3 +161,85 @@ def test_unreadable_image_inside_an_archive_names_archive_and_member(tmp_path: P
         ds = tsd.load(arc)
         with pytest.raises(tsd.DataError, match=rf"{arc.name}:set/b/1.png: cannot read this image"):
             ds.arrays()
+
+
+# -- more hostile archives: each a DataError naming the archive (and the member), never a raw exception ------
+
+
+def _zip(path: Path) -> Path:
+    return zip_with_member(path, GOOD, "set/b/1.png", GOOD["set/b/0.png"])
+
+
+@pytest.mark.parametrize("patch, why", [
+    ({"flag_bits": 0x1}, r"c\.zip:set/a/0\.png: this zip member is encrypted \(password-protected\)"),
+    ({"compress_type": 99}, r"c\.zip:set/a/0\.png: cannot read this member \(That compression method is not "
+                            r"supported\)"),
+    ({"extract_version": 255}, r"c\.zip: not a readable zip file \(zip file version 25\.5\)"),
+])
+def test_zip_members_python_cannot_read_are_named(tmp_path: Path, patch: dict, why: str) -> None:
+    arc = patch_zip_entry(_zip(tmp_path / "c.zip"), "set/a/0.png", **patch)
+    with pytest.raises(tsd.DataError, match=why):
+        tsd.load(arc)
+
+
+def test_zip_member_with_a_bad_crc_is_named_when_it_is_the_first_image(tmp_path: Path) -> None:
+    arc = _zip(tmp_path / "crc.zip")
+    data = bytearray(arc.read_bytes())
+    with zipfile.ZipFile(arc) as zf:
+        info = zf.getinfo("set/a/0.png")
+    data[info.header_offset + 30 + len(info.filename) + 10] ^= 0xFF  # a byte of the stored PNG
+    arc.write_bytes(bytes(data))
+    with pytest.raises(tsd.DataError, match=r"crc\.zip:set/a/0\.png: cannot read this member \(Bad CRC-32"):
+        tsd.load(arc)
+
+
+def test_sparse_tar_member_is_refused(tmp_path: Path) -> None:
+    arc = tmp_path / "sparse.tar"
+    info = tarfile.TarInfo("set/a/1.png")
+    info.type = tarfile.GNUTYPE_SPARSE
+    with tarfile.open(arc, "w", format=tarfile.GNU_FORMAT) as tf:
+        for name, data in GOOD.items():
+            good = tarfile.TarInfo(name)
+            good.size = len(data)
+            tf.addfile(good, io.BytesIO(data))
+        tf.addfile(info)
+    with pytest.raises(tsd.DataError, match=r"sparse\.tar: refusing sparse file member 'set/a/1\.png'"):
+        tsd.load(arc)
+
+
+@pytest.mark.parametrize("kind", ["tar.gz", "zip"])
+def test_traversal_names_in_an_idx_archive_are_refused_and_nothing_is_written(tmp_path: Path, kind: str) -> None:
+    root, _ = mnist_dir(tmp_path / "m")
+    files = {p.name: p.read_bytes() for p in root.iterdir()}
+    out = tmp_path / "box" / f"evil.{kind}"
+    out.parent.mkdir()
+    if kind == "zip":
+        zip_with_member(out, files, "../../etc/x", b"owned")
+    else:
+        tar_with_member(out, files, _tar_info("../../etc/x"), b"owned")
+    before = tree(tmp_path)
+    with pytest.raises(tsd.DataError, match=r"evil\.(tar\.gz|zip): refusing unsafe member name '\.\./\.\./etc/x'"):
+        tsd.load(out)
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("name, data, why", [
+    ("empty.zip", None, "no image files found"),
+    ("empty.tar.gz", None, "no image files found"),
+    ("zero.zip", b"", "not a readable zip file"),
+    ("zero.tar.gz", b"", "not a readable tar archive"),
+    ("zero.tar", b"", "not a readable tar archive"),
+    ("junk.tar.xz", b"\xfd7zXZ\x00junk" * 20, "not a readable tar archive"),
+    ("junk.tar.bz2", b"BZh9junk" * 20, "not a readable tar archive"),
+    ("junk.tar", bytes(range(256)) * 8, "not a readable tar archive"),
+])
+def test_empty_and_junk_archives_name_the_file(tmp_path: Path, name: str, data: bytes | None, why: str) -> None:
+    arc = tmp_path / name
+    if data is not None:
+        arc.write_bytes(data)
+    elif name.endswith(".zip"):
+        zipfile.ZipFile(arc, "w").close()
+    else:
+        tarfile.open(arc, "w:gz").close()
+    with pytest.raises(tsd.DataError, match=rf"{name.replace('.', '[.]')}: {why}"):
+        tsd.load(arc)

@@ -7,8 +7,8 @@ import inspect
 import torchscope.data as tsd
 
 EXPECTED = [
-    "BUILTIN", "ClassBalance", "Correlation", "DataError", "Dataset", "FeatureDists", "MeanImages", "PairPlot",
-    "PixelStats", "Profile", "Projection", "SampleGrid", "class_balance", "correlation", "embeddings",
+    "BUILTIN", "ClassBalance", "Correlation", "DataError", "Dataset", "FeatureDists", "Limits", "MeanImages",
+    "PairPlot", "PixelStats", "Profile", "Projection", "SampleGrid", "class_balance", "correlation", "embeddings",
     "feature_dists", "from_arrays", "from_torch", "load", "mean_images", "pairplot", "pixel_stats", "profile",
     "project", "samples",
 ]

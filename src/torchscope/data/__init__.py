@@ -12,6 +12,7 @@ from .builtin import BUILTIN
 from .convert import from_arrays, from_torch
 from .dataset import DataError, Dataset
 from .embed import embeddings
+from .limits import Limits
 from .load import load
 from .profile import Profile, profile
 from .projection import Projection
@@ -40,6 +41,7 @@ __all__ = [
     "DataError",
     "Dataset",
     "FeatureDists",
+    "Limits",
     "MeanImages",
     "PairPlot",
     "PixelStats",

@@ -7,6 +7,10 @@ C order. MNIST, Fashion-MNIST, KMNIST and EMNIST ship as pairs such as
 split. Every inconsistency (bad magic, truncated data, image and label counts that differ) raises
 :class:`DataError` naming the file.
 
+Files are streamed (gzip or not): the shape the header declares is checked against the bytes that
+follow and against :class:`~.limits.Limits` before anything else is read, and no more than it
+promises is ever read, so neither a lying header nor a gzip bomb costs memory.
+
 Example::
 
     ds = ts.data.load("path/to/mnist/", subset="test")
@@ -14,15 +18,21 @@ Example::
 
 from __future__ import annotations
 
-import gzip
+import io
+import math
 import os
 import re
+import struct
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
+from ._metered import CHUNK, DECOMPRESS_ERRORS, Metered, open_stream
 from .dataset import ArraySource, DataError, Dataset
+from .limits import Limits
 
 __all__ = ["IDX_NAME", "find_idx_pairs", "idx_dataset", "load_idx", "parse_idx", "read_idx"]
 
@@ -32,37 +42,72 @@ IDX_NAME = re.compile(r"^(?P<prefix>.*?)(?P<split>train|t10k|test)[-_.](?P<what>
                       r"idx(?P<ndim>\d)[-_.]ubyte(?P<gz>\.gz)?$", re.IGNORECASE)
 
 
-def parse_idx(data: bytes, where: str) -> np.ndarray:
-    """Decode the bytes of one IDX file: ``parse_idx(raw, "labels.idx1-ubyte")``."""
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"{where}: the gzip stream is corrupt ({exc}); download the file again") from exc
+def parse_idx(data: bytes, where: str, *, limits: Limits | None = None) -> np.ndarray:
+    """Decode the bytes of one IDX file (gzip or not): ``parse_idx(raw, "labels.idx1-ubyte")``."""
+    return _read_idx(io.BytesIO(data), where, limits if limits is not None else Limits())
+
+
+def read_idx(path: str | os.PathLike[str], *, limits: Limits | None = None) -> np.ndarray:
+    """Read one IDX file (``.gz`` or not) into a numpy array: ``read_idx("t10k-labels-idx1-ubyte.gz")``.
+
+    The file is streamed: its header's shape is checked against ``limits`` and against the bytes
+    that follow before anything else is read, so a lying header or a gzip bomb costs nothing.
+    """
+    path = Path(path)
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 (closed just below)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    with raw:
+        return _read_idx(raw, str(path), limits if limits is not None else Limits())
+
+
+def _read_idx(raw: IO[bytes], where: str, limits: Limits) -> np.ndarray:
+    stream = None
+    try:
+        stream = open_stream(raw, where, limits)
+        return _parse(stream, raw, where)
+    except DECOMPRESS_ERRORS as exc:
+        if stream is None or stream.kind is None:
+            raise DataError(f"{where}: cannot read ({exc})") from exc
+        raise DataError(f"{where}: the {stream.kind} stream is corrupt ({exc}); download the file again") from exc
+
+
+def _parse(stream: Metered, raw: IO[bytes], where: str) -> np.ndarray:
+    data = stream.read_exact(4)
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _DTYPES or not 1 <= data[3] <= 4:
         raise DataError(f"{where}: bad IDX magic number {data[:4].hex() or '(empty file)'}; expected 00 00 "
                         f"<type 08-0e> <ndim 1-4> (is this an MNIST-style IDX file?)")
     dtype, ndim = _DTYPES[data[2]], data[3]
     header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(f"{where}: truncated IDX header ({len(data)} bytes, needs {header})")
-    shape = tuple(int(s) for s in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if len(data) != expected:
-        raise DataError(f"{where}: the header promises shape {shape} ({expected} bytes) but the file holds "
-                        f"{len(data)} bytes; the file is truncated or corrupt, download it again")
-    arr = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
-    return arr.astype(dtype.newbyteorder("="))  # a native, writable copy
-
-
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read one IDX file (``.gz`` or not) into a numpy array: ``read_idx("t10k-labels-idx1-ubyte.gz")``."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return parse_idx(data, str(path))
+    dims = stream.read_exact(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise DataError(f"{where}: truncated IDX header ({4 + len(dims)} bytes, needs {header})")
+    shape = struct.unpack(f">{ndim}I", dims)
+    nbytes = math.prod(shape) * dtype.itemsize  # Python ints: 2**31 x 2**31 x 4 does not wrap around
+    promise = f"the header promises shape {shape} ({header + nbytes:,} bytes)"
+    if stream.kind is None:  # a plain file: its size is known, compare before reading anything
+        here = raw.tell()
+        size = raw.seek(0, io.SEEK_END) - here + header
+        raw.seek(here)
+        if size != header + nbytes:
+            raise DataError(f"{where}: {promise} but the file holds {size:,} bytes; the file is truncated or corrupt, "
+                            f"download it again")
+    stream.meter.expect(nbytes, "the IDX header declares")
+    buf = np.empty(nbytes, np.uint8)  # pages are committed only as they are filled: a lying header costs nothing
+    view, got = buf.data, 0
+    while got < nbytes and (n := stream.readinto(view[got: got + CHUNK])):
+        got += n
+    if got < nbytes:
+        raise DataError(f"{where}: {promise} but the file holds {header + got:,} bytes; the file is truncated or "
+                        f"corrupt, download it again")
+    if stream.read(1):
+        raise DataError(f"{where}: {promise} but the file holds more bytes than that; the file is corrupt, "
+                        f"download it again")
+    arr = buf.view(dtype.newbyteorder("=")).reshape(shape)
+    if dtype.itemsize > 1 and sys.byteorder == "little":
+        arr.byteswap(inplace=True)  # the file is big-endian
+    return arr
 
 
 def idx_dataset(images: np.ndarray, labels: np.ndarray, *, images_where: str, labels_where: str, name: str,
@@ -117,7 +162,7 @@ def choose_pair(pairs: dict[tuple[str, str], dict[str, str]], subset: str | None
 
 
 def load_idx(path: str | os.PathLike[str], *, subset: str | None = None,
-             classes: Sequence[str] | None = None) -> Dataset:
+             classes: Sequence[str] | None = None, limits: Limits | None = None) -> Dataset:
     """Load an IDX images/labels pair from a folder or one of the two files: ``load_idx("mnist/")``."""
     path = Path(path)
     if path.is_file():
@@ -137,8 +182,8 @@ def load_idx(path: str | os.PathLike[str], *, subset: str | None = None,
         raise DataError(f"{path}: no MNIST-style IDX files found (expected names like "
                         f"'train-images-idx3-ubyte.gz' and 'train-labels-idx1-ubyte.gz')")
     split, pair = choose_pair(pairs, subset, str(path))
-    images = read_idx(folder / pair["images"])
-    labels = read_idx(folder / pair["labels"])
+    images = read_idx(folder / pair["images"], limits=limits)
+    labels = read_idx(folder / pair["labels"], limits=limits)
     return idx_dataset(images, labels, images_where=str(folder / pair["images"]),
                        labels_where=str(folder / pair["labels"]), name=f"{folder.name or 'idx'}/{split}",
                        classes=classes)

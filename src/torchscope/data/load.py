@@ -27,6 +27,7 @@ from .convert import from_arrays, from_torch
 from .dataset import DataError, Dataset
 from .folder import load_folder
 from .idx import IDX_NAME, load_idx
+from .limits import Limits
 
 __all__ = ["load"]
 
@@ -41,25 +42,26 @@ def _has_idx(folder: Path) -> bool:
 
 
 def _load_path(path: Path, *, subset: str | None, mode: str | None, size: tuple[int, int] | None,
-               classes: Sequence[str] | None) -> Dataset:
+               classes: Sequence[str] | None, limits: Limits | None) -> Dataset:
     if path.is_dir():
         if _has_idx(path):
-            return load_idx(path, subset=subset, classes=classes)
+            return load_idx(path, subset=subset, classes=classes, limits=limits)
         if classes is not None:
             raise ValueError("classes= does not apply to an image folder: its sub-folders name the classes")
         return load_folder(path, subset=subset, mode=mode, size=size)
     if is_archive(path):
         return load_archive(path, subset=subset, mode=mode, size=size,
-                            classes=list(classes) if classes is not None else None)
+                            classes=list(classes) if classes is not None else None, limits=limits)
     if IDX_NAME.match(path.name):
-        return load_idx(path, classes=classes)
+        return load_idx(path, classes=classes, limits=limits)
     raise DataError(f"{path}: cannot tell what data this file holds; torchscope reads folders (IDX files or one "
                     f"sub-folder of images per class), .tar.gz/.tgz/.tar/.zip archives of them and IDX files")
 
 
 def load(source: Any, labels: Any = None, *, subset: str | None = None, classes: Sequence[str] | None = None,
          mode: str | None = None, size: tuple[int, int] | None = None, feature_names: Sequence[str] | None = None,
-         name: str | None = None, transform: Callable[[torch.Tensor], Any] | None = None) -> Dataset:
+         name: str | None = None, transform: Callable[[torch.Tensor], Any] | None = None,
+         limits: Limits | None = None) -> Dataset:
     """Load a data set from a name, a path, arrays or a torch Dataset: ``ds = ts.data.load("digits")``.
 
     Args:
@@ -71,9 +73,12 @@ def load(source: Any, labels: Any = None, *, subset: str | None = None, classes:
         mode, size: for image files, ``"L"`` or ``"RGB"`` and ``(H, W)``; default: the first image's.
         feature_names: column names of a table given as an array.
         name: a display name; transform: applied to each input tensor in ``ds[i]``.
+        limits: caps on what reading compressed files and archives may cost (:class:`Limits`;
+            default ``Limits()``: 4 GiB decompressed per file, 200:1 past 64 MiB, 2 million members,
+            each overridable by a ``TORCHSCOPE_DATA_*`` environment variable).
     """
     ds = _dispatch(source, labels, subset=subset, classes=classes, mode=mode, size=size,
-                   feature_names=feature_names, name=name)
+                   feature_names=feature_names, name=name, limits=limits)
     if name is not None:
         ds.name = name
     if transform is not None:
@@ -82,7 +87,8 @@ def load(source: Any, labels: Any = None, *, subset: str | None = None, classes:
 
 
 def _dispatch(source: Any, labels: Any, *, subset: str | None, classes: Sequence[str] | None, mode: str | None,
-              size: tuple[int, int] | None, feature_names: Sequence[str] | None, name: str | None) -> Dataset:
+              size: tuple[int, int] | None, feature_names: Sequence[str] | None, name: str | None,
+              limits: Limits | None) -> Dataset:
     if isinstance(source, Dataset):
         return source
     if isinstance(source, (str, os.PathLike)):
@@ -91,7 +97,7 @@ def _dispatch(source: Any, labels: Any, *, subset: str | None, classes: Sequence
         text = os.fspath(source)
         path = Path(text).expanduser()
         if path.exists():
-            return _load_path(path, subset=subset, mode=mode, size=size, classes=classes)
+            return _load_path(path, subset=subset, mode=mode, size=size, classes=classes, limits=limits)
         key = text.strip().lower().replace("-", "_")
         if key in BUILTIN:
             if subset is not None:
