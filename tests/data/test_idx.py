@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +121,70 @@ def test_real_mnist_test_set() -> None:
     assert y == 7 and x.shape == (1, 28, 28) and float(x.min()) >= 0.0 and float(x.max()) == 1.0
     same = tsd.load(MNIST / "t10k-images-idx3-ubyte.gz")
     np.testing.assert_array_equal(same.targets, ds.targets)
+
+
+# -- hostile IDX files: every one a DataError naming the file, none a raw numpy error or a huge allocation --
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_dims_past_the_file_are_refused_before_any_reshape(tmp_path: Path, gz: bool) -> None:
+    head = bytes([0, 0, 0x08, 3]) + struct.pack(">III", 2**31, 2**31, 4)  # 2**64 bytes declared in a 16-byte file
+    name = "train-images-idx3-ubyte" + (".gz" if gz else "")
+    (tmp_path / name).write_bytes(gzip.compress(head) if gz else head)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(3, np.uint8))
+    want = (r"the IDX header declares 16,777,216\.0 TiB .*more than the cap" if gz else
+            r"the header promises shape \(2147483648, 2147483648, 4\) \(18,446,744,073,709,551,632 bytes\) but the "
+            r"file holds 16 bytes; the file is truncated or corrupt")
+    with pytest.raises(tsd.DataError, match=rf"{name.replace('.', '[.]')}: {want}"):
+        tsd.load(tmp_path)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 0.5])
+def test_float_labels_must_be_class_indices(tmp_path: Path, bad: float) -> None:
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((3, 2, 2), np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([0, bad, 1], np.float32))
+    with pytest.raises(tsd.DataError, match=rf"train-labels-idx1-ubyte: labels must be class indices 0, 1, 2, \.\.\., "
+                                            rf"but this float IDX file holds {bad} \(at position 1\)"):
+        tsd.load(tmp_path)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([0, 2, 1], np.float64))  # whole numbers are fine
+    assert tsd.load(tmp_path).targets.tolist() == [0, 2, 1]
+
+
+def test_a_huge_label_is_refused_not_turned_into_billions_of_class_names(tmp_path: Path) -> None:
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((2, 2, 2), np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([0, 2**31 - 1], np.int32))
+    with pytest.raises(tsd.DataError, match=r"train-labels-idx1-ubyte: labels go up to 2,147,483,647, so there would "
+                                            r"be 2,147,483,648 classes; torchscope names at most 100,000"):
+        tsd.load(tmp_path)
+
+
+@pytest.mark.parametrize("images, why", [
+    (np.zeros((3, 0, 2), np.uint8), r"images of shape \(0, 2\) have no pixels"),
+    (np.zeros((3, 2, 2, 5), np.uint8), r"images with 5 channels; expected N x H x W x C with C = 1"),
+    (np.full((3, 2, 2), np.nan, np.float32), r"the float pixels include NaN or infinity"),
+])
+def test_images_the_views_cannot_show_are_refused_at_load(tmp_path: Path, images: np.ndarray, why: str) -> None:
+    write_idx(tmp_path / "train-images-idx3-ubyte", images)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(3, np.uint8))
+    with pytest.raises(tsd.DataError, match=rf"train-images-idx3-ubyte: {why}"):
+        tsd.load(tmp_path)
+
+
+@pytest.mark.parametrize("data, why", [
+    (b"", r"bad IDX magic number \(empty file\)"),
+    (bytes([0, 0, 0x08, 3, 0, 0]), r"truncated IDX header \(6 bytes, needs 16\)"),
+    (bytes([0, 0, 0x07, 1, 0, 0, 0, 1, 9]), r"bad IDX magic number 00000701"),
+    (gzip.compress(b"")[:-3], r"the gzip stream is corrupt"),
+    (gzip.compress(idx_bytes(np.zeros(3, np.uint8))) + b"trailing junk", r"the gzip stream is corrupt"),
+])
+def test_truncated_and_wrong_magic_files_name_the_file(tmp_path: Path, data: bytes, why: str) -> None:
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(data)
+    with pytest.raises(tsd.DataError, match=rf"t10k-labels-idx1-ubyte: {why}"):
+        read_idx(tmp_path / "t10k-labels-idx1-ubyte")
+
+
+def test_read_idx_of_a_folder_or_missing_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(tsd.DataError, match=r"nothing-idx1-ubyte: cannot read \(No such file"):
+        read_idx(tmp_path / "nothing-idx1-ubyte")
+    with pytest.raises(tsd.DataError, match=r"cannot read \(Is a directory\)"):
+        read_idx(tmp_path)

@@ -65,6 +65,8 @@ def test_greyscale_stack_table_and_names() -> None:
 @pytest.mark.parametrize("args, err, match", [
     ((np.ones((3, 2)), [0, 1]), tsd.DataError, "3 inputs but 2 labels"),
     ((np.ones((3, 2)), [0.5, 1, 2]), tsd.DataError, "fractional floats"),
+    ((np.ones((2, 2)), [0, 2**40]), tsd.DataError, r"labels go up to 1,099,511,627,776, so there would be "
+                                                   r"1,099,511,627,777 classes; torchscope names at most 100,000"),
     ((np.ones(3), [0, 1, 2]), tsd.DataError, "neither a table"),
     (("no-such-set",), tsd.DataError, "embedded: breast_cancer, digits, iris, wine"),
     ((42,), TypeError, "cannot read a int"),

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .dataset import ArraySource, DataError, Dataset
+from .dataset import MAX_CLASSES, ArraySource, DataError, Dataset
 
 __all__ = ["TorchSource", "from_arrays", "from_torch", "labels_to_classes", "sample_to_numpy"]
 
@@ -58,6 +58,9 @@ def labels_to_classes(y: Any, classes: Sequence[str] | None, where: str) -> tupl
     k = int(arr.max()) + 1 if len(arr) else 0
     if classes is not None and len(classes) < k:
         raise DataError(f"{where}: labels go up to {k - 1} but only {len(classes)} class names were given")
+    if classes is None and k > MAX_CLASSES:
+        raise DataError(f"{where}: labels go up to {k - 1:,}, so there would be {k:,} classes; torchscope "
+                        f"names at most {MAX_CLASSES:,} classes itself: pass classes=[...] with a name for every class")
     return arr, list(classes) if classes is not None else [str(c) for c in range(k)]
 
 

@@ -25,9 +25,10 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-__all__ = ["TASKS", "DataError", "Dataset", "Source"]
+__all__ = ["MAX_CLASSES", "TASKS", "DataError", "Dataset", "Source"]
 
 TASKS = ("image", "tabular")
+MAX_CLASSES = 100_000  # classes named "0".."k-1" by torchscope itself; a label past it is usually a corrupt file
 
 
 class DataError(ValueError):

@@ -9,7 +9,9 @@ split. Every inconsistency (bad magic, truncated data, image and label counts th
 
 Files are streamed (gzip or not): the shape the header declares is checked against the bytes that
 follow and against :class:`~.limits.Limits` before anything else is read, and no more than it
-promises is ever read, so neither a lying header nor a gzip bomb costs memory.
+promises is ever read, so neither a lying header nor a gzip bomb costs memory. Labels must be class
+indices (no NaN, no fractions, no label past ``MAX_CLASSES``); images must have pixels, 1, 3 or 4
+channels, and finite values.
 
 Example::
 
@@ -31,7 +33,7 @@ from typing import IO
 import numpy as np
 
 from ._metered import CHUNK, DECOMPRESS_ERRORS, Metered, open_stream
-from .dataset import ArraySource, DataError, Dataset
+from .dataset import MAX_CLASSES, ArraySource, DataError, Dataset
 from .limits import Limits
 
 __all__ = ["IDX_NAME", "find_idx_pairs", "idx_dataset", "load_idx", "parse_idx", "read_idx"]
@@ -120,14 +122,40 @@ def idx_dataset(images: np.ndarray, labels: np.ndarray, *, images_where: str, la
     if len(images) != len(labels):
         raise DataError(f"{images_where} holds {len(images)} images but {labels_where} holds {len(labels)} labels; "
                         f"the two files must come from the same split")
-    if len(labels) and labels.min() < 0:
-        raise DataError(f"{labels_where}: negative labels; expected class indices 0, 1, 2, ...")
-    k = int(labels.max()) + 1 if len(labels) else 0
-    if classes is not None and len(classes) < k:
-        raise DataError(f"{labels_where}: labels go up to {k - 1} but only {len(classes)} class names were given")
-    names = list(classes) if classes is not None else [str(c) for c in range(k)]
+    _check_pixels(images, images_where)
+    names = _class_names(labels, labels_where, classes)
     x = images[..., None] if images.ndim == 3 else images
     return Dataset(ArraySource(x, labels.astype(np.int64), images_where), task="image", class_names=names, name=name)
+
+
+def _check_pixels(images: np.ndarray, where: str) -> None:
+    if 0 in images.shape[1:3]:
+        raise DataError(f"{where}: images of shape {images.shape[1:]} have no pixels")
+    if images.ndim == 4 and images.shape[3] not in (1, 3, 4):
+        raise DataError(f"{where}: images with {images.shape[3]} channels; expected N x H x W x C with C = 1 (grey), "
+                        f"3 (RGB) or 4 (RGBA)")
+    if images.dtype.kind == "f" and not all(np.isfinite(chunk).all() for chunk in np.array_split(images, 64)):
+        raise DataError(f"{where}: the float pixels include NaN or infinity; torchscope shows images of finite "
+                        f"numbers")
+
+
+def _class_names(labels: np.ndarray, where: str, classes: Sequence[str] | None) -> list[str]:
+    if labels.dtype.kind == "f" and len(labels):
+        whole = np.isfinite(labels) & (labels == np.round(labels))
+        if not whole.all():
+            raise DataError(f"{where}: labels must be class indices 0, 1, 2, ..., but this float IDX file holds "
+                            f"{float(labels[~whole][0])} (at position {int(np.argmin(whole))}); regression targets "
+                            f"and NaN are not class labels")
+    if len(labels) and labels.min() < 0:
+        raise DataError(f"{where}: negative labels; expected class indices 0, 1, 2, ...")
+    k = int(labels.max()) + 1 if len(labels) else 0
+    if classes is not None and len(classes) < k:
+        raise DataError(f"{where}: labels go up to {k - 1} but only {len(classes)} class names were given")
+    if classes is None and k > MAX_CLASSES:
+        raise DataError(f"{where}: labels go up to {k - 1:,}, so there would be {k:,} classes; torchscope "
+                        f"names at most {MAX_CLASSES:,} classes itself (a label that large is usually a corrupt "
+                        f"file): check the file, or pass classes=[...] with a name for every class")
+    return list(classes) if classes is not None else [str(c) for c in range(k)]
 
 
 def find_idx_pairs(names: Sequence[str]) -> dict[tuple[str, str], dict[str, str]]:
