@@ -13,7 +13,7 @@ import torch
 import torchscope.data as tsd
 from torchscope.data import folder as folder_mod
 
-from .files import png_bytes, png_folder
+from .files import png_bytes, png_folder, png_header_only, tar_of, zip_of
 
 
 def test_png_folder_loads_exact_pixels_with_natural_class_order(tmp_path: Path) -> None:
@@ -136,3 +136,33 @@ def test_views_take_a_path_or_a_name(tmp_path: Path) -> None:
     png_folder(tmp_path / "v", {"a": 2, "b": 2})
     assert tsd.mean_images(tmp_path / "v").counts == [2, 2]
     assert tsd.class_balance("iris").counts == [[50, 50, 50]]
+
+
+@pytest.mark.parametrize("where", ["folder", "zip", "tar.gz"])
+def test_png_decompression_bomb_is_a_data_error_naming_the_file(tmp_path: Path, where: str) -> None:
+    bomb = png_header_only(20_000, 20_000)  # 400 million pixels declared in 71 bytes
+    assert len(bomb) < 100
+    (tmp_path / "s" / "a").mkdir(parents=True)
+    (tmp_path / "s" / "b").mkdir()
+    (tmp_path / "s" / "a" / "0.png").write_bytes(bomb)
+    (tmp_path / "s" / "b" / "0.png").write_bytes(png_bytes(np.zeros((2, 2), np.uint8)))
+    target = {"folder": lambda: tmp_path / "s", "zip": lambda: zip_of(tmp_path / "s", tmp_path / "s.zip"),
+              "tar.gz": lambda: tar_of(tmp_path / "s", tmp_path / "s.tar.gz")}[where]()
+    with pytest.raises(tsd.DataError, match=r"0\.png: a decompression bomb\? \(Image size \(400000000 pixels\) "
+                                            r"exceeds limit.*PIL\.Image\.MAX_IMAGE_PIXELS = 500_000_000"):
+        tsd.load(target)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.timeout(30)
+def test_a_fifo_named_like_an_image_is_refused_not_waited_on(tmp_path: Path) -> None:
+    png_folder(tmp_path / "imgs", {"a": 1, "b": 1})
+    (tmp_path / "imgs" / "b" / "000.png").unlink()
+    os.mkfifo(tmp_path / "imgs" / "b" / "000.png")  # opening it for reading would block until a writer comes
+    ds = tsd.load(tmp_path / "imgs")
+    with pytest.raises(tsd.DataError, match=r"b/000\.png: not a regular file \(a FIFO"):
+        ds[1]
+    (tmp_path / "imgs" / "a" / "000.png").unlink()
+    os.mkfifo(tmp_path / "imgs" / "a" / "000.png")  # now the first image, read at load
+    with pytest.raises(tsd.DataError, match=r"a/000\.png: not a regular file"):
+        tsd.load(tmp_path / "imgs")

@@ -1,6 +1,8 @@
 """Image helpers shared by the loaders and views: decode files, scale for display, encode PNGs.
 
-Decoding goes through Pillow; every failure becomes a :class:`DataError` naming the file.
+Decoding goes through Pillow; every failure becomes a :class:`DataError` naming the file, and so
+does an image past Pillow's decompression-bomb cap (``PIL.Image.MAX_IMAGE_PIXELS``, checked from the
+header before any pixel is decoded).
 Sprite sheets pack many small thumbnails into one PNG (the layout TensorBoard's projector uses).
 """
 
@@ -41,7 +43,11 @@ def decode_image(data: bytes | str, where: str, *, mode: str | None = None,
             if size is not None and (img.height, img.width) != tuple(size):
                 img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             arr = np.asarray(img)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # the warning when it is an error
+        raise DataError(f"{where}: a decompression bomb? ({exc}) Pillow warns above PIL.Image.MAX_IMAGE_PIXELS "
+                        f"({Image.MAX_IMAGE_PIXELS:,}) pixels and refuses twice that; if you trust this file, raise "
+                        f"it: PIL.Image.MAX_IMAGE_PIXELS = 500_000_000") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
         raise DataError(f"{where}: cannot read this image ({exc}); remove or replace the file") from exc
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 255).astype(np.uint8)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import numpy as np
 from ._images import IMAGE_EXTENSIONS, decode_image
 from .dataset import DataError, Dataset
 
-__all__ = ["FileSource", "class_layout", "load_folder", "natural_key"]
+__all__ = ["FileSource", "class_layout", "load_folder", "natural_key", "regular_file"]
 
 SPLIT_NAMES = {"train": "train", "training": "train", "test": "test", "testing": "test",
                "val": "val", "valid": "val", "validation": "val"}
@@ -108,8 +109,19 @@ class FileSource:
         return self._y
 
     def read(self, i: int) -> np.ndarray:
-        path = os.path.join(self.root, self.files[i])
+        path = regular_file(os.path.join(self.root, self.files[i]))
         return decode_image(path, path, mode=self.mode, size=self.size)  # type: ignore[arg-type]
+
+
+def regular_file(path: str) -> str:
+    """``path`` when it is a regular file (or a link to one); a FIFO would block the reader forever."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read this image ({exc.strerror or exc}); remove or replace the file") from exc
+    if not stat.S_ISREG(mode):
+        raise DataError(f"{path}: not a regular file (a FIFO, socket or device); an image folder holds image files")
+    return path
 
 
 def probe(read_first: object, where: str, mode: str | None, size: tuple[int, int] | None) -> tuple[str, tuple]:
@@ -133,7 +145,7 @@ def load_folder(path: str | os.PathLike[str], *, subset: str | None = None, mode
         prefix = "" if base == "." else base.replace(os.sep, "/") + "/"
         rel.extend(prefix + f for f in filenames)
     names, files, labels, split = class_layout(rel, str(root), subset)
-    first = str(root / files[0])
+    first = regular_file(str(root / files[0]))
     mode, size = probe(first, first, mode, size)
     name = root.name + (f"/{split}" if split else "")
     return Dataset(FileSource(str(root), files, labels, mode=mode, size=size), task="image", class_names=names,
