@@ -15,6 +15,8 @@ from torchscope.data import limits as limits_mod
 
 from .files import gz_idx_zeros, write_idx
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,7 +29,7 @@ def test_defaults_are_what_the_docs_say() -> None:
     assert (lim.max_mb, lim.max_ratio, lim.ratio_above_mb, lim.max_members) == (4096, 200, 64, 2_000_000)
     assert lim.max_bytes == 4 * 2**30 and lim.ratio_above_bytes == 64 * 2**20
     doc = limits_mod.__doc__ or ""
-    for text in (doc,):
+    for text in (doc, _section()):
         for needle in ("max_mb=4096", "max_ratio=200", "ratio_above_mb=64", "max_members=2_000_000"):
             assert needle in text, needle
         for var in limits_mod.ENV.values():
@@ -73,3 +75,25 @@ def test_the_error_says_how_to_raise_the_cap_and_doing_so_works(tmp_path: Path,
         tsd.load(tmp_path, limits=strict)
     assert len(tsd.load(tmp_path, limits=tsd.Limits(ratio_above_mb=1, max_ratio=2000))) == 12_000
 
+
+def _section() -> str:
+    return README.read_text().split("### Hostile files")[1].split("\n### ")[0]
+
+
+def test_the_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    code = _section().split("```python\n")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, "README.md (Hostile files)", "exec"), scope)  # our own README, run as a user would
+    printed = capsys.readouterr().out
+    assert "black/train-images-idx3-ubyte.gz: the IDX header declares 11.7 MiB (12,288,000 bytes)" in printed
+    assert "limits=ts.data.Limits(max_mb=64)) or TORCHSCOPE_DATA_MAX_MB=64" in printed
+    assert len(scope["ds"]) == 12_000
+
+
+def test_every_promise_names_a_test_that_exists() -> None:
+    named = set(re.findall(r"`(test_\w+)`", _section()))
+    defined = {m for f in Path(__file__).parent.glob("test_*.py") for m in re.findall(r"^def (test_\w+)", f.read_text(),
+                                                                                     re.MULTILINE)}
+    assert len(named) >= 20 and named <= defined, sorted(named - defined)
