@@ -34,6 +34,7 @@ def run_python(code: str, *args: str, timeout: float = 120, check: bool = True) 
     return proc
 
 
-def popen_python(code: str, *args: str) -> subprocess.Popen[str]:
+def popen_python(code: str, *args: str, stdin: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-u", "-c", textwrap.dedent(code), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=child_env())
+                            stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else None, text=True,
+                            env=child_env())

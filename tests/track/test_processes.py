@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -164,3 +165,69 @@ def test_terminated_run_is_reported_crashed(store_dir, sig):
     store = ts.open(store_dir)
     (info,) = store.runs()
     assert info.status == "crashed" and store.scalars(info.id, "x").value.tolist() == [1.0]
+
+
+FORK_SERVER = """
+import os, sys, time, numpy, torchscope as ts
+for line in sys.stdin:  # one trial per line: a forked child logs in a tight loop until it is killed
+    pid = os.fork()
+    if pid == 0:
+        import torch
+        imgs, h = numpy.random.rand(3, 32, 32), torch.randn(1000)
+        run = ts.init(project="tight", dir=line.strip(), flush_interval=float(sys.argv[1]))
+        print("run", os.getpid(), run.id, flush=True)
+        i = 0
+        while True:
+            run.log({f"k{j}": float(i) for j in range(10)}, step=i)
+            if i % 50 == 0:
+                run.log_image("img", imgs, step=i)
+                run.log_histogram("h", h, step=i)
+                run.log_text("t", f"step {i}", step=i)
+            if i % 100 == 0:
+                print(i, time.time(), flush=True)
+            i += 1
+    os.waitpid(pid, 0)
+    print("reaped", flush=True)
+"""
+
+
+def test_kill_9_in_a_tight_loop_loses_nothing_older_than_one_flush_interval(tmp_path):
+    """The promise under GIL pressure: 10 keys per call plus images, histograms and text as fast as
+    Python goes, killed at random moments; everything logged one flush interval before is on disk."""
+    interval, trials = 0.25, 10
+    rng = np.random.default_rng(0)
+    server = popen_python(FORK_SERVER, str(interval), stdin=True)
+    try:
+        for trial in range(trials):
+            store_dir = tmp_path / f"t{trial}"
+            server.stdin.write(f"{store_dir}\n")
+            server.stdin.flush()
+            _, pid, run_id = server.stdout.readline().split()
+            progress: list[tuple[int, float]] = []
+            start, duration = time.time(), float(rng.uniform(0.4, 1.6))
+            while time.time() - start < duration:
+                step, when = server.stdout.readline().split()
+                progress.append((int(step), float(when)))
+            os.kill(int(pid), signal.SIGKILL)
+            killed_at = time.time()
+            while (line := server.stdout.readline().split()) != ["reaped"]:  # printed before it died
+                progress.append((int(line[0]), float(line[1])))
+            logged = [step for step, when in progress if when < killed_at - interval]
+            must_have = max(logged, default=-1)
+            db = sqlite3.connect(store_dir / "torchscope.db")
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            db.close()
+            store = ts.open(store_dir)
+            assert store.run(run_id).status == "crashed"
+            for j in range(10):
+                got = store.scalars(run_id, f"k{j}")
+                assert len(got) > must_have, (trial, j, len(got), must_have, progress[-1][0])
+                assert np.array_equal(got.step, np.arange(len(got))), "a gap-free prefix"
+            need = set(range(0, must_have + 1, 50))
+            assert need <= {e.step for e in store.images(run_id, "img")}, trial
+            assert need <= {e.step for e in store.histograms(run_id, "h")}, trial
+            assert need <= {e.step for e in store.texts(run_id, "t")}, trial
+            store.close()
+    finally:
+        server.kill()
+        server.wait()

@@ -132,7 +132,16 @@ def detections(image: Any, boxes: Any, labels: Any = None, scores: Any = None, m
     ``image`` is H x W x C or C x H x W (uint8 or float); ``labels`` are class indices or names.
     """
     img = display_images(image[None] if hasattr(image, "detach") else np.asarray(image)[None])[0]
-    b = _array(boxes).astype(np.float32).reshape(-1, 4)
+    try:
+        raw = _array(boxes)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"detections: boxes must be N x 4 numbers (x1, y1, x2, y2 in pixels): {exc}") from exc
+    if raw.size and (raw.ndim not in (1, 2) or raw.shape[-1] != 4 or (raw.ndim == 1 and raw.size != 4)):
+        raise ValueError(f"detections: boxes must be N x 4 (x1, y1, x2, y2 in pixels), got shape {raw.shape}")
+    try:
+        b = raw.astype(np.float32).reshape(-1, 4)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"detections: boxes must be numbers, N x 4 (x1, y1, x2, y2 in pixels): {exc}") from exc
     n = len(b)
     if labels is None:
         labels = [0] * n

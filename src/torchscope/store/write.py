@@ -56,6 +56,41 @@ class Batch:
                       for a, b, dtype in zip(have, (steps, walls, vals), (np.int64, np.float64, np.float64))]
             self.scalars[(key, rank)] = (merged[0], merged[1], merged[2])
 
+    def pieces(self) -> list[tuple[str, Batch]]:
+        """The batch as one-item batches, each with what it holds (to isolate an item the store refuses)."""
+        out: list[tuple[str, Batch]] = []
+        for (key, rank), cols in self.scalars.items():
+            out.append((f"the scalars of {key!r} (rank {rank}, {len(cols[0])} points)",
+                        Batch(scalars={(key, rank): cols})))
+        for kind, items in (("image", self.images), ("histogram", self.histograms), ("text", self.texts),
+                            ("record", self.records)):
+            for item in items:
+                piece = Batch()
+                getattr(piece, kind + "s").append(item)
+                out.append((f"the {kind} {item[0]!r} at step {item[2]}", piece))
+        if self.config is not None:
+            out.append(("the config", Batch(config=self.config)))
+        if self.summary is not None:
+            out.append(("the summary", Batch(summary=self.summary)))
+        return out
+
+    @staticmethod
+    def joined(batches: list[Batch]) -> Batch:
+        """One batch holding everything of ``batches``, in order."""
+        out = Batch()
+        for b in batches:
+            for (key, rank), cols in b.scalars.items():
+                out.add_scalars(key, rank, *cols)
+            out.images += b.images
+            out.histograms += b.histograms
+            out.texts += b.texts
+            out.records += b.records
+            if b.config is not None:
+                out.config = {**(out.config or {}), **b.config}
+            if b.summary is not None:
+                out.summary = b.summary
+        return out
+
     def __bool__(self) -> bool:
         return bool(self.scalars or self.images or self.histograms or self.texts or self.records
                     or self.summary is not None or self.config is not None)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import atexit
 import json
 import math
-import numbers
 import os
 import sys
 import threading
@@ -33,62 +32,22 @@ import torch
 from ..records import GenericRecord, Record, to_jsonable
 from ..store.write import SQLiteWriter
 from . import dist
+from .checks import (
+    MAX_STEP,
+    MIN_STEP,
+    check_key,
+    check_nrow,
+    check_scalar,
+    check_step,
+    check_text,
+    check_wall,
+    printable,
+)
+from .checks import jsonable_config as _jsonable_config
 from .media import prepare_histogram, prepare_image
 from .writer import BackgroundWriter
 
 __all__ = ["Run", "init"]
-
-
-def _check_key(key: Any, arg: str = "key") -> str:
-    if not isinstance(key, str):
-        raise TypeError(f"{arg} must be a string such as 'train/loss', got {type(key).__name__}: {key!r:.60}")
-    if not key.strip() or "\x00" in key or len(key) > 1000:
-        raise ValueError(f"{arg} must be a non-empty string of at most 1000 characters without NUL, got {key!r:.60}")
-    return key
-
-
-def _check_step(step: Any) -> int:
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-        if isinstance(step, torch.Tensor) and step.numel() == 1 and not step.is_floating_point():
-            return int(step.item())
-        raise TypeError(f"step must be an int, got {type(step).__name__}: {step!r:.60}")
-    return int(step)
-
-
-def _scalar(key: str, value: Any) -> Any:
-    """A float (or a deferred CUDA scalar tensor), or a TypeError naming the key."""
-    t = type(value)
-    if t is float:
-        return value
-    if t is int or t is bool:
-        return float(value)
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1 or value.is_complex() or not (value.is_floating_point() or value.dtype in (
-                torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, torch.bool)):
-            raise TypeError(f"value for {key!r} must be a number; got a tensor of shape {tuple(value.shape)} "
-                            f"and dtype {value.dtype} (log one element, e.g. loss.item() or loss.mean())")
-        if value.device.type == "cpu":
-            return float(value.item())
-        return value.detach().reshape(()).clone()  # read on the writer thread: no sync here
-    if isinstance(value, (numbers.Real, np.number, np.bool_)) and not isinstance(value, np.complexfloating):
-        return float(value)
-    raise TypeError(f"value for {key!r} must be a number (int, float, numpy or 1-element tensor), "
-                    f"got {type(value).__name__}: {value!r:.60}. Use log_text() for text.")
-
-
-def _jsonable_config(config: Any) -> dict[str, Any]:
-    if config is None:
-        return {}
-    if hasattr(config, "__dict__") and not isinstance(config, Mapping):  # argparse.Namespace and the like
-        config = vars(config)
-    if not isinstance(config, Mapping):
-        raise TypeError(f"config must be a dict (or argparse.Namespace), got {type(config).__name__}")
-    try:
-        out = to_jsonable(dict(config))
-        json.dumps(out, allow_nan=True)
-    except TypeError as exc:
-        raise TypeError(f"config must be JSON-serializable: {exc}") from exc
-    return out
 
 
 class Run:
@@ -104,6 +63,7 @@ class Run:
         self.summary: dict[str, Any] = _Summary(self)
         self._log_rank = log_rank
         self._step = 0
+        self._keys_ok: set[str] = set()  # keys of log() that passed check_key
         self._finished = False
         self._status = "finished"
         self._error: str | None = None
@@ -147,10 +107,7 @@ class Run:
 
     # -- logging -----------------------------------------------------------------------------
     def _next_step(self, step: Any) -> int:
-        if step is None:
-            step = self._step
-        else:
-            step = _check_step(step)
+        step = check_step(self._step if step is None else step)
         self._step = step + 1
         return step
 
@@ -168,8 +125,9 @@ class Run:
             if not isinstance(data, Mapping):
                 raise TypeError(f"log() takes a dict of key -> number, got {type(data).__name__}")
             data = dict(data)
-        for key, value in data.items():  # the common case (str keys, float values) costs one pass
-            if type(value) is not float or type(key) is not str or not key or key.isspace():
+        ok = self._keys_ok
+        for key, value in data.items():  # the common case (keys seen before, float values) costs one pass
+            if type(value) is not float or key not in ok:
                 data = self._checked(data)
                 break
         if self._finished or not self.enabled or self._forked:
@@ -177,18 +135,20 @@ class Run:
             return
         if step is None:
             step = self._step
-        elif type(step) is not int:
-            step = _check_step(step)
+        if type(step) is not int or not MIN_STEP <= step <= MAX_STEP:
+            step = check_step(step)
         self._step = step + 1
-        self._put_scalars(step, time() if wall_time is None else float(wall_time), data)
+        self._put_scalars(step, time() if wall_time is None else check_wall(wall_time), data)
 
-    @staticmethod
-    def _checked(data: dict[str, Any]) -> dict[str, Any]:
+    def _checked(self, data: dict[str, Any]) -> dict[str, Any]:
         out = {}
+        ok = self._keys_ok
+        if len(ok) > 100_000:  # a bound on what the cache of checked keys holds
+            ok.clear()
         for key, value in data.items():
-            if type(key) is not str or not key or key.isspace():
-                _check_key(key)
-            out[key] = value if type(value) is float else _scalar(key, value)
+            if key not in ok:
+                ok.add(check_key(key))
+            out[key] = value if type(value) is float else check_scalar(key, value)
         return out
 
     def log_image(self, key: str, image: Any, step: int | None = None, *, caption: str | None = None,
@@ -201,7 +161,7 @@ class Run:
         the raw results as an ``explain.detections`` record under the same key (the dashboard
         toggles classes and filters by score).
         """
-        _check_key(key)
+        check_key(key)
         if boxes is not None or masks is not None:
             from ..explain.detection import detections
 
@@ -210,9 +170,10 @@ class Run:
             image = rec.render()
         else:
             rec = None
+        nrow = check_nrow(nrow)
+        if caption is not None:
+            check_text(caption, "caption")
         arr = prepare_image(image, name="image")
-        if caption is not None and not isinstance(caption, str):
-            raise TypeError(f"caption must be a string, got {type(caption).__name__}")
         if not self._live():
             return
         assert self._writer is not None
@@ -229,20 +190,19 @@ class Run:
                        advance: bool = False) -> None:
         """``log_histogram``; with ``advance=False`` (``run.watch``'s own histograms, at its own steps)
         the run's step counter stays put, so the user's next auto-step ``run.log()`` keeps its step."""
-        _check_key(key)
+        check_key(key)
         prepared = prepare_histogram(values, bins, name="values")
         if not self._live():
             return
         assert self._writer is not None
-        at = self._next_step(step) if advance or step is None else step
+        at = self._next_step(step) if advance or step is None else check_step(step)
         nbytes = prepared.nbytes if isinstance(prepared, np.ndarray) else 8 * bins
         self._writer.put(("h", key, self._log_rank, at, time(), prepared, bins, nbytes), nbytes)
 
     def log_text(self, key: str, text: str, step: int | None = None) -> None:
         """Log markdown text: ``run.log_text("notes", "**lr** halved")``."""
-        _check_key(key)
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        check_key(key)
+        check_text(text)
         if not self._live():
             return
         assert self._writer is not None
@@ -254,11 +214,11 @@ class Run:
         if isinstance(record, Mapping):
             if not kind:
                 raise ValueError("log_record(dict) needs kind='...' naming what the dict holds")
-            record = GenericRecord(kind=_check_key(kind, "kind"), data=dict(record))
+            record = GenericRecord(kind=check_key(kind, "kind"), data=dict(record))
         if not isinstance(record, Record):
             raise TypeError(f"record must be a torchscope Record (or a dict with kind=), got {type(record).__name__}")
-        rkind = record.kind
-        key = _check_key(key if key is not None else rkind)
+        rkind = check_key(record.kind, "record kind")
+        key = check_key(key if key is not None else rkind)
         data, blobs = record.to_dict()
         try:
             text = json.dumps(data, allow_nan=True)
@@ -389,11 +349,20 @@ class Run:
         if self._writer is None or os.getpid() != self._pid:
             return
         atexit.unregister(self._at_exit)
+        writer = self._writer
         try:
-            self._writer.close()
+            writer.close()
+        except BaseException as exc:  # the data could not be saved: the run must not look complete
+            status, error = "crashed", printable(f"{exc}" + (f"; then {error}" if error else ""))
+            raise
         finally:
-            self._writer.store.finish(status, error)
-            self._writer.store.close()
+            if writer.dropped:
+                note = f"{writer.dropped} item(s) could not be stored: " + "; ".join(writer.drop_notes[:3])
+                error = f"{error}\n{note}" if error else note
+            try:
+                writer.store.finish(status, printable(error) if error else None)
+            finally:
+                writer.store.close()
 
     def _at_exit(self) -> None:
         self.finish(self._status, error=self._error)
@@ -416,12 +385,12 @@ class _Summary(dict):  # type: ignore[type-arg]
         self._run = run
 
     def __setitem__(self, key: str, value: Any) -> None:
-        super().__setitem__(_check_key(key), to_jsonable(value))
+        super().__setitem__(check_key(key), to_jsonable(value))
         self._run._push_summary()
 
     def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         for k, v in dict(*args, **kwargs).items():
-            super().__setitem__(_check_key(k), to_jsonable(v))
+            super().__setitem__(check_key(k), to_jsonable(v))
         self._run._push_summary()
 
 
@@ -466,12 +435,14 @@ def init(project: str = "default", name: str | None = None, *, config: Any = Non
     from .system import interval_of
 
     system_interval = interval_of(system)
-    project = _check_key(project, "project")
+    project = check_key(project, "project")
     if name is not None:
-        name = _check_key(name, "name")
+        name = check_key(name, "name")
     tag_list = list(tags or [])
     if isinstance(tags, str) or not all(isinstance(t, str) and t for t in tag_list):
         raise TypeError(f"tags must be a list of non-empty strings, got {tags!r:.80}")
+    for tag in tag_list:
+        check_key(tag, "tag")
     if not isinstance(flush_interval, (int, float)) or not 0 < flush_interval <= 3600 or math.isnan(flush_interval):
         raise ValueError(f"flush_interval must be seconds in (0, 3600], got {flush_interval!r}")
     cfg = _jsonable_config(config)

@@ -1,17 +1,29 @@
 """The background writer: the training loop appends to a queue, one thread writes batches.
 
 The caller's side is a ``deque.append`` (thread-safe, no lock) plus a size check. The writer
-thread wakes every ``flush_interval`` seconds (or sooner when the queue grows), turns the queued
-items into one :class:`~torchscope.store.write.Batch` and commits it in a single transaction.
-Memory is bounded: past ``max_items`` queued calls or ``max_bytes`` of queued media, ``put``
-waits for the writer (backpressure) rather than growing without limit or dropping data.
-A write that fails (a full disk, say) is kept and retried; the error is reported once on stderr
-and raised by ``close()`` if it never succeeds.
+thread commits on a fixed cadence of half a ``flush_interval`` (sooner when the queue grows): it
+takes what was queued when it woke (for at most a quarter interval, so a producer that never
+stops cannot keep it draining), turns it into one :class:`~torchscope.store.write.Batch` and
+commits it in a single transaction. So a point is on disk at most one ``flush_interval`` after it
+was logged, which is what a ``kill -9`` can cost.
+
+Two kinds of backpressure keep that promise and bound memory. *By time*: when a cycle could not
+take everything queued, or took longer than half an interval (a tight loop starving the writer of
+the GIL), the next ``log*`` call waits until the writer has caught up. *By size*: past
+``max_items`` queued calls or ``max_bytes`` of queued media, ``put`` waits for the writer rather
+than growing without limit or dropping data.
+
+A write that fails for a reason outside the data (a full disk, a lock held too long) is kept and
+retried; the error is reported once on stderr and raised by ``close()`` if it never succeeds. An
+*item* the store refuses (a data error) is isolated: the batch is written piece by piece, only
+the refused piece is dropped, said on stderr and noted in the run (``torchscope/errors`` text and
+the run's error field), and everything else is written. One bad value never costs the run.
 """
 
 from __future__ import annotations
 
 import collections
+import sqlite3
 import sys
 import threading
 import time
@@ -20,12 +32,31 @@ from collections.abc import Callable
 from typing import Any
 
 from ..store.write import Batch, SQLiteWriter
+from .checks import printable
 from .media import compute_histogram, encode_image
 
 __all__ = ["BackgroundWriter"]
 
 IDLE_HEARTBEAT = 5.0
+CLOSE_RETRY = 3.0  # seconds close() keeps retrying a write that fails for a reason outside the data
 NAN = float("nan")
+ERRORS_KEY = "torchscope/errors"  # a text series in the run listing what could not be stored
+_DATA_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, sqlite3.ProgrammingError,
+                ValueError, TypeError, ArithmeticError, KeyError, IndexError)
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """True when the store refused the data itself (retrying cannot help), not the environment
+    (a lock, a full disk, a damaged file: those keep the data and retry)."""
+    return isinstance(exc, _DATA_ERRORS)
+
+
+class _Retry(Exception):
+    """A write that met an environmental error; ``rest`` is what is still to be written."""
+
+    def __init__(self, rest: Batch, exc: BaseException) -> None:
+        super().__init__(str(exc))
+        self.rest, self.exc = rest, exc
 
 
 class BackgroundWriter:
@@ -44,6 +75,10 @@ class BackgroundWriter:
         self._npoints = 0
         self._soft_items, self._soft_bytes = max_items // 4, max_bytes // 4
         self.error: BaseException | None = None
+        self.unexpected: BaseException | None = None  # an error of torchscope's own, said once
+        self.dropped = 0  # items the store refused (isolated and dropped, the rest written)
+        self.drop_notes: list[str] = []  # the first few, said in the run's error field at the end
+        self._behind = False  # the writer could not keep its cadence: the next put waits for it
         # called on the writer thread with each assembled batch (health checks read it)
         self.monitors: list[Callable[[Batch], None]] = []
         self._bytes_lock = threading.Lock()
@@ -70,6 +105,8 @@ class BackgroundWriter:
                     col[3].append((len(col[2]), value))
                     col[2].append(NAN)
             self._npoints += len(data)
+        if self._behind:
+            self._catch_up()
         if self._npoints > self._soft_items:
             self._wake.set()
             if self._npoints > self.max_items:
@@ -84,6 +121,8 @@ class BackgroundWriter:
     def put(self, item: tuple[Any, ...], nbytes: int = 0) -> None:
         queue = self.queue
         queue.append(item)
+        if self._behind:
+            self._catch_up()
         if nbytes:
             with self._bytes_lock:
                 self.pending_bytes += nbytes
@@ -92,7 +131,21 @@ class BackgroundWriter:
             if len(queue) > self.max_items or self.pending_bytes > self.max_bytes:
                 self._wait_for_room()
 
+    def _on_writer_thread(self) -> bool:
+        return threading.get_ident() == self._thread.ident
+
+    def _catch_up(self) -> None:
+        """Backpressure by time: wait while the writer is behind its cadence (never on its own thread)."""
+        if self._on_writer_thread():
+            return
+        self._wake.set()
+        with self._drained:
+            while self._behind and self._thread.is_alive() and self.error is None:
+                self._drained.wait(0.05)
+
     def _wait_for_room(self) -> None:
+        if self._on_writer_thread():
+            return
         with self._drained:
             while (len(self.queue) > self.max_items // 2 or self.pending_bytes > self.max_bytes // 2
                    or self._npoints > self.max_items // 2) and self._thread.is_alive():
@@ -118,36 +171,53 @@ class BackgroundWriter:
 
     # -- writer thread -----------------------------------------------------------------------
     def _loop(self) -> None:
-        last_beat = time.monotonic()
+        half = self.flush_interval / 2
+        due = last_beat = time.monotonic()
         pending: Batch | None = None
         waiters: list[threading.Event] = []
+        failing_since = 0.0
         while True:
-            self._wake.wait(self.flush_interval)
+            self._wake.wait(max(due - time.monotonic(), 0.0))
             self._wake.clear()
+            start = time.monotonic()
+            due = start + half
             closing = self._closing
-            if pending is None:
-                pending, waiters = self._drain()
-            if pending or (time.monotonic() - last_beat > IDLE_HEARTBEAT):
-                try:
-                    if pending:
-                        self.store.write(pending)
-                    else:
-                        self.store.heartbeat()
-                    pending = None
+            left = False
+            try:
+                if pending is None:
+                    pending, waiters, left = self._drain(deadline=start + half / 2)
+                if pending or start - last_beat > IDLE_HEARTBEAT:
+                    self._commit(pending)
                     last_beat = time.monotonic()
-                    self.error = None
-                except Exception as exc:  # keep the data, say so once, try again next interval
-                    if self.error is None:
-                        print(f"torchscope: writing to {self.store.path} failed ({exc}); "
-                              f"the data is kept in memory and retried", file=sys.stderr)
-                    self.error = exc
-                    if closing:
+                pending = None
+                self.error, failing_since = None, 0.0
+            except _Retry as retry:  # keep the data, say so once, try again next cycle
+                pending = retry.rest or None
+                if self.error is None:
+                    print(f"torchscope: writing to {self.store.path} failed ({retry.exc}); "
+                          f"the data is kept in memory and retried", file=sys.stderr)
+                self.error = retry.exc
+                self._behind = False  # a store that cannot be written must not stall training by time
+                with self._drained:
+                    self._drained.notify_all()
+                if closing:  # at exit: a few more tries over CLOSE_RETRY seconds, then give up loudly
+                    failing_since = failing_since or start
+                    if time.monotonic() - failing_since > CLOSE_RETRY:
                         break
-                    continue
-            else:
+                    due = time.monotonic() + 0.2
+                continue
+            except Exception as exc:  # a bug of ours: say it (once), never let the thread die
+                if self.unexpected is None:
+                    print(f"torchscope: the background writer met an unexpected error and goes on: "
+                          f"{type(exc).__name__}: {exc}", file=sys.stderr)
+                self.unexpected = exc
                 pending = None
             for w in waiters:
                 w.set()
+            waiters = []
+            self._behind = left or time.monotonic() - start > half
+            if self._behind:
+                due = time.monotonic()  # straight back
             with self._drained:
                 self._drained.notify_all()
             if closing and not self.queue and not self._cols:
@@ -155,39 +225,84 @@ class BackgroundWriter:
             if self.queue and (len(self.queue) > self._soft_items or self.pending_bytes > self._soft_bytes):
                 self._wake.set()
 
-    def _drain(self) -> tuple[Batch, list[threading.Event]]:
+    def _commit(self, batch: Batch | None) -> None:
+        """Write ``batch``; a data error isolates the refused pieces, anything else raises :class:`_Retry`."""
+        if not batch:
+            try:
+                self.store.heartbeat()
+            except Exception as exc:
+                raise _Retry(Batch(), exc) from exc
+            return
+        try:
+            self.store.write(batch)
+            return
+        except Exception as exc:
+            if not is_data_error(exc):
+                raise _Retry(batch, exc) from exc
+        pieces = batch.pieces()
+        for i, (what, piece) in enumerate(pieces):
+            try:
+                self.store.write(piece)
+            except Exception as exc:
+                if not is_data_error(exc):
+                    raise _Retry(Batch.joined([p for _, p in pieces[i:]]), exc) from exc
+                self._drop(what, exc)
+
+    def _drop(self, what: str, exc: BaseException) -> None:
+        """One item the store refused: counted, said on stderr, noted in the run."""
+        self.dropped += 1
+        note = printable(f"could not store {what}: {type(exc).__name__}: {exc}")[:500]
+        if len(self.drop_notes) < 20:  # bounded: a note that could itself fail cannot loop
+            self.drop_notes.append(note)
+            print(f"torchscope: {note}; the rest of the data is written", file=sys.stderr)
+            self.queue.append(("t", ERRORS_KEY, self.store.rank, self.dropped, time.time(), note))
+
+    def _drain(self, deadline: float = float("inf")) -> tuple[Batch, list[threading.Event], bool]:
+        """One batch of what was queued when the cycle began (at most until ``deadline``).
+
+        Returns the batch, the flush waiters it satisfies, and whether items queued before the
+        cycle began were left for the next one (the writer is behind).
+        """
         batch = Batch()
         waiters: list[threading.Event] = []
         popleft = self.queue.popleft
         freed = 0
-        while True:
+        todo = len(self.queue)  # only what is there now: a producer that never stops cannot hold us here
+        while todo > 0:
             try:
                 item = popleft()
             except IndexError:
                 break
+            todo -= 1
             try:
                 freed += _add(batch, item, waiters)
             except Exception as exc:  # a value that could not be converted: skip it, loudly
-                print(f"torchscope: could not store a {item[0]!r} item for key {item[1]!r}: {exc}", file=sys.stderr)
+                what = f"a {item[0]!r} item for key {item[1]!r}" if len(item) > 1 and isinstance(item[1], str) \
+                    else f"a {item[0]!r} item"
+                self._drop(what, exc)
             if waiters:
                 break  # commit what came before the flush marker now
-            if freed > self.max_bytes // 4:
-                break  # keep one transaction a reasonable size; the loop comes straight back
+            if freed > self.max_bytes // 4 or time.monotonic() > deadline:
+                break  # keep one transaction a reasonable size and the cadence; the loop comes straight back
         with self._bytes_lock:
             self.pending_bytes -= freed
         rank = self.store.rank
         for key, (steps, walls, vals, deferred) in self._take_scalars().items():
             for i, tensor in deferred:
-                vals[i] = _resolve(tensor)
+                try:
+                    vals[i] = _resolve(tensor)
+                except Exception as exc:  # a device error reading one value: that value is NaN, said once
+                    self._drop(f"a deferred value of {key!r} (stored as NaN)", exc)
             batch.add_scalars(key, rank, steps, walls, vals)
         for monitor in list(self.monitors):
             try:
                 monitor(batch)
             except Exception as exc:  # a monitor must never stop the data from being written
                 print(f"torchscope: monitor {monitor!r} failed: {exc}", file=sys.stderr)
+        left = todo > 0 and bool(self.queue) and not waiters
         if self.queue:
             self._wake.set()
-        return batch, waiters
+        return batch, waiters, left
 
 
 def _add(batch: Batch, item: tuple[Any, ...], waiters: list[threading.Event]) -> int:
