@@ -47,7 +47,10 @@ def decode_image(data: bytes | str, where: str, *, mode: str | None = None,
         raise DataError(f"{where}: a decompression bomb? ({exc}) Pillow warns above PIL.Image.MAX_IMAGE_PIXELS "
                         f"({Image.MAX_IMAGE_PIXELS:,}) pixels and refuses twice that; if you trust this file, raise "
                         f"it: PIL.Image.MAX_IMAGE_PIXELS = 500_000_000") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
+    except UnidentifiedImageError as exc:
+        raise DataError(f"{where}: cannot read this image (not an image format Pillow knows); remove or replace "
+                        f"the file") from exc
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
         raise DataError(f"{where}: cannot read this image ({exc}); remove or replace the file") from exc
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 255).astype(np.uint8)

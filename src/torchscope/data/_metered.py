@@ -30,6 +30,7 @@ __all__ = ["CHUNK", "DECOMPRESS_ERRORS", "Meter", "Metered", "check_zip_member",
            "read_zip_member"]
 
 CHUNK = 1 << 20
+ABSURD = 1 << 50  # a declared size past a pebibyte is no data set
 DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
 
@@ -56,9 +57,11 @@ class Meter:
     def expect(self, declared: int, what: str) -> None:
         """Refuse early when ``declared`` more bytes (as a header says) would pass ``max_mb``."""
         if self.used + declared > self.limits.max_bytes:
+            advice = ("No data set is that large: the file is corrupt or malicious." if declared > ABSURD else
+                      self.limits.how_to_raise("max_mb", _suggest(self.used + declared)))
             raise DataError(f"{self._what()}: {what} {human(declared)} ({declared:,} bytes), more than the cap of "
                             f"{human(self.limits.max_bytes)} on what one file may decompress to; nothing of it was "
-                            f"read. {self.limits.how_to_raise('max_mb', _suggest(self.used + declared))}")
+                            f"read. {advice}")
 
     def charge(self, n: int) -> None:
         """Count ``n`` more bytes out; raise as soon as a cap is passed."""
