@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,10 @@ from starlette.routing import Mount, Route
 
 from ..store import MultiStore, Store, open_store
 from . import api, live
-from .auth import COOKIE, TokenAuth
+from .auth import COOKIE, TokenAuth, clean_token
 from .cache import RunsView, SeriesCache, SeriesReader, cache_bytes
 from .encode import JSON
+from .hosts import allowed_hosts
 from .openapi import build_schema
 from .registry import load_panels
 from .static import AssetFiles
@@ -74,10 +75,11 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
 
 def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: str | None = None,
                poll_interval: float = 0.5, panels: list[str] | None = None, warm: bool = True,
-               cache_mb: int | None = None) -> Starlette:
+               cache_mb: int | None = None, allow_hosts: Iterable[str] = ()) -> Starlette:
     """The dashboard app over ``store`` (a Store or a directory): ``create_app("tsruns")``.
 
-    ``token``: require it on every request (set it whenever the server is not on loopback);
+    ``token``: require it on every request (set it whenever the server is not on loopback; blank
+    means none); ``allow_hosts``: Host names answered besides loopback when there is no token;
     ``poll_interval``: seconds between live-update polls; ``panels``: load only these panels;
     ``warm``: read the Scalars panel's first screen in the background when the server starts
     (see ``warm.py``); ``cache_mb``: the finished runs' series cache (default
@@ -93,7 +95,9 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
             routes.append(Mount(f"/panels/{p.name}", app=AssetFiles(directory=p.panel.folder)))
     routes += [Mount("/api", routes=api.routes + live.routes), Mount("/static", app=AssetFiles(directory=WEB_DIR))]
     activity = Activity()
-    middleware = [Middleware(TokenAuth, token=token), Middleware(TrackActivity, activity=activity)]
+    token, allow_hosts = clean_token(token), allowed_hosts(allow_hosts)  # a bad name fails here, not at a request
+    middleware = [Middleware(TokenAuth, token=token, allow_hosts=allow_hosts),
+                  Middleware(TrackActivity, activity=activity)]
     handlers: dict[Any, Any] = {HTTPException: _error(400), KeyError: _error(404),
                                 ValueError: _error(400)}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=_lifespan)

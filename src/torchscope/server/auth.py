@@ -1,9 +1,11 @@
-"""Access control: a token whenever the server is reachable from other machines.
+"""Access control: a token whenever the server is reachable from other machines, else a Host check.
 
-On loopback without a token only ``Host: 127.0.0.1 / localhost / [::1]`` is accepted (a guard
-against DNS rebinding). With a token, every request must carry it as ``?token=``, an
-``Authorization: token <t>`` (or ``Bearer``) header, or the cookie the page receives on its first
-visit; anything else gets 401. Tokens are compared in constant time.
+Without a token only the Host names of :mod:`.hosts` are answered (literal loopback addresses,
+``localhost``, and names allowed explicitly: a guard against DNS rebinding); any other Host gets
+400. With a token, every request must carry it as ``?token=``, an ``Authorization: token <t>`` (or
+``Bearer``) header, or the cookie the page receives on its first visit; anything else gets 401.
+An empty or blank token is no token (``TokenAuth(app, token="")`` checks the Host instead), and an
+empty token given by a request never matches. Tokens are compared in constant time.
 
 Example::
 
@@ -14,16 +16,17 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from http.cookies import SimpleCookie
+from collections.abc import Iterable
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.responses import PlainTextResponse
+from .encode import JSON
+from .hosts import allowed_hosts, is_loopback, parse_host
 
-__all__ = ["COOKIE", "LOOPBACK_HOSTS", "TokenAuth", "is_loopback", "new_token"]
+__all__ = ["COOKIE", "TokenAuth", "clean_token", "is_loopback", "new_token"]
 
 COOKIE = "torchscope_token"
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 def new_token() -> str:
@@ -31,16 +34,10 @@ def new_token() -> str:
     return secrets.token_hex(24)
 
 
-def is_loopback(host: str) -> bool:
-    """True for addresses only this machine reaches: ``is_loopback("127.0.0.1")``."""
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
-
-
-def _host_name(headers: dict[bytes, bytes]) -> str:
-    host = headers.get(b"host", b"").decode("latin-1")
-    if host.startswith("["):
-        return host.split("]")[0] + "]"
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+def clean_token(token: str | None) -> str | None:
+    """The token to require, or None: blank means none. ``clean_token("  ")`` -> None."""
+    token = (token or "").strip()
+    return token or None
 
 
 def _given(scope: dict[str, Any], headers: dict[bytes, bytes]) -> str | None:
@@ -48,24 +45,38 @@ def _given(scope: dict[str, Any], headers: dict[bytes, bytes]) -> str | None:
     if "token" in query:
         return query["token"][0]
     auth = headers.get(b"authorization", b"").decode("latin-1")
-    for prefix in ("token ", "bearer ", "Token ", "Bearer "):
-        if auth.startswith(prefix):
+    for prefix in ("token ", "bearer "):
+        if auth[:len(prefix)].lower() == prefix:
             return auth[len(prefix):].strip()
-    cookie = SimpleCookie()
+    cookie: SimpleCookie = SimpleCookie()
     try:
         cookie.load(headers.get(b"cookie", b"").decode("latin-1"))
-    except Exception:
+    except CookieError:
         return None
     morsel = cookie.get(COOKIE)
     return morsel.value if morsel else None
 
 
 class TokenAuth:
-    """ASGI middleware: 401 without the token (when one is set), 400 for foreign hosts on loopback."""
+    """ASGI middleware: 401 without the token (when one is set), 400 for other hosts without one.
 
-    def __init__(self, app: Any, token: str | None) -> None:
+    ``allow_hosts``: Host names accepted besides loopback when there is no token (see :mod:`.hosts`).
+    """
+
+    def __init__(self, app: Any, token: str | None, allow_hosts: Iterable[str] = ()) -> None:
         self.app = app
-        self.token = token
+        self.token = clean_token(token)
+        self.allow_hosts = allowed_hosts(allow_hosts)
+
+    def host_ok(self, host: str) -> bool:
+        """Whether a request with this Host header may be answered without a token."""
+        return is_loopback(host) or parse_host(host) in self.allow_hosts
+
+    def token_ok(self, given: str | None) -> bool:
+        """Whether a request's token is the server's (an empty one never is)."""
+        if self.token is None or not given:
+            return False
+        return hmac.compare_digest(given.encode(), self.token.encode())
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -73,15 +84,14 @@ class TokenAuth:
             return
         headers = dict(scope.get("headers") or [])
         if self.token is None:
-            if not is_loopback(_host_name(headers)):
-                await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
+            if not self.host_ok(headers.get(b"host", b"").decode("latin-1")):
+                msg = ("invalid Host header: without a token the dashboard answers only 127.0.0.1, [::1] and "
+                       "localhost (use `torchscope serve --allow-host NAME` for another name)")
+                await JSON({"error": msg}, status_code=400)(scope, receive, send)
                 return
-        else:
-            given = _given(scope, headers)
-            if given is None or not hmac.compare_digest(given.encode(), self.token.encode()):
-                response = PlainTextResponse(
-                    "401 Unauthorized: open the URL with ?token=... that `torchscope serve` printed",
-                    status_code=401, headers={"WWW-Authenticate": "token"})
-                await response(scope, receive, send)
-                return
+        elif not self.token_ok(_given(scope, headers)):
+            response = JSON({"error": "401 Unauthorized: open the URL with ?token=... that `torchscope serve` printed"},
+                            status_code=401, headers={"WWW-Authenticate": "token"})
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)

@@ -1,7 +1,10 @@
-"""``torchscope serve [DIR] [--port N] [--host H] [--token T] [--open]``: run the dashboard.
+"""``torchscope serve [DIR] [--port N] [--host H] [--token T] [--allow-host NAME] [--open]``: run the dashboard.
 
 Binds 127.0.0.1 by default. Any other host requires a token: one is generated and printed in the
-URL (as Jupyter does) unless given with ``--token`` (or ``$TORCHSCOPE_TOKEN``).
+URL (as Jupyter does) unless given with ``--token`` (or ``$TORCHSCOPE_TOKEN``); an empty or blank
+token is no token (off loopback one is generated then too). Without a token the server answers
+only loopback Host names, plus those given with ``--allow-host`` (repeatable) or
+``$TORCHSCOPE_ALLOWED_HOSTS`` (comma-separated).
 
 Example::
 
@@ -16,7 +19,9 @@ import socket
 import sys
 from typing import Any
 
-from .auth import is_loopback, new_token
+from .auth import clean_token, is_loopback, new_token
+from .hosts import ENV as ALLOWED_HOSTS_ENV
+from .hosts import allowed_hosts, env_allowed_hosts
 
 __all__ = ["configure_parser", "free_port", "run_command", "serve", "url_for"]
 
@@ -39,17 +44,23 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def serve(dir: Any = None, *, host: str = "127.0.0.1", port: int = 6006, token: str | None = None,
-          open_browser: bool = False, poll_interval: float = 0.5, log_level: str = "warning") -> None:
-    """Serve the store in ``dir`` until interrupted: ``serve("tsruns", port=6006)``."""
+          open_browser: bool = False, poll_interval: float = 0.5, log_level: str = "warning",
+          allow_hosts: list[str] | None = None) -> None:
+    """Serve the store in ``dir`` until interrupted: ``serve("tsruns", port=6006)``.
+
+    ``token``: required on every request (blank: none; generated when ``host`` is not loopback);
+    ``allow_hosts``: Host names answered without a token besides loopback (behind a proxy, say).
+    """
     import uvicorn
 
     from .app import create_app
 
     if port == 0:
         port = free_port(host)
+    token = clean_token(token)
     if token is None and not is_loopback(host):
         token = new_token()
-    app = create_app(dir, token=token, poll_interval=poll_interval)
+    app = create_app(dir, token=token, poll_interval=poll_interval, allow_hosts=allow_hosts or ())
     url = url_for(host, port, token)
     print(f"torchscope dashboard for {app.state.store.dir}\n  {url}", flush=True)
     if open_browser:
@@ -67,13 +78,23 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=6006, help="port (default 6006; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--token", default=os.environ.get("TORCHSCOPE_TOKEN"),
-                   help="access token (generated when the host is not loopback)")
+                   help="access token (generated when the host is not loopback; an empty one is none)")
+    p.add_argument("--allow-host", action="append", dest="allow_hosts", metavar="NAME",
+                   default=env_allowed_hosts(os.environ.get(ALLOWED_HOSTS_ENV)),
+                   help="without a token, also answer requests for this Host name (repeatable; default "
+                        f"${ALLOWED_HOSTS_ENV}, comma-separated); only loopback addresses and localhost otherwise")
     p.add_argument("--open", action="store_true", help="open the dashboard in a web browser")
 
 
 def run_command(args: argparse.Namespace) -> int:
     try:
-        serve(args.dir, host=args.host, port=args.port, token=args.token, open_browser=args.open)
+        allowed_hosts(args.allow_hosts)
+    except ValueError as exc:
+        print(f"torchscope serve: --allow-host: {exc}", file=sys.stderr)
+        return 2
+    try:
+        serve(args.dir, host=args.host, port=args.port, token=args.token, open_browser=args.open,
+              allow_hosts=args.allow_hosts)
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
     return 0
