@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...download import attachment, safe_name
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from .jobs import Jobs
@@ -233,7 +234,7 @@ def gif(request: Request) -> Response:
         except ValueError as exc:
             raise HTTPException(409, str(exc)) from None
         data = lens._keep(lens.gifs, key, buf.getvalue())
-    name = "".join(ch for ch in rid if ch.isalnum() or ch in "-_")[:40] or "run"
+    name = safe_name(rid, default="run", limit=40)
     return Response(data, media_type="image/gif", headers={
         "X-Content-Type-Options": "nosniff", "X-Frames": str(len(entries)),
-        "Content-Disposition": f'attachment; filename="{name}-timeline.gif"'})
+        "Content-Disposition": attachment(f"{name}-timeline.gif")})

@@ -29,6 +29,7 @@ from starlette.routing import Route
 from ....gan.lab import LOSSES, TARGETS
 from ....gan.lab.config import OPTIMIZERS, LabConfig
 from ....gan.lab.models import NOISES
+from ...download import attachment
 from ...encode import JSON
 from ...params import int_param, text_param
 from .hub import FramePacker, get_hub
@@ -139,7 +140,7 @@ async def save(request: Request) -> Response:
         return JSON(reply, status_code=400)
     name = f"ganlab-step{reply['step']}.pt"
     return Response(reply["state"], media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": attachment(name)})
 
 
 async def load(request: Request) -> JSON:
@@ -164,7 +165,7 @@ def export_route(request: Request) -> Response:
     data = export(frames, fmt, curves=curves)
     media, ext = FORMATS[fmt]
     name = f"ganlab-step{frames[-1].step}.{ext}"
-    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"',
+    return Response(data, media_type=media, headers={"Content-Disposition": attachment(name),
                                                      "X-Frames": str(len(frames))})
 
 

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from ...download import attachment, safe_name
 from ...encode import JSON, binary_frame, column
 from ...params import float_param, int_param, run_ids, text_param
 from ...registry import Panel
@@ -171,9 +172,8 @@ def export_csv(request: Request) -> StreamingResponse:
                     buf.truncate()
         yield buf.getvalue()
 
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)[:80] or "scalars"  # as chart.js names it
-    return StreamingResponse(rows(), media_type="text/csv",
-                             headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'})
+    name = safe_name(key, default="scalars") + ".csv"  # as chart.js names it; any script (RFC 6266 header)
+    return StreamingResponse(rows(), media_type="text/csv", headers={"Content-Disposition": attachment(name)})
 
 
 _PARAMS = {"key": "scalar key (required)", "run": "run id, repeatable", "x": "step, wall_time or relative",
