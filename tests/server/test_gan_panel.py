@@ -228,7 +228,10 @@ def test_a_long_job_can_be_cancelled_and_asked_again(gclient, gan_store):
     # a cancelled job is not an answer: asking again starts it anew (and it is cancelled again here)
     fresh = gclient.get("/api/gan/prototype", params=params).json()
     assert fresh["status"] in ("queued", "running")
-    assert gclient.post("/api/gan/cancel", params={"job": fresh["id"]}).status_code == 200
+    assert gclient.post("/api/gan/cancel", params={"job": fresh["id"]}).status_code == 415  # not said to be JSON
+    json_type = {"Content-Type": "application/json"}  # the job in the query, an empty JSON body
+    assert gclient.post("/api/gan/cancel", params={"job": fresh["id"]}, headers=json_type).status_code == 200
+    assert gclient.post("/api/gan/cancel", content=b"[1]", headers=json_type).status_code == 400
     assert gclient.post("/api/gan/cancel", json={"job": "nope"}).status_code == 404
     assert gclient.get("/api/gan/job", params={"id": "nope"}).status_code == 404
 

@@ -22,6 +22,9 @@ from torchscope.store._db import connect
 
 from .util import ServerThread
 
+JSON_TYPE = {"Content-Type": "application/json"}
+BYTES = {"Content-Type": "application/octet-stream"}  # what the page's file upload sends
+
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, Hub]]:
@@ -138,7 +141,7 @@ def test_bad_parameters_answer_with_the_engines_message(lab):
     assert _cmd(client, sid, "configure", lr_d=1e-3, lr_g=1e-3)["ok"]  # the session lives on
     assert _cmd(client, sid, "step", n=2)["status"] == "ok"
     assert client.post("/api/ganlab/command", json={"session": "nope", "type": "play"}).status_code == 404
-    assert client.post("/api/ganlab/command", content=b"[1, 2]").status_code == 400
+    assert client.post("/api/ganlab/command", content=b"[1, 2]", headers=JSON_TYPE).status_code == 400
 
 
 def test_save_and_load_a_lab_state(lab):
@@ -149,11 +152,11 @@ def test_save_and_load_a_lab_state(lab):
     assert r.status_code == 200 and 'filename="ganlab-step6.pt"' in r.headers["content-disposition"]
     state = r.content
     _cmd(client, sid, "step", n=4)
-    loaded = client.post("/api/ganlab/load", params={"session": sid}, content=state).json()
+    loaded = client.post("/api/ganlab/load", params={"session": sid}, content=state, headers=BYTES).json()
     assert loaded["ok"] and loaded["step"] == 6
     (f,) = _events(client, sid, lambda fs: True)
     assert f["step"] == 6 and f["config"]["target"]["name"] == "spiral" and f["history"]["step"][-1] == 6
-    junk = client.post("/api/ganlab/load", params={"session": sid}, content=b"not a lab").json()
+    junk = client.post("/api/ganlab/load", params={"session": sid}, content=b"not a lab", headers=BYTES).json()
     assert not junk["ok"] and "cannot read this lab state" in junk["error"]
     b64 = _cmd(client, sid, "save")["state"]  # through the protocol: base64 text
     assert _cmd(client, sid, "load", state=b64)["ok"]
@@ -193,9 +196,9 @@ def test_sessions_are_independent_and_stop_when_the_page_goes(lab):
     assert client.post("/api/ganlab/command", json={"session": b, "type": "status"}).status_code == 404
     (gone,) = _events(client, b, lambda fs: True)
     assert gone["_event"] == "gone"
-    # an explicit goodbye (navigator.sendBeacon) stops a session at once
+    # an explicit goodbye (the page's keepalive POST) stops a session at once
     c = _open(client)
-    assert client.post("/api/ganlab/close", params={"session": c}).json() == {"ok": True, "closed": True}
+    assert client.post("/api/ganlab/close", json={"session": c}).json() == {"ok": True, "closed": True}
     assert hub.session(c) is None and c not in hub.worker.sessions
 
 

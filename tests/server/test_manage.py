@@ -9,6 +9,8 @@ from torchscope.server import create_app
 
 from .util import ServerThread
 
+JSON_TYPE = {"Content-Type": "application/json"}
+
 
 def test_update_and_delete(tmp_path):
     runs = []
@@ -22,7 +24,8 @@ def test_update_and_delete(tmp_path):
         assert c.patch(f"/api/runs/{runs[0]}", json={"archived": True}).json()["run"]["archived"] is True
         assert c.patch(f"/api/runs/{runs[0]}", json={"name": ""}).status_code == 400
         assert c.patch(f"/api/runs/{runs[0]}", json={"evil": 1}).status_code == 400
-        assert c.patch(f"/api/runs/{runs[0]}", content=b"not json").status_code == 400
+        assert c.patch(f"/api/runs/{runs[0]}", content=b"not json", headers=JSON_TYPE).status_code == 400
+        assert c.patch(f"/api/runs/{runs[0]}", content=b"not json").status_code == 415  # not said to be JSON
         assert [r["name"] for r in c.get("/api/runs", params={"archived": "0"}).json()["runs"]] == ["b"]
         assert c.delete(f"/api/runs/{runs[1]}").status_code == 200
         assert [r["id"] for r in c.get("/api/runs").json()["runs"]] == [runs[0]]

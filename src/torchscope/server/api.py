@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .. import __version__
+from .apidoc import RUN, Param
 from .encode import JSON
 from .params import run_ids
 
@@ -78,6 +80,10 @@ async def update_run(request: Request) -> JSON:
         raise HTTPException(400, "the body must be JSON") from None
     if not isinstance(body, dict) or set(body) - {"name", "tags", "notes", "archived"}:
         raise HTTPException(400, "the body must be an object with name, tags, notes and/or archived")
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate (\ud800) is valid JSON but no text SQLite can store
+        raise HTTPException(400, "the body holds a lone surrogate (not valid Unicode text)") from None
     store = request.app.state.store
     info = await run_in_threadpool(lambda: store.update_run(run_id, **body))
     request.app.state.runs.invalidate()
@@ -91,6 +97,11 @@ async def delete_run(request: Request) -> JSON:
     request.app.state.runs.invalidate()
     request.app.state.series.cache.drop_run(run_id)
     return JSON({"deleted": run_id})
+
+
+async def run(request: Request) -> JSON:
+    """``/runs/{run_id}``: PATCH updates the run, DELETE deletes it (one route, so 405 lists both)."""
+    return await (update_run(request) if request.method == "PATCH" else delete_run(request))
 
 
 def _path_run_id(request: Request) -> str:
@@ -111,25 +122,34 @@ def openapi(request: Request) -> JSON:
 routes = [
     Route("/health", health),
     Route("/runs", list_runs),
-    Route("/runs/{run_id}", update_run, methods=["PATCH"]),
-    Route("/runs/{run_id}", delete_run, methods=["DELETE"]),
+    Route("/runs/{run_id}", run, methods=["PATCH", "DELETE"]),
     Route("/projects", projects),
     Route("/keys", keys),
     Route("/panels", panels),
     Route("/openapi.json", openapi),
 ]
 
-_RUNS = {"run": "run id (repeat the parameter for several runs)"}
+_UPDATE = {"type": "object", "additionalProperties": False, "properties": {
+    "name": {"type": "string", "maxLength": 1000, "pattern": "\\S"},
+    "tags": {"type": "array", "items": {"type": "string"}}, "notes": {"type": "string"},
+    "archived": {"type": "boolean"}}}
 API_DOC: dict[str, dict[str, Any]] = {
     "/health": {"summary": "Liveness and version"},
     "/runs": {"summary": "Runs, newest first",
-              "params": {"project": "only this project", "archived": "1, 0 or all (default all)"}},
+              "params": {"project": "only this project",
+                         "archived": Param("1 or true: archived runs only, 0 or false: the others; all (default)",
+                                           enum=("", "all", "0", "1", "true", "false"))}},
     "/runs/{run_id}": {"summary": "PATCH: update name/tags/notes/archived (JSON body); DELETE: delete the run",
-                       "methods": ["patch", "delete"], "path_params": ["run_id"]},
+                       "path": {"run_id": "run id"},
+                       "by_method": {"patch": {"summary": "Update a run's name, tags, notes or archived flag",
+                                               "body": {"media": "application/json", "schema": _UPDATE}},
+                                     "delete": {"summary": "Delete a run and all its data"}}},
     "/projects": {"summary": "Project names"},
     "/keys": {"summary": "Keys logged in the given runs (rank 0), by kind",
-              "params": {**_RUNS, "kind": "scalar, image, histogram, text or record"}},
+              "params": {"run": RUN, "kind": Param("scalar, image, histogram, text or record",
+                                                    enum=("", *KINDS))}},
     "/panels": {"summary": "The dashboard panels and the error of any that failed to load"},
-    "/events": {"summary": "Server-sent events: runs, new scalar points, new keys (text/event-stream)"},
+    "/events": {"summary": "Server-sent events: runs, new scalar points, new keys", "media": "text/event-stream",
+                "stream": True},
     "/openapi.json": {"summary": "This schema"},
 }

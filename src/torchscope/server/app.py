@@ -7,6 +7,9 @@ documents it) and ``/api/<panel>/*`` (each panel's routes).
 Example::
 
     app = create_app("tsruns", token=None)  # loopback only; pass a token to expose it
+
+Middleware, outermost first: :class:`~.auth.TokenAuth` (the token, or the Host check without
+one), :class:`~.csrf.SameOrigin` (no other site may change anything), then activity tracking.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from ..store import MultiStore, Store, open_store
 from . import api, live
 from .auth import COOKIE, TokenAuth, clean_token
 from .cache import RunsView, SeriesCache, SeriesReader, cache_bytes
+from .csrf import SameOrigin
 from .encode import JSON
 from .hosts import allowed_hosts
 from .openapi import build_schema
@@ -56,7 +60,8 @@ async def index(request: Request) -> Response:
 def _error(status: int) -> Any:
     async def handler(request: Request, exc: Exception) -> JSON:
         msg = exc.detail if isinstance(exc, HTTPException) else str(exc.args[0] if exc.args else exc)
-        return JSON({"error": msg}, status_code=getattr(exc, "status_code", status))
+        headers = exc.headers if isinstance(exc, HTTPException) else None  # 405's Allow
+        return JSON({"error": msg}, status_code=getattr(exc, "status_code", status), headers=headers)
     return handler
 
 
@@ -96,7 +101,7 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
     routes += [Mount("/api", routes=api.routes + live.routes), Mount("/static", app=AssetFiles(directory=WEB_DIR))]
     activity = Activity()
     token, allow_hosts = clean_token(token), allowed_hosts(allow_hosts)  # a bad name fails here, not at a request
-    middleware = [Middleware(TokenAuth, token=token, allow_hosts=allow_hosts),
+    middleware = [Middleware(TokenAuth, token=token, allow_hosts=allow_hosts), Middleware(SameOrigin),
                   Middleware(TrackActivity, activity=activity)]
     handlers: dict[Any, Any] = {HTTPException: _error(400), KeyError: _error(404),
                                 ValueError: _error(400)}
@@ -108,5 +113,6 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
     app.state.token = token
     app.state.panels = loaded
     app.state.poll_interval = poll_interval
-    app.state.openapi = build_schema(api.API_DOC, loaded)
+    docs = {"/api": api.API_DOC, **{f"/api/{p.name}": p.panel.api_doc for p in loaded if p.panel is not None}}
+    app.state.openapi = build_schema(app.routes, docs)
     return app

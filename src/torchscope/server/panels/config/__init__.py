@@ -17,6 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ...apidoc import RUN
 from ...encode import JSON
 from ...params import run_ids
 from ...registry import Panel
@@ -65,5 +66,5 @@ def table(request: Request) -> JSON:
 PANEL = Panel(
     name="config", title="Config", order=50,
     routes=[Route("/table", table)],
-    api_doc={"/table": {"summary": "Hyper-parameters and final/min/max metrics per run", "params": {"run": "run id"}}},
+    api_doc={"/table": {"summary": "Hyper-parameters and final/min/max metrics per run", "params": {"run": RUN}}},
 )

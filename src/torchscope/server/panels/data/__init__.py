@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -71,17 +72,20 @@ def figure(request: Request) -> Response:
     return Response(figure_png(rec), media_type="image/png", headers=PNG_HEADERS)
 
 
-_ADDR = {"run": "run id", "key": "record key", "id": "record id (from /overview)",
-         "part": "index of the view inside a data.profile record (-1: the record itself)"}
+_ADDR = {"run": RUN, "key": Param("record key", required=True),
+         "id": Param("record id (from /overview)", type="integer", minimum=0, maximum=2 ** 62),
+         "part": Param("index of the view inside a data.profile record (-1: the record itself)", type="integer",
+                       minimum=-1, maximum=10_000)}
 
 PANEL = Panel(
     name="data", title="Data", order=60,
     routes=[Route("/overview", overview), Route("/pixels", pixel_sheet), Route("/figure", figure)],
     api_doc={
         "/overview": {"summary": "The data records of runs (data.profile and data.* views) with their payloads",
-                      "params": {"run": "run id (repeatable)"}},
+                      "params": {"run": RUN}},
         "/pixels": {"summary": "A PNG sheet of a record's pixels", "media": "image/png",
-                    "params": {**_ADDR, "field": "images (data.samples), mean or std (data.mean_images)"}},
+                    "params": {**_ADDR, "field": Param("images (data.samples), mean or std (data.mean_images)",
+                                                          required=True, enum=("images", "mean", "std"))}},
         "/figure": {"summary": "A record's matplotlib figure (fallback)", "media": "image/png", "params": _ADDR},
     },
 )

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...apidoc import RUN, STEP, Param
 from ...encode import JSON
 from ...params import run_ids
 from ...registry import Panel
@@ -59,14 +60,14 @@ def masks_png(request: Request) -> Response:
     return png_response(m.reshape(-1, m.shape[-1]))
 
 
-ONE = {"run": "run id", "key": "record key (the image's key)", "step": "step (default: the latest)"}
+ONE = {"run": RUN, "key": Param("record key (the image's key)", required=True), "step": STEP}
 
 PANEL = Panel(
     name="detections", title="Detections", order=64,
     routes=[Route("/index", index), Route("/record", record), Route("/image.png", image_png),
             Route("/masks.png", masks_png)],
     api_doc={
-        "/index": {"summary": "Detections records per run", "params": {"run": "run id"}},
+        "/index": {"summary": "Detections records per run", "params": {"run": RUN}},
         "/record": {"summary": "One image's boxes, labels and scores", "params": ONE},
         "/image.png": {"summary": "The image", "media": "image/png", "params": ONE},
         "/masks.png": {"summary": "The masks stacked vertically", "media": "image/png", "params": ONE},

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...apidoc import RUN, STEP, Param
 from ...encode import JSON
 from ...params import run_ids, text_param
 from ...registry import Panel
@@ -66,15 +67,15 @@ def mistakes_png(request: Request) -> Response:
     return sprite(imgs, THUMB)
 
 
-RUN = {"run": "run id"}
-ONE = {"run": "run id", "key": "record key", "step": "step (default: the latest)"}
+ONE = {"run": RUN, "key": Param("record key", required=True), "step": STEP}
 
 PANEL = Panel(
     name="evaluation", title="Evaluation", order=62,
     routes=[Route("/index", index), Route("/record", record), Route("/mistakes.png", mistakes_png)],
     api_doc={
-        "/index": {"summary": "Evaluation records per run (kind, key, step)", "params": RUN},
-        "/record": {"summary": "One evaluation record's JSON", "params": {**ONE, "kind": "eval.* kind"}},
+        "/index": {"summary": "Evaluation records per run (kind, key, step)", "params": {"run": RUN}},
+        "/record": {"summary": "One evaluation record's JSON",
+                    "params": {**ONE, "kind": Param("eval.* kind", required=True, enum=KINDS)}},
         "/mistakes.png": {"summary": "The most confident mistakes' images as one sprite sheet",
                           "media": "image/png", "params": ONE},
     },

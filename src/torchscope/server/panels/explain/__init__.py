@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...apidoc import RUN, STEP, Param
 from ...encode import JSON
 from ...params import int_param, run_ids
 from ...registry import Panel
@@ -109,8 +110,8 @@ def filters_png(request: Request) -> Response:
     return sprite(_filter_tiles(pick(request, "explain.filters").record), 1 << 16)
 
 
-ONE = {"run": "run id", "key": "record key", "step": "step (default: the latest)"}
-SAMPLE = {**ONE, "i": "sample index in the record"}
+ONE = {"run": RUN, "key": Param("record key", required=True), "step": STEP}
+SAMPLE = {**ONE, "i": Param("sample index in the record", type="integer", minimum=0, maximum=1 << 24)}
 
 PANEL = Panel(
     name="explain", title="Explain", order=63,
@@ -118,7 +119,7 @@ PANEL = Panel(
             Route("/gallery.png", gallery_png), Route("/maps.png", maps_png), Route("/filters.png", filters_png)],
     api_doc={
         "/index": {"summary": "A run's attributions, groups, top-k, feature maps and filters",
-                   "params": {"run": "run id"}},
+                   "params": {"run": RUN}},
         "/image.png": {"summary": "A sample's display image", "media": "image/png", "params": SAMPLE},
         "/heat.png": {"summary": "A sample's normalized attribution map (grey)", "media": "image/png",
                       "params": SAMPLE},

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -186,6 +187,11 @@ def explore(request: Request) -> Response:
                     headers={"X-Content-Type-Options": "nosniff"})
 
 
+
+def _int(description: str, lo: int, hi: int) -> Param:
+    return Param(description, type="integer", minimum=lo, maximum=hi)
+
+
 PANEL = Panel(
     name="gan", title="GAN", order=68,
     routes=[Route("/runs", runs), Route("/overview", overview), Route("/sample", sample),
@@ -194,27 +200,39 @@ PANEL = Panel(
             Route("/cancel", lens.cancel, methods=["POST"]),
             Route("/gif", lens.gif)],
     api_doc={
-        "/runs": {"summary": "Which runs hold GAN monitor data", "params": {"run": "run id"}},
+        "/runs": {"summary": "Which runs hold GAN monitor data", "params": {"run": RUN}},
         "/overview": {"summary": "A run's GAN curves, timeline steps, metrics, alarms and config",
-                      "params": {"run": "run id", "buckets": "buckets per curve (default 512)"}},
-        "/sample": {"summary": "The fixed-noise sample grid at a step", "media": "image/png",
-                    "params": {"run": "run id", "step": "checkpoint step"}},
+                      "params": {"run": RUN, "buckets": _int("buckets per curve (default 512)", 16, 8192)}},
+        "/sample": {"summary": "The fixed-noise sample grid at a step",
+                    "media": (*sorted(SAFE_MIME), "application/octet-stream"),
+                    "params": {"run": RUN, "step": _int("checkpoint step", -(2 ** 62), 2 ** 62)}},
         "/directions": {"summary": "Principal latent directions of the run's generator (computed on demand)",
-                        "params": {"run": "run id"}},
+                        "params": {"run": RUN}},
         "/explore": {"summary": "The generator's image at slider offsets", "media": "image/png",
-                     "params": {"run": "run id", "s": "comma-separated offsets in sigma", "scale": "enlargement"}},
+                     "params": {"run": RUN, "s": Param("comma-separated offsets in sigma", max_length=400,
+                                                       pattern=r"^(-?[0-9]{1,3}(\.[0-9]{1,3})?(,-?[0-9]{1,3}(\.[0-9]{1,3})?)*)?$"),
+                                "scale": _int("enlargement", 1, 32)}},
         "/prototype": {"summary": "Start or poll the class prototype job (the latent code that maximizes the "
                                   "classifier's class score); the result holds the image, the real mean and the score",
-                       "params": {"run": "run id", "cls": "class name or index", "steps": "optimizer steps (200)",
-                                  "starts": "random starts (16)"}},
+                       "params": {"run": RUN, "cls": Param("class name or index", max_length=200),
+                                  "steps": _int("optimizer steps (200)", 5, 2000),
+                                  "starts": _int("random starts (16)", 1, 64)},
+                       "errors": {409: "the run has no generator and classifier checkpoints to work with"}},
         "/counterfactual": {"summary": "Start or poll the counterfactual job: the latent path from a source class "
                                        "to a target class, with the classifier's probabilities along it",
-                            "params": {"run": "run id", "source": "class", "target": "class",
-                                       "steps": "optimizer steps (300)", "points": "images on the path (9)"}},
-        "/job": {"summary": "A lens job's status, progress and (when done) result", "params": {"id": "job id"}},
-        "/cancel": {"summary": "Cancel a queued or running lens job", "methods": ["post"],
-                    "params": {"job": "job id (or in the JSON body)"}},
+                            "params": {"run": RUN, "source": Param("class", max_length=200),
+                                       "target": Param("class", max_length=200),
+                                       "steps": _int("optimizer steps (300)", 5, 3000),
+                                       "points": _int("images on the path (9)", 2, 32)},
+                            "errors": {409: "the run has no generator and classifier checkpoints to work with"}},
+        "/job": {"summary": "A lens job's status, progress and (when done) result",
+                 "params": {"id": Param("job id", max_length=64)}},
+        "/cancel": {"summary": "Cancel a queued or running lens job: body {job} (or ?job=)",
+                    "params": {"job": Param("job id (or in the JSON body)", max_length=64)},
+                    "body": {"media": "application/json", "schema": {
+                        "type": "object", "properties": {"job": {"type": "string", "maxLength": 64}}}}},
         "/gif": {"summary": "The fixed-noise timeline as an animated GIF (one frame per checkpoint)",
-                 "media": "image/gif", "params": {"run": "run id", "fps": "frames per second (6)"}},
+                 "media": "image/gif", "params": {"run": RUN, "fps": _int("frames per second (6)", 1, 30)},
+                 "errors": {409: "the timeline's images cannot make a GIF"}},
     },
 )

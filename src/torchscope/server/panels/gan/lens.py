@@ -202,10 +202,12 @@ def job(request: Request) -> JSON:
 async def cancel(request: Request) -> JSON:
     """Cancel a queued or running lens job: ``POST {"job": id}`` (or ``?job=id``)."""
     try:
-        body = await request.json()
+        body = await request.json() if await request.body() else {}
     except ValueError:
-        body = {}
-    jid = str((body or {}).get("job") or request.query_params.get("job") or "")[:64]
+        raise HTTPException(400, "the body must be JSON: {\"job\": id}") from None
+    if not isinstance(body, dict):
+        raise HTTPException(400, "the body must be a JSON object: {\"job\": id}")
+    jid = str(body.get("job") or request.query_params.get("job") or "")[:64]
     job = get_lens(request.app).jobs.cancel(jid)
     if job is None:
         raise HTTPException(404, f"no lens job {jid!r}")

@@ -5,7 +5,7 @@
 takes any worker message (``play``, ``pause``, ``step``, ``slow``, ``configure``, ``speed``,
 ``reset``, ``status``, ``close``, ...) and answers the worker's reply; ``GET save`` downloads the
 lab state, ``POST load`` uploads one; ``GET export`` downloads the lab over time as a GIF or a zip
-of PNG frames; ``POST close`` (also by ``navigator.sendBeacon``) stops a session; ``GET options``
+of PNG frames; ``POST close`` (also by a ``keepalive`` fetch as the page goes away) stops a session; ``GET options``
 lists targets, losses and defaults. A failed command answers ``{"ok": false, "error": ...}``
 with status 200 (it is the protocol's reply, and the session lives on); an unknown session 404.
 
@@ -29,6 +29,7 @@ from starlette.routing import Route
 from ....gan.lab import LOSSES, TARGETS
 from ....gan.lab.config import OPTIMIZERS, LabConfig
 from ....gan.lab.models import NOISES
+from ...apidoc import Param
 from ...download import attachment
 from ...encode import JSON
 from ...params import int_param, text_param
@@ -81,7 +82,10 @@ async def command(request: Request) -> JSON:
     msg = await _body(request)
     if msg.get("type") == "open":
         raise HTTPException(status_code=400, detail="use POST /api/ganlab/open to open a session")
-    hub, _ = _session(request, str(msg.get("session") or ""))
+    sid = str(msg.get("session") or "")
+    if not sid:
+        raise HTTPException(status_code=400, detail="give the session id in the body: {session, type, ...}")
+    hub, _ = _session(request, sid)
     reply = await run_in_threadpool(hub.command, msg)
     return JSON(_plain(reply))
 
@@ -186,18 +190,32 @@ routes = [
     Route("/options", options),
 ]
 
-API_DOC = {
-    "/open": {"summary": "POST {config, fps}: open a lab session; the reply has its id", "params": {}},
+_SESSION = Param("session id", required=True, max_length=64)
+
+
+def _object(required: tuple[str, ...] = (), **props: Any) -> dict[str, Any]:
+    return {"media": "application/json", "schema": {"type": "object", "required": list(required), "properties": props}}
+
+
+API_DOC: dict[str, dict[str, Any]] = {
+    "/open": {"summary": "POST {config, fps}: open a lab session; the reply has its id",
+              "body": _object(config={"type": "object"}, fps={"type": "number"})},
     "/command": {"summary": "POST a worker message {session, type, ...} (docs/gan_lab.md); the reply",
-                 "params": {}},
-    "/close": {"summary": "POST {session}: stop a session", "params": {"session": "session id"}},
-    "/stream": {"summary": "Server-sent events: compact lab frames of a session",
-                "params": {"session": "session id"}},
-    "/save": {"summary": "The lab state as a file (torch.save)", "params": {"session": "session id"}},
-    "/load": {"summary": "POST the bytes of a saved state: replace the session's lab",
-              "params": {"session": "session id"}},
+                 "body": _object(("session", "type"), session={"type": "string", "minLength": 1, "maxLength": 64},
+                                 type={"type": "string"})},
+    "/close": {"summary": "POST {session}: stop a session",
+               "params": {"session": Param("session id (or in the body)", max_length=64)},
+               "body": _object(session={"type": "string", "maxLength": 64})},
+    "/stream": {"summary": "Server-sent events: compact lab frames of a session", "media": "text/event-stream",
+                "params": {"session": _SESSION}, "stream": True},
+    "/save": {"summary": "The lab state as a file (torch.save)", "media": "application/octet-stream",
+              "params": {"session": _SESSION}},
+    "/load": {"summary": "POST the bytes of a saved state: replace the session's lab", "params": {"session": _SESSION},
+              "body": {"media": "application/octet-stream", "schema": {"type": "string", "format": "binary"}}},
     "/export": {"summary": "The lab over time as a GIF or a zip of PNG frames",
-                "params": {"session": "session id", "format": "gif or png", "frames": "most frames (40)",
-                           "curves": "1: draw the curves too"}},
-    "/options": {"summary": "Targets, losses, optimizers, noises and default settings", "params": {}},
+                "media": ("image/gif", "application/zip"),
+                "params": {"session": _SESSION, "format": Param("gif or png", enum=tuple(FORMATS)),
+                           "frames": Param("most frames (40)", type="integer", minimum=1, maximum=400),
+                           "curves": Param("1: draw the curves too", enum=("0", "1", "true", "false", "yes", "no"))}},
+    "/options": {"summary": "Targets, losses, optimizers, noises and default settings"},
 }

@@ -63,8 +63,10 @@ export class Stream {
     return data;
   }
 
-  goodbye() {
-    if (this.session) navigator.sendBeacon?.(this.api.url("ganlab/close", { session: this.session }));
+  goodbye() { // a keepalive fetch outlives the page as sendBeacon does, and can say it is JSON (the server asks)
+    if (!this.session) return;
+    fetch(this.api.url("ganlab/close"), { method: "POST", keepalive: true, credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ session: this.session }) }).catch(() => {});
   }
 
   close() {

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import run_ids, text_param
 from ...registry import Panel
@@ -69,19 +70,21 @@ def weights(request: Request) -> JSON:
     return JSON({"weights": weight_histograms(request.app.state.store, _one_run(request), names)})
 
 
-_RUN = {"run": "run id", "key": "record key (default: the latest)"}
+_RUN = {"run": RUN, "key": "record key (default: the latest)"}
+_IDS = "^([0-9]{1,9}(,[0-9]{1,9})*)?$"
 PANEL = Panel(
     name="graph", title="Graph", order=58,
     routes=[Route("/index", index), Route("/record", record), Route("/layout", layout),
             Route("/summary", summary), Route("/weights", weights)],
     api_doc={
-        "/index": {"summary": "Model graphs and summaries logged in runs", "params": {"run": "run id"}},
+        "/index": {"summary": "Model graphs and summaries logged in runs", "params": {"run": RUN}},
         "/record": {"summary": "A model.graph record (nodes, edges)", "params": _RUN},
         "/layout": {"summary": "A laid-out view of a model graph", "params": {
-            **_RUN, "base": "default | all | none", "expand": "ids to expand (1,4-6)",
-            "collapse": "ids to collapse"}},
+            **_RUN, "base": Param("default | all | none", enum=BASES),
+            "expand": Param("ids to expand (1,4-6)", max_length=100_000, pattern=_IDS),
+            "collapse": Param("ids to collapse", max_length=100_000, pattern=_IDS)}},
         "/summary": {"summary": "A model.summary record (rows, totals)", "params": _RUN},
         "/weights": {"summary": "Latest watch histograms of parameters",
-                     "params": {"run": "run id", "names": "parameter names, comma-separated"}},
+                     "params": {"run": RUN, "names": Param("parameter names, comma-separated", max_length=20_000)}},
     },
 )

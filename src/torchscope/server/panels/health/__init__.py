@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -123,7 +124,7 @@ def graph_layers(request: Request) -> JSON:
 
 
 _RANK = "rank whose watch data to read (default 0; runs logged with ts.init(..., all_ranks=True))"
-_RUN = {"run": "run id", "rank": _RANK}
+_RUN = {"run": RUN, "rank": Param(_RANK, type="integer", minimum=0, maximum=MAX_RANK)}
 PANEL = Panel(
     name="health", title="Health", order=55,
     routes=[Route("/runs", runs), Route("/overview", overview), Route("/matrix", heat),
@@ -131,15 +132,19 @@ PANEL = Panel(
     api_doc={
         "/runs": {"summary": "Which of the runs were watched: layers and alarm counts (without rank: "
                              "rank 0's layers, every rank's alarms)",
-                  "params": {"run": "run id, repeatable", "rank": "count at this rank only (optional)"}},
+                  "params": {"run": RUN, "rank": Param("count at this rank only (optional)", type="integer", minimum=0,
+                                                           maximum=MAX_RANK)}},
         "/overview": {"summary": "One run's watched layers, statistics and learning-rate keys at one rank, the "
                                  "ranks with watch data (ranks) and every rank's alarms (each with its rank)",
                       "params": _RUN},
         "/matrix": {"summary": "Layers x steps of one statistic (cols buckets at most)",
-                    "params": {**_RUN, "stat": f"one of {', '.join(STATS)}", "cols": "most columns (default 400)"}},
+                    "params": {**_RUN, "stat": Param(f"one of {', '.join(STATS)}", enum=tuple(STATS)),
+                               "cols": Param("most columns (default 400)", type="integer", minimum=2, maximum=5000)}},
         "/histograms": {"summary": "A layer's weight and gradient histograms at the logged step nearest to step",
-                        "params": {**_RUN, "layer": "layer name", "step": "training step"}},
+                        "params": {**_RUN, "layer": Param("layer name", required=True, max_length=500),
+                                   "step": Param("training step", type="integer", minimum=-1, maximum=2 ** 62)}},
         "/graph_map": {"summary": "Which watched layers each node of the model graph covers (graph: null if none)",
-                       "params": {**_RUN, "key": "model.graph record key (default: the latest)"}},
+                       "params": {**_RUN,
+                                  "key": Param("model.graph record key (default: the latest)", max_length=500)}},
     },
 )

@@ -14,6 +14,7 @@ import numpy as np
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -41,5 +42,7 @@ PANEL = Panel(
     name="histograms", title="Histograms", order=30,
     routes=[Route("/series", series)],
     api_doc={"/series": {"summary": "Histograms of a key over time per run",
-                         "params": {"key": "histogram key", "run": "run id", "limit": "most steps (default 100)"}}},
+                         "params": {"key": Param("histogram key", required=True), "run": RUN,
+                                    "limit": Param("most steps (default 100)", type="integer", minimum=1,
+                                                   maximum=5000)}}},
 )

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -61,8 +62,11 @@ PANEL = Panel(
     name="images", title="Images", order=20,
     routes=[Route("/index", index), Route("/blob", blob)],
     api_doc={
-        "/index": {"summary": "Images of a key per run (no bytes)", "params": {"key": "image key", "run": "run id"}},
-        "/blob": {"summary": "One image's bytes", "media": "image/png",
-                  "params": {"key": "image key", "run": "run id", "step": "step", "index": "index within the step"}},
+        "/index": {"summary": "Images of a key per run (no bytes)",
+                   "params": {"key": Param("image key", required=True), "run": RUN}},
+        "/blob": {"summary": "One image's bytes", "media": (*sorted(SAFE_MIME), "application/octet-stream"),
+                  "params": {"key": Param("image key", required=True), "run": RUN,
+                             "step": Param("step", type="integer", minimum=-(2 ** 62), maximum=2 ** 62),
+                             "index": Param("index within the step", type="integer", minimum=0, maximum=1 << 20)}},
     },
 )

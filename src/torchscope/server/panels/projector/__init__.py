@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -88,18 +89,20 @@ def thumbs(request: Request) -> Response:
     return Response(page_png(rec.thumbnails, page), media_type="image/png", headers=IMMUTABLE)
 
 
-_ADDR = {"run": "run id", "key": "record key", "id": "record id (from /sources)",
-         "part": "index inside a data.profile record, or -1"}
+_ADDR = {"run": RUN, "key": Param("record key", required=True),
+         "id": Param("record id (from /sources)", type="integer", minimum=0, maximum=2 ** 62),
+         "part": Param("index inside a data.profile record, or -1", type="integer", minimum=-1, maximum=10_000)}
 
 PANEL = Panel(
     name="projector", title="Projector", order=65,
     routes=[Route("/sources", sources), Route("/points", points), Route("/thumbs", thumbs)],
     api_doc={
         "/sources": {"summary": "The projections of runs (data.projection records and inside data.profile)",
-                     "params": {"run": "run id (repeatable)"}},
+                     "params": {"run": RUN}},
         "/points": {"summary": "A projection's points as a binary frame (float32 coords, int32 labels)",
                     "media": "application/octet-stream", "params": _ADDR},
         "/thumbs": {"summary": "A page of 1,024 thumbnails as one PNG (32 per row)", "media": "image/png",
-                    "params": {**_ADDR, "page": "page number (point i is on page i // 1024)"}},
+                    "params": {**_ADDR, "page": Param("page number (point i is on page i // 1024)", type="integer",
+                                                         minimum=0, maximum=1 << 20)}},
     },
 )

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from ...apidoc import RUN, Param
 from ...download import attachment, safe_name
 from ...encode import JSON, binary_frame, column
 from ...params import float_param, int_param, run_ids, text_param
@@ -176,19 +177,24 @@ def export_csv(request: Request) -> StreamingResponse:
     return StreamingResponse(rows(), media_type="text/csv", headers={"Content-Disposition": attachment(name)})
 
 
-_PARAMS = {"key": "scalar key (required)", "run": "run id, repeatable", "x": "step, wall_time or relative",
-           "lo": "x range start", "hi": "x range end",
-           "rank": "rank (default 0), or all: every rank that logged the key, one entry per run and rank"}
+_PARAMS = {"key": Param("scalar key", required=True), "run": RUN,
+           "x": Param("step, wall_time or relative", enum=("step", "wall_time", "relative")),
+           "lo": Param("x range start", type="number"), "hi": Param("x range end", type="number"),
+           "rank": Param("rank (default 0), or all: every rank that logged the key, one entry per run and rank",
+                         pattern="^(all|[0-9]{1,5})?$", max_length=8)}
 PANEL = Panel(
     name="scalars", title="Scalars", order=10,
     routes=[Route("/keys", keys), Route("/series", series), Route("/csv", export_csv)],
     api_doc={
         "/keys": {"summary": "Scalar keys of the runs at every rank: keys [{key, runs, ranks, count, counts "
                              "(points per rank)}], ranks (all of them) and run_ranks ({run: [ranks]})",
-                  "params": {"run": "run id, repeatable"}},
+                  "params": {"run": RUN}},
         "/series": {"summary": "One key for many runs, downsampled to buckets of last/min/max",
-                    "params": {**_PARAMS, "buckets": "buckets per run (default 1000)",
-                               "format": "json (default) or bin (float64 columns; no wall_time when x=step)"}},
+                    "params": {**_PARAMS, "buckets": Param("buckets per run (default 1000)", type="integer", minimum=1,
+                                                             maximum=20000),
+                               "format": Param("json (default) or bin (float64 columns; no wall_time when x=step)",
+                                               enum=("json", "bin"))},
+                    "media": ("application/json", "application/octet-stream")},
         "/csv": {"summary": "Exact CSV of every point in the range (rank=all: with a rank column)",
                  "params": _PARAMS, "media": "text/csv"},
     },

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -35,5 +36,7 @@ PANEL = Panel(
     name="text", title="Text", order=40,
     routes=[Route("/entries", entries)],
     api_doc={"/entries": {"summary": "Texts of a key per run, newest last",
-                          "params": {"key": "text key", "run": "run id", "limit": "most entries (default 200)"}}},
+                          "params": {"key": Param("text key", required=True), "run": RUN,
+                                     "limit": Param("most entries (default 200)", type="integer", minimum=1,
+                                                    maximum=10000)}}},
 )
