@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -88,6 +89,19 @@ def _import_tb(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", nargs="?", default=None, help="store directory (default: $TORCHSCOPE_DIR or ./tsruns)")
+    p.add_argument("--to", default=None, help="where to copy a damaged store's readable data "
+                                               "(default: DIR-salvaged, a new directory)")
+    p.add_argument("--check-only", action="store_true", help="only check; copy nothing")
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .store.doctor import main as doctor
+
+    return doctor(args.dir, args.to, repair=not args.check_only)
+
+
 def _version(args: argparse.Namespace) -> int:
     import torch
 
@@ -115,6 +129,7 @@ COMMANDS: dict[str, Command] = {
     "runs": ("list the runs in a store", _runs_args, _runs),
     "import-tensorboard": ("convert TensorBoard event files into a torchscope store", _import_tb_args, _import_tb),
     "version": ("print versions", lambda p: None, _version),
+    "doctor": ("check a store; copy what is readable of a damaged one into a new store", _doctor_args, _doctor),
     "serve": ("serve the live web dashboard over a store", _serve_args, _serve),
     "gan-lab": ("open the dashboard on the GAN lab: watch a GAN learn a 2-D distribution, live",
                 lambda p: __import__("torchscope.server.panels.ganlab.cli", fromlist=["cli"]).configure(p),
@@ -147,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> Any:
         return 2
     try:
         return COMMANDS[args.command][2](args)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, OSError, sqlite3.Error) as exc:
         print(f"torchscope {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -4,7 +4,7 @@
 write side the tracker drives. A server database would implement the same two classes.
 """
 
-from ._db import DB_NAME, StoreLocationError, resolve_dir
+from ._db import DB_NAME, StoreBusyError, StoreDamagedError, StoreLocationError, resolve_dir
 from .multi import MultiStore
 from .schema import SCHEMA_VERSION, SchemaError
 from .sqlite import RecordEntry, Store, open_store
@@ -25,6 +25,8 @@ __all__ = [
     "Scalars",
     "SchemaError",
     "Store",
+    "StoreBusyError",
+    "StoreDamagedError",
     "StoreLocationError",
     "TextEntry",
     "open_store",

@@ -152,7 +152,17 @@ def read_version(db: sqlite3.Connection) -> int:
     if not has_meta:
         return 0
     row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    if not row:
+        return 0
+    try:
+        version = int(row[0])
+    except (TypeError, ValueError):
+        version = -1
+    if version < 0:
+        raise SchemaError(f"the store's schema_version is {str(row[0])[:40]!r}, not a version number: the "
+                          f"file was changed by something other than torchscope. Run `torchscope doctor DIR` "
+                          f"to copy what is readable into a new store.")
+    return version
 
 
 def migrate(db: sqlite3.Connection, path: str, migrations: Sequence[Migration] = MIGRATIONS) -> int:

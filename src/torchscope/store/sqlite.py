@@ -91,7 +91,7 @@ class Store:
     def db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db, _ = connect(self.path, create=False)
+            db, _ = connect(self.path, create=False, check=False)  # checked once, in __init__
             self._local.db = db
         return db
 
@@ -108,7 +108,7 @@ class Store:
         self.close()
 
     def _q(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
-        return retry(lambda: self.db.execute(sql, args).fetchall())
+        return retry(lambda: self.db.execute(sql, args).fetchall(), path=self.path)
 
     # -- runs ------------------------------------------------------------------------------
     def _detect_crashes(self) -> None:
@@ -130,7 +130,7 @@ class Store:
 
     def _mark_crashed(self, run_id: str, beat: float, why: str) -> None:
         sql = "UPDATE runs SET status='crashed', ended=?, error=COALESCE(error, ?) WHERE id=? AND status='running'"
-        retry(lambda: self.db.execute(sql, (beat, why, run_id)), attempts=20)
+        retry(lambda: self.db.execute(sql, (beat, why, run_id)), attempts=20, path=self.path)
 
     def runs(self, project: str | None = None, *, tags: list[str] | None = None, status: str | None = None,
              archived: bool | None = None) -> list[RunInfo]:
@@ -197,7 +197,8 @@ class Store:
             sets["archived"] = int(bool(archived))
         if sets:
             cols = ", ".join(f"{c} = ?" for c in sets)  # column names are ours, never the caller's
-            retry(lambda: self.db.execute(f"UPDATE runs SET {cols} WHERE id = ?", [*sets.values(), run_id]))
+            retry(lambda: self.db.execute(f"UPDATE runs SET {cols} WHERE id = ?", [*sets.values(), run_id]),
+                  path=self.path)
         return self.run(run_id)
 
     def delete_run(self, run_id: str) -> None:
@@ -223,7 +224,7 @@ class Store:
                 db.execute("ROLLBACK")
                 raise
 
-        retry(tx)
+        retry(tx, path=self.path)
 
     # -- keys ------------------------------------------------------------------------------
     def keys(self, run_id: str, kind: str | None = None) -> list[KeyInfo]:

@@ -137,7 +137,7 @@ class SQLiteWriter:
                 self.db.execute("ROLLBACK")
                 raise
 
-        retry(tx)
+        retry(tx, path=self.path)
 
     def finish(self, status: str = "finished", error: str | None = None) -> None:
         """Mark this process ended; rank 0 also sets the run's final status."""
@@ -156,7 +156,7 @@ class SQLiteWriter:
                 self.db.execute("ROLLBACK")
                 raise
 
-        retry(tx)
+        retry(tx, path=self.path)
 
     def close(self) -> None:
         self.db.close()
@@ -164,7 +164,7 @@ class SQLiteWriter:
     # -- batches ---------------------------------------------------------------------------
     def write(self, batch: Batch) -> None:
         """Write a whole batch (and a heartbeat) in one transaction, retrying on locks."""
-        retry(lambda: self._write_tx(batch))
+        retry(lambda: self._write_tx(batch), path=self.path)
 
     def _write_tx(self, batch: Batch) -> None:
         db = self.db
@@ -214,7 +214,7 @@ class SQLiteWriter:
 
     def heartbeat(self) -> None:
         retry(lambda: self.db.execute("UPDATE procs SET heartbeat=? WHERE run_id=? AND rank=?",
-                                      (time.time(), self.run_id, self.rank)))
+                                      (time.time(), self.run_id, self.rank)), path=self.path)
 
     def _series_exists(self, sid: int) -> bool:
         return self.db.execute("SELECT 1 FROM series WHERE id=?", (sid,)).fetchone() is not None

@@ -361,6 +361,9 @@ class Run:
                 error = f"{error}\n{note}" if error else note
             try:
                 writer.store.finish(status, printable(error) if error else None)
+            except Exception:
+                if writer.dead is None and writer.error is None:
+                    raise  # else: the store cannot be written, which close() has said already
             finally:
                 writer.store.close()
 

@@ -31,6 +31,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
+from ..store._db import StoreDamagedError
 from ..store.write import Batch, SQLiteWriter
 from .checks import printable
 from .media import compute_histogram, encode_image
@@ -75,6 +76,7 @@ class BackgroundWriter:
         self._npoints = 0
         self._soft_items, self._soft_bytes = max_items // 4, max_bytes // 4
         self.error: BaseException | None = None
+        self.dead: BaseException | None = None  # the store is damaged: nothing more is written
         self.unexpected: BaseException | None = None  # an error of torchscope's own, said once
         self.dropped = 0  # items the store refused (isolated and dropped, the rest written)
         self.drop_notes: list[str] = []  # the first few, said in the run's error field at the end
@@ -131,11 +133,23 @@ class BackgroundWriter:
             if len(queue) > self.max_items or self.pending_bytes > self.max_bytes:
                 self._wait_for_room()
 
+    def _discard(self) -> None:
+        """The store can never be written (it is damaged): drop what is queued rather than hold it forever."""
+        n = len(self.queue) + self._npoints
+        self.queue.clear()
+        self._take_scalars()
+        with self._bytes_lock:
+            self.pending_bytes = 0
+        self.dropped += n
+
     def _on_writer_thread(self) -> bool:
         return threading.get_ident() == self._thread.ident
 
     def _catch_up(self) -> None:
         """Backpressure by time: wait while the writer is behind its cadence (never on its own thread)."""
+        if self.dead is not None:
+            self._discard()
+            return
         if self._on_writer_thread():
             return
         self._wake.set()
@@ -154,6 +168,8 @@ class BackgroundWriter:
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything queued before this call is committed; False on timeout."""
+        if self.dead is not None:
+            raise RuntimeError(f"torchscope could not write to {self.store.path}: {self.dead}") from self.dead
         done = threading.Event()
         self.queue.append(("flush", done))
         self._wake.set()
@@ -166,6 +182,9 @@ class BackgroundWriter:
         self._closing = True
         self._wake.set()
         self._thread.join(timeout)
+        if self.dead is not None:
+            self._discard()
+            raise RuntimeError(f"torchscope could not write to {self.store.path}: {self.dead}") from self.dead
         if self.error is not None:
             raise RuntimeError(f"torchscope could not write to {self.store.path}: {self.error}") from self.error
 
@@ -192,6 +211,16 @@ class BackgroundWriter:
                 pending = None
                 self.error, failing_since = None, 0.0
             except _Retry as retry:  # keep the data, say so once, try again next cycle
+                if isinstance(retry.exc, StoreDamagedError):  # never: stop writing, training goes on
+                    self.dead = retry.exc
+                    print(f"torchscope: {retry.exc} What is logged from now on is not stored.", file=sys.stderr)
+                    self._behind = True  # the callers' next put discards (see _catch_up)
+                    self._discard()
+                    for w in waiters:
+                        w.set()
+                    with self._drained:
+                        self._drained.notify_all()
+                    break
                 pending = retry.rest or None
                 if self.error is None:
                     print(f"torchscope: writing to {self.store.path} failed ({retry.exc}); "
