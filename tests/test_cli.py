@@ -92,6 +92,6 @@ def test_demo_on_your_own_data(tmp_path):
     store = ts.open(tmp_path / "d")
     (info,) = store.runs()
     assert info.config["data"] == str(mnist) and info.summary["val_acc"] > 0.5
-    graph = store.record(info.id, "model.graph")
+    graph = store.latest(info.id, "model.graph")
     assert "28" in str(graph.to_dict()[0])  # the graph was captured at MNIST's size
     assert store.images(info.id, "gan/samples")[-1].width > 28

@@ -28,7 +28,7 @@ def test_three_lines(tmp_path):
     assert info.summary["test_acc"] > 0.5 and info.status == "finished"
     keys = {k.key for k in store.keys(info.id, "scalar")}
     assert "train/loss" in keys and "watch/0/grad_norm" in keys and "system/process_rss_gb" in keys
-    assert store.record(info.id, "model.graph").nodes  # run.watch(graph=True) from the first batch
+    assert store.latest(info.id, "model.graph").nodes  # run.watch(graph=True) from the first batch
 
 
 def test_summarywriter_migration(tmp_path):
@@ -66,8 +66,8 @@ def test_gan_images_script(tmp_path):
         assert (key, "scalar") in keys, key
     frames = store.images(info.id, "gan/samples")
     assert len(frames) >= 10 and frames[-1].to_numpy().shape[0] > 8 * 8
-    assert store.record(info.id, "gan.metrics").n_fake == 300
-    assert store.record(info.id, "gan.directions").u.shape == (4, 32)
+    assert store.latest(info.id, "gan.metrics").n_fake == 300
+    assert store.latest(info.id, "gan.directions").u.shape == (4, 32)
     assert (tmp_path / "runs" / "gan_timeline.gif").stat().st_size > 1000
 
 

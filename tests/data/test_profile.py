@@ -68,6 +68,6 @@ def test_profile_through_a_real_store(store_dir: Path) -> None:
         for rec in prof.records:
             run.log_record(rec)
     store = ts.open(store_dir)
-    back = store.record(run.id, "data.profile")
+    back = store.latest(run.id, "data.profile")
     assert back.summary == prof.summary and len(back.records) == 5
     assert len(store.records(run.id, kind="data.pairplot")) == 1

@@ -179,5 +179,5 @@ def test_views_go_through_a_real_store(store_dir: Path) -> None:
             run.log_record(rec)
     store = ts.open(store_dir)
     for rec in recs:
-        back = store.record(run.id, rec.kind)
+        back = store.latest(run.id, rec.kind)
         assert type(back) is type(rec) and back.to_json() == rec.to_json()

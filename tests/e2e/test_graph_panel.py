@@ -90,7 +90,7 @@ def canvas_point(page: Any, xy: list[float]) -> tuple[float, float]:
 
 def test_cnn_drawn_nodes_match_record_and_click_shows_params(page, site):
     url, ids, store = site
-    g = store.record(ids["cnn"], "model.graph")
+    g = store.latest(ids["cnn"], "model.graph")
     ref = g.layout()
     open_graph(page, url, ids["cnn"])
     page.click("button:has-text('Fit')")
@@ -131,7 +131,7 @@ def test_cnn_drawn_nodes_match_record_and_click_shows_params(page, site):
 
 def test_expand_folded_block_and_search(page, site):
     url, ids, store = site
-    g = store.record(ids["encoder"], "model.graph")
+    g = store.latest(ids["encoder"], "model.graph")
     rep = next(n for n in g.nodes if n["kind"] == "repeat")
     members = [n["id"] for n in g.nodes if n["parent"] == rep["id"]]
     open_graph(page, url, ids["encoder"])
@@ -172,7 +172,7 @@ def test_expand_folded_block_and_search(page, site):
 
 def test_5000_nodes_render_and_pan(page, site):
     url, ids, store = site
-    g = store.record(ids["wide"], "model.graph")
+    g = store.latest(ids["wide"], "model.graph")
     ops = sum(n["kind"] == "op" for n in g.nodes)
     open_graph(page, url, ids["wide"])
     v = view(page)
@@ -224,7 +224,7 @@ def test_phone_layout(browser, site):
         open_graph(page, url, ids["cnn"])
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
         v = view(page)
-        g = store.record(ids["cnn"], "model.graph")
+        g = store.latest(ids["cnn"], "model.graph")
         node = next(n for n, _ in v["nodes"] if g.nodes[n]["params"])
         page.touchscreen.tap(*canvas_point(page, v["screen"][str(node)]))
         page.wait_for_selector(f".gp-details[data-node='{node}']")

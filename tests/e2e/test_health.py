@@ -194,7 +194,7 @@ def test_graph_nodes_take_the_heat_maps_colours(page, graphed):
     url, dir, ids = graphed
     _open_run(page, url, ids["graphed"])
     data = page.evaluate(NODES)
-    store, g = ts.open(dir), ts.open(dir).record(ids["graphed"], "model.graph")
+    store, g = ts.open(dir), ts.open(dir).latest(ids["graphed"], "model.graph")
     name = {n["id"]: n["name"] for n in g.nodes}
     assert data["stat"] == "grad_norm" and data["step"] == STEPS - EVERY and data["slider"] == data["col"]
 
@@ -250,7 +250,7 @@ def test_changing_the_step_recolours_the_graph(page, graphed):
 def test_a_cell_rings_its_node_and_a_node_selects_its_row(page, graphed):
     url, dir, ids = graphed
     _open_run(page, url, ids["graphed"])
-    g = ts.open(dir).record(ids["graphed"], "model.graph")
+    g = ts.open(dir).latest(ids["graphed"], "model.graph")
     node = {n["name"]: n["id"] for n in g.nodes if n["kind"] == "module"}
     box = page.evaluate("""() => { const hm = window.torchscope.health.heat, geo = hm.geometry();
       const [x, y, w, h] = hm.rect(geo, hm.m.layers.indexOf("blocks.1.fc"), hm.m.steps.indexOf(10));
@@ -321,7 +321,7 @@ def test_graph_on_a_phone(browser, graphed):
         assert page.evaluate("() => document.scrollingElement.scrollWidth") <= 390
         box = page.locator(".hg-canvas").bounding_box()
         assert box["width"] <= 370 and box["height"] >= 250
-        stem = next(n["id"] for n in ts.open(dir).record(ids["graphed"], "model.graph").nodes if n["name"] == "stem")
+        stem = next(n["id"] for n in ts.open(dir).latest(ids["graphed"], "model.graph").nodes if n["name"] == "stem")
         page.locator(".hg-canvas").scroll_into_view_if_needed()
         xy = page.evaluate(f"() => {{ const v = window.torchscope.health.graph.view, n = v.byId.get({stem});"
                            " return v.toScreen(n.x, n.y); }")
@@ -345,7 +345,7 @@ def test_open_all_shows_one_node_per_layer(page, graphed):
     page.wait_for_function("() => window.torchscope.health.graph.view.layout?.nodes.length > 10")
     page.wait_for_selector(".hg[data-state='ready']")
     _frame(page)
-    g = ts.open(dir).record(ids["graphed"], "model.graph")
+    g = ts.open(dir).latest(ids["graphed"], "model.graph")
     layer_ids = {n["id"] for n in g.nodes if n["kind"] == "module" and not n.get("has_modules") and n["name"]}
     data = page.evaluate(NODES)
     shown = {n["id"]: n for n in data["nodes"]}
@@ -365,7 +365,7 @@ def test_a_view_that_cannot_be_had_rings_the_folded_block(page, graphed):
     page.route(lambda u: "/api/graph/layout" in u and "expand=" in u,
                lambda route: route.fulfill(status=404, body="not in this report"))
     _open_run(page, url, ids["graphed"])
-    folded = next(n["id"] for n in ts.open(dir).record(ids["graphed"], "model.graph").nodes if n["kind"] == "repeat")
+    folded = next(n["id"] for n in ts.open(dir).latest(ids["graphed"], "model.graph").nodes if n["kind"] == "repeat")
     box = page.evaluate("""() => { const hm = window.torchscope.health.heat, geo = hm.geometry();
       const [x, y, w, h] = hm.rect(geo, hm.m.layers.indexOf("blocks.2.fc"), 0);
       return { x: x + w / 2, y: y + h / 2 }; }""")

@@ -110,7 +110,7 @@ def test_a_classifier_checkpoint_carries_its_class_means(trained, store_dir):
     run.finish()
     assert rec.meta["class_names"] == ds.class_names and rec.meta["extractor"] == fx.id
     with ts.open(store_dir) as st:
-        back = st.record(run.id, "gan.checkpoint", key="gan/checkpoint/classifier")
+        back = st.latest(run.id, "gan.checkpoint", key="gan/checkpoint/classifier")
     assert np.array_equal(back.means, ts.gan.class_means(ds)) and back.builder == "features.Classifier"
     x = torch.rand(3, 1, 8, 8)
     assert torch.allclose(back.build()(x), fx.model(x)) and back.build().class_names == ds.class_names

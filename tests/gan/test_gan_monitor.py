@@ -48,7 +48,7 @@ def test_monitor_logs_losses_d_outputs_norms_and_a_fixed_noise_timeline(store_di
             assert len(values) == 12 and all(math.isfinite(v) for v in values), key
         assert all(0 <= v <= 1 for v in st.scalars(run.id, "gan/d_fake").value)  # logits became probabilities
         assert [e.step for e in st.images(run.id, "gan/samples")] == [0, 5, 10]
-        assert st.record(run.id, "gan.monitor")["z_dim"] == 8
+        assert st.latest(run.id, "gan.monitor")["z_dim"] == 8
         tl = ts.gan.timeline(st, run.id)
     assert tl.steps == mon.frame_steps == [0, 5, 10]
     assert not (tl.frames[0] == tl.frames[-1]).all()  # the samples changed while training

@@ -135,8 +135,8 @@ def test_log_graph_stores_both_records(tmp_path) -> None:
     tsm.log_graph(run, *ZOO["cnn"]())
     run.finish()
     with ts.open(tmp_path) as store:
-        g = store.record(run.id, "model.graph")
-        s = store.record(run.id, "model.summary")
+        g = store.latest(run.id, "model.graph")
+        s = store.latest(run.id, "model.summary")
     assert isinstance(g, tsm.ModelGraph) and g.model == "CNN" and g.nodes
     assert isinstance(s, tsm.ModelSummary) and s.total_params == 26_730
 

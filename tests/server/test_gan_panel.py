@@ -189,7 +189,7 @@ def test_prototype_on_demand_matches_the_library(gclient, gan_store):
     assert img.shape == mean.shape == (96, 96)
     # the library on the same checkpoints gives the same prototype and score
     G = ts.gan.load_checkpoint(dir, ids["gan"])
-    ck = ts.open(dir).record(ids["gan"], "gan.checkpoint", key="gan/checkpoint/classifier")
+    ck = ts.open(dir).latest(ids["gan"], "gan.checkpoint", key="gan/checkpoint/classifier")
     ref = ts.gan.prototypes(G, ck.build(), [3], means=ck.means, steps=25, starts=4)
     assert res["score"] == pytest.approx(ref.probs[0], rel=1e-5)
     assert np.abs(img[::12, ::12].astype(int) - ref.images[0][..., 0]).max() <= 1

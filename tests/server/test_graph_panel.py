@@ -90,7 +90,7 @@ def graphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Cli
 def test_index_lists_graph_and_summary(graphs: Any) -> None:
     c, ids, store = graphs
     r = c.get("/api/graph/index", params={"run": [ids["cnn"], ids["encoder"]]}).json()
-    g = store.record(ids["cnn"], "model.graph")
+    g = store.latest(ids["cnn"], "model.graph")
     cnn = r["runs"][ids["cnn"]]
     assert cnn["graphs"][0]["key"] == "model/graph" and cnn["summaries"][0]["key"] == "model/summary"
     assert cnn["graphs"][0]["nodes"] == len(g.nodes)
@@ -100,7 +100,7 @@ def test_index_lists_graph_and_summary(graphs: Any) -> None:
 
 def test_record_and_default_layout_match_python(graphs: Any) -> None:
     c, ids, store = graphs
-    g = store.record(ids["cnn"], "model.graph")
+    g = store.latest(ids["cnn"], "model.graph")
     rec = c.get("/api/graph/record", params={"run": ids["cnn"]}).json()
     assert [n["id"] for n in rec["nodes"]] == list(range(len(g.nodes)))
     assert rec["edges"] == g.edges
@@ -115,7 +115,7 @@ def test_record_and_default_layout_match_python(graphs: Any) -> None:
 
 def test_expand_folded_block_shows_its_members(graphs: Any) -> None:
     c, ids, store = graphs
-    g = store.record(ids["encoder"], "model.graph")
+    g = store.latest(ids["encoder"], "model.graph")
     rep = next(n for n in g.nodes if n["kind"] == "repeat")
     assert rep["repeat"] == 12 and rep["type"] == "Block"
     lay = c.get("/api/graph/layout", params={"run": ids["encoder"]}).json()
@@ -136,7 +136,7 @@ def test_expand_folded_block_shows_its_members(graphs: Any) -> None:
 
 def test_all_and_none_views(graphs: Any) -> None:
     c, ids, store = graphs
-    g = store.record(ids["cnn"], "model.graph")
+    g = store.latest(ids["cnn"], "model.graph")
     every = c.get("/api/graph/layout", params={"run": ids["cnn"], "base": "all"}).json()
     assert {n["id"] for n in every["nodes"]} == {n["id"] for n in g.nodes if not n["has_children"]}
     none = c.get("/api/graph/layout", params={"run": ids["cnn"], "base": "none"}).json()
@@ -148,7 +148,7 @@ def test_all_and_none_views(graphs: Any) -> None:
 def test_summary_route(graphs: Any) -> None:
     c, ids, store = graphs
     s = c.get("/api/graph/summary", params={"run": ids["cnn"]}).json()
-    ref = store.record(ids["cnn"], "model.summary")
+    ref = store.latest(ids["cnn"], "model.summary")
     assert s["total_params"] == ref.total_params == sum(p.numel() for p in CNN().parameters())
     assert [r["name"] for r in s["rows"]] == [r["name"] for r in ref.rows]
 

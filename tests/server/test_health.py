@@ -167,7 +167,7 @@ def graphed(watched: tuple[Path, dict[str, Any]]) -> str:
 
 def test_graph_map_maps_nodes_to_layers(hc, watched, graphed):
     body = hc.get("/api/health/graph_map", params={"run": graphed}).json()
-    g = ts.open(watched[0]).record(graphed, "model.graph")
+    g = ts.open(watched[0]).latest(graphed, "model.graph")
     assert body["graph"]["key"] == "model/graph" and body["graph"]["model"] == "Net"
     assert body["graph"]["nodes"] == len(g.nodes) and body["aggregate"] == "max"
     assert body["layers"] == GRAPHED_LAYERS and body["unmatched"] == []

@@ -50,12 +50,13 @@ def test_round_trip_of_every_kind(store_dir):
     assert (img.step, img.width, img.height, img.caption) == (7, 5, 4, "black")
     assert img.to_numpy().shape == (4, 5, 3) and img.to_numpy().max() == 0
     (listed,) = store.images(info.id, "img", with_data=False)
-    assert listed.data == b"" and (listed.step, listed.width, listed.caption) == (7, 5, "black")
+    assert not listed.loaded and (listed.step, listed.width, listed.caption) == (7, 5, "black")
+    assert listed.data == img.data and listed.loaded  # the bytes load on first use
     (h,) = store.histograms(info.id, "w")
     assert h.counts.tolist() == [2, 2, 2, 2, 2] and h.stats["min"] == 0 and h.stats["max"] == 9
     assert h.stats["mean"] == pytest.approx(4.5)
     assert store.texts(info.id, "notes")[0].text == "**bold** ünïcödé"
-    rec = store.record(info.id, "test.profile")
+    rec = store.latest(info.id, "test.profile")
     assert isinstance(rec, _Profile) and rec.counts.dtype == np.int32 and rec.counts.tolist() == [0, 1, 2, 3]
     assert rec.names == ["a", "b"] and rec.raw == b"\x00\x01"
     generic = store.records(info.id, kind="test.dict")[0]
@@ -243,7 +244,7 @@ def test_torchscope_record_kinds_come_back_typed_in_a_fresh_process(store_dir):
     out = run_python("""
         import sys, torchscope as ts
         store = ts.open(sys.argv[1])
-        rec = store.record(store.runs()[0].id, "health.alarm")
+        rec = store.latest(store.runs()[0].id, "health.alarm")
         print(type(rec).__name__, rec.layer)
     """, str(store_dir)).stdout
     assert out.split() == ["Alarm", "fc"]

@@ -263,9 +263,9 @@ def test_log_graph_stores_summary_and_graph(store_dir):
     with ts.init(dir=store_dir) as run:
         summary, graph = run.log_graph(model, torch.randn(1, 4))
     store, info = _only_run(store_dir)
-    stored = store.record(info.id, "model.summary")
+    stored = store.latest(info.id, "model.summary")
     assert type(stored) is type(summary) and stored.to_dict()[0] == summary.to_dict()[0]
-    assert store.record(info.id, "model.graph").to_dict()[0] == graph.to_dict()[0]
+    assert store.latest(info.id, "model.graph").to_dict()[0] == graph.to_dict()[0]
 
 
 def test_log_image_with_detections(store_dir):

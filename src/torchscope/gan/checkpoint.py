@@ -187,7 +187,7 @@ def load_checkpoint(source: Any, run_id: str | None = None, *, role: str = "gene
     owned = isinstance(source, (str, Path))
     st = open_store(source) if owned else source
     try:
-        rec = st.record(run_id, ModelCheckpoint.kind, key=f"gan/checkpoint/{role}")
+        rec = st.latest(run_id, ModelCheckpoint.kind, key=f"gan/checkpoint/{role}")
     finally:
         if owned:
             st.close()

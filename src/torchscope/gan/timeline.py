@@ -94,7 +94,7 @@ def timeline(store: Any, run_id: str, *, key: str = "gan/samples") -> Timeline:
     owned = isinstance(store, (str, Path))
     st = open_store(store) if owned else store
     try:
-        entries = st.images(run_id, key)
+        entries = st.images(run_id, key, with_data=True)
     finally:
         if owned:
             st.close()

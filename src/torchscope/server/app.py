@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 
+from ..errors import TorchscopeError
 from ..store import MultiStore, Store, open_store
 from . import api, live
 from .auth import COOKIE, TokenAuth, clean_token
@@ -55,6 +56,13 @@ async def index(request: Request) -> Response:
     if token and request.query_params.get("token") == token:  # the middleware checked it already
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
     return response
+
+
+async def _typed_error(request: Request, exc: Exception) -> JSON:
+    status = getattr(exc, "status", 500)
+    if status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+    return JSON({"error": str(exc)}, status_code=status)
 
 
 def _error(status: int) -> Any:
@@ -103,7 +111,8 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
     token, allow_hosts = clean_token(token), allowed_hosts(allow_hosts)  # a bad name fails here, not at a request
     middleware = [Middleware(TokenAuth, token=token, allow_hosts=allow_hosts), Middleware(SameOrigin),
                   Middleware(TrackActivity, activity=activity)]
-    handlers: dict[Any, Any] = {HTTPException: _error(400), KeyError: _error(404),
+    # typed errors answer with their own status (NotFound 404, InvalidArgument 400, StoreBusyError 503...)
+    handlers: dict[Any, Any] = {HTTPException: _error(400), TorchscopeError: _typed_error, KeyError: _error(404),
                                 ValueError: _error(400)}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=_lifespan)
     app.state.store = store

@@ -4,11 +4,13 @@
 write side the tracker drives. A server database would implement the same two classes.
 """
 
-from ._db import DB_NAME, StoreBusyError, StoreDamagedError, StoreLocationError, resolve_dir
+from ..errors import StoreBusyError, StoreDamagedError, StoreLocationError
+from ._db import DB_NAME, resolve_dir
 from .multi import MultiStore
+from .provider import Provider
 from .schema import SCHEMA_VERSION, SchemaError
-from .sqlite import RecordEntry, Store, open_store
-from .types import HistogramEntry, ImageEntry, KeyInfo, RunInfo, Scalars, TextEntry
+from .sqlite import Store, open_store
+from .types import HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry
 from .write import Batch, SQLiteWriter
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "ImageEntry",
     "KeyInfo",
     "MultiStore",
+    "Provider",
     "RecordEntry",
     "RunInfo",
     "SQLiteWriter",

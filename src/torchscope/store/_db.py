@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from ..errors import StoreBusyError, StoreDamagedError, StoreLocationError
 from .schema import migrate
 
 __all__ = ["DB_NAME", "StoreBusyError", "StoreDamagedError", "StoreLocationError", "check_sound", "connect",
@@ -32,23 +33,6 @@ __all__ = ["DB_NAME", "StoreBusyError", "StoreDamagedError", "StoreLocationError
 DB_NAME = "torchscope.db"
 T = TypeVar("T")
 _DAMAGE = ("malformed", "not a database", "corrupt", "file is encrypted")
-
-
-class StoreBusyError(TimeoutError):
-    """Another process held the store's write lock for longer than ``$TORCHSCOPE_LOCK_TIMEOUT`` seconds."""
-
-
-class StoreDamagedError(sqlite3.DatabaseError):
-    """The store's file is damaged: nothing is written into it; ``torchscope doctor DIR`` salvages it."""
-
-    def __init__(self, path: str | os.PathLike[str] | None, detail: str) -> None:
-        where = Path(path) if path is not None else None
-        dir = (where.parent if where.name == DB_NAME else where) if where is not None else "DIR"
-        name = f"the torchscope store {str(where)!r}" if where is not None else "a torchscope store"
-        super().__init__(
-            f"{name} is damaged ({detail}). Nothing more is written into it. "
-            f"Run `torchscope doctor {dir}` to check it and copy everything readable into a new store.")
-        self.path = where
 
 
 def is_damage(exc: BaseException) -> bool:
@@ -75,10 +59,6 @@ def _check_limit() -> float:
         return float(raw) if raw.strip() else 1024.0
     except ValueError:
         raise ValueError(f"TORCHSCOPE_CHECK_MB must be a number of MiB, got {raw!r}") from None
-
-
-class StoreLocationError(ValueError):
-    """The store directory cannot be used (it is a file, or cannot be created or written)."""
 
 
 def resolve_dir(dir: str | os.PathLike[str] | None) -> Path:

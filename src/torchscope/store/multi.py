@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._db import DB_NAME, StoreLocationError
-from .schema import SchemaError
-from .sqlite import RecordEntry, Store
-from .types import HistogramEntry, ImageEntry, KeyInfo, RunInfo, Scalars, TextEntry
+from ..errors import NotFound, SchemaError, StoreDamagedError, StoreLocationError
+from ..records import Record
+from ._db import DB_NAME
+from .sqlite import Store
+from .types import HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry
 
 __all__ = ["MultiStore", "find_stores"]
 
@@ -60,7 +61,7 @@ class MultiStore:
                 if path not in self._stores:
                     try:
                         self._stores[path] = Store(path)
-                    except (SchemaError, StoreLocationError) as exc:  # say so, keep the others readable
+                    except (SchemaError, StoreLocationError, StoreDamagedError) as exc:  # say so, read the others
                         print(f"torchscope: skipping {path}: {exc}", file=sys.stderr)
             self._scanned = time.monotonic()
 
@@ -95,7 +96,7 @@ class MultiStore:
             self.runs()
             store = self._owner.get(run_id)
         if store is None:
-            raise KeyError(f"no run with id {run_id!r} in {self.root} or below it")
+            raise NotFound(f"no run with id {str(run_id)[:80]!r} in {self.root} or below it")
         return store
 
     def run(self, run_id: str) -> RunInfo:
@@ -111,6 +112,10 @@ class MultiStore:
         self._of(run_id).delete_run(run_id)
         self._owner.pop(run_id, None)
 
+    def refresh_status(self) -> list[str]:
+        """Persist ``crashed`` for dead runs in every store (see ``Store.refresh_status``)."""
+        return sorted(rid for store in self.stores() for rid in store.refresh_status())
+
     # -- data ------------------------------------------------------------------------------
     def keys(self, run_id: str, kind: str | None = None) -> list[KeyInfo]:
         return self._of(run_id).keys(run_id, kind)
@@ -121,6 +126,9 @@ class MultiStore:
     def images(self, run_id: str, key: str, **kw: Any) -> list[ImageEntry]:
         return self._of(run_id).images(run_id, key, **kw)
 
+    def image(self, run_id: str, image_id: int) -> ImageEntry:
+        return self._of(run_id).image(run_id, image_id)
+
     def histograms(self, run_id: str, key: str, **kw: Any) -> list[HistogramEntry]:
         return self._of(run_id).histograms(run_id, key, **kw)
 
@@ -130,5 +138,11 @@ class MultiStore:
     def records(self, run_id: str, **kw: Any) -> list[RecordEntry]:
         return self._of(run_id).records(run_id, **kw)
 
-    def record(self, run_id: str, kind: str, key: str | None = None) -> Any:
-        return self._of(run_id).record(run_id, kind, key)
+    def record(self, run_id: str, record_id: Any, key: str | None = None) -> Any:
+        return self._of(run_id).record(run_id, record_id, key)
+
+    def latest(self, run_id: str, kind: str, *, key: str | None = None) -> Record:
+        return self._of(run_id).latest(run_id, kind, key=key)
+
+    def blob(self, run_id: str, record_id: int, name: str) -> bytes:
+        return self._of(run_id).blob(run_id, record_id, name)

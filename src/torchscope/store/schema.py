@@ -11,11 +11,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 
+from ..errors import SchemaError
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SchemaError", "migrate"]
-
-
-class SchemaError(RuntimeError):
-    """The store's schema cannot be used by this torchscope."""
 
 
 def _script(db: sqlite3.Connection, script: str) -> None:

@@ -3,8 +3,11 @@
 Readers see every run of every project in the directory, their keys, and columnar series read
 straight from the chunk blobs (numpy, no per-point Python objects). ``scalars(...,
 downsample=N)`` reduces any range to at most N buckets of last/min/max, so a spike or a NaN is
-never hidden. The dashboard reads only through this class. Safe to share between threads: each
-thread gets its own SQLite connection.
+never hidden. It implements the read contract, :class:`~torchscope.store.provider.Provider`:
+reads never change the store (a run whose process died reads as ``crashed`` from its process
+table; :meth:`Store.refresh_status` persists that), errors are typed. Changing runs (rename, tag,
+archive, delete) is the separate ``update_run``/``delete_run``. Safe to share between threads:
+each thread gets its own SQLite connection.
 
 Example::
 
@@ -22,12 +25,14 @@ import socket
 import sqlite3
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..records import Record, rebuild
+from ..errors import InvalidArgument, NotFound
+from ..records import Record
 from ._db import connect, retry
 from .downsample import (
     FIELDS,
@@ -40,28 +45,13 @@ from .downsample import (
     pick_block,
     summarize,
 )
-from .types import HistogramEntry, ImageEntry, KeyInfo, RunInfo, Scalars, TextEntry
+from .types import RUN_STATUSES, HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry
 
-__all__ = ["RecordEntry", "Store", "open_store"]
+__all__ = ["RecordEntry", "Store", "open_store"]  # RecordEntry: from .types, kept importable here
 
 STALE_AFTER = 120.0  # seconds without a heartbeat after which a process on another host is presumed dead
+CRASHED_WHY = "the process stopped without finishing the run (killed or crashed)"
 KINDS = ("scalar", "image", "histogram", "text", "record")
-
-
-class RecordEntry:
-    """A stored record with where it was logged (``rank``: the process that logged it, 0 unless the
-    run was logged with ``all_ranks=True``). ``entry.record`` is the typed record."""
-
-    __slots__ = ("id", "key", "kind", "rank", "record", "step", "wall_time")
-
-    def __init__(self, id: int, key: str, kind: str, step: int, wall_time: float, record: Record,
-                 rank: int = 0) -> None:
-        self.id, self.key, self.kind, self.step, self.wall_time, self.record = id, key, kind, step, wall_time, record
-        self.rank = rank
-
-    def __repr__(self) -> str:
-        rank = f", rank={self.rank}" if self.rank else ""
-        return f"RecordEntry(key={self.key!r}, kind={self.kind!r}, step={self.step}{rank})"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -111,7 +101,8 @@ class Store:
         return retry(lambda: self.db.execute(sql, args).fetchall(), path=self.path)
 
     # -- runs ------------------------------------------------------------------------------
-    def _detect_crashes(self) -> None:
+    def _dead_procs(self) -> dict[str, float]:
+        """Running runs whose writing processes are gone: run id -> last heartbeat (no writes)."""
         now = time.time()
         rows = self._q(
             "SELECT p.run_id, p.host, p.pid, p.heartbeat FROM procs p JOIN runs r ON r.id = p.run_id "
@@ -122,11 +113,19 @@ class Store:
             gone = (host == self._host and not _pid_alive(pid)) or now - beat > STALE_AFTER
             if gone:
                 dead[run_id] = max(dead.get(run_id, 0.0), beat)
-        why = "the process stopped without finishing the run (killed or crashed)"
+        return dead
+
+    def refresh_status(self) -> list[str]:
+        """Persist ``crashed`` for the runs whose processes died (reads already show it); their ids.
+
+        The one write of the read side, explicit: ``torchscope serve`` calls it every few seconds.
+        A read-only store is left as it is (its readers still see the derived status).
+        """
+        dead = self._dead_procs()
         for run_id, beat in dead.items():
-            # a read-only store: report it crashed without saving
-            with contextlib.suppress(sqlite3.OperationalError):
-                self._mark_crashed(run_id, beat, why)
+            with contextlib.suppress(sqlite3.OperationalError, TimeoutError):
+                self._mark_crashed(run_id, beat, CRASHED_WHY)
+        return sorted(dead)
 
     def _mark_crashed(self, run_id: str, beat: float, why: str) -> None:
         sql = "UPDATE runs SET status='crashed', ended=?, error=COALESCE(error, ?) WHERE id=? AND status='running'"
@@ -134,8 +133,13 @@ class Store:
 
     def runs(self, project: str | None = None, *, tags: list[str] | None = None, status: str | None = None,
              archived: bool | None = None) -> list[RunInfo]:
-        """Runs, newest first, optionally filtered: ``store.runs(project="mnist", tags=["cnn"])``."""
-        self._detect_crashes()
+        """Runs, newest first, optionally filtered: ``store.runs(project="mnist", tags=["cnn"])``.
+
+        A run whose process died without finishing reads as ``crashed`` (derived, nothing written).
+        """
+        if status is not None and status not in RUN_STATUSES:
+            raise InvalidArgument(f"status must be one of {', '.join(RUN_STATUSES)}; got {status!r:.40}")
+        dead = self._dead_procs()
         sql = ("SELECT id, project, name, config, tags, status, created, ended, summary, world_size, notes, "
                "archived, error FROM runs")
         where: list[str] = []
@@ -143,9 +147,6 @@ class Store:
         if project is not None:
             where.append("project = ?")
             args.append(project)
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
         if archived is not None:
             where.append("archived = ?")
             args.append(int(archived))
@@ -157,23 +158,32 @@ class Store:
             procs.setdefault(run_id, []).append((rank, host))
         out = []
         for r in rows:
+            state, ended, error = r[5], r[7], r[12]
+            if r[0] in dead:
+                state, ended, error = "crashed", dead[r[0]], error or CRASHED_WHY
             info = RunInfo(
-                id=r[0], project=r[1], name=r[2], config=json.loads(r[3]), tags=json.loads(r[4]), status=r[5],
-                created=r[6], ended=r[7], summary=json.loads(r[8]), world_size=r[9],
+                id=r[0], project=r[1], name=r[2], config=json.loads(r[3]), tags=json.loads(r[4]), status=state,
+                created=r[6], ended=ended, summary=json.loads(r[8]), world_size=r[9],
                 ranks=[p[0] for p in procs.get(r[0], [])], host=(procs.get(r[0]) or [(0, None)])[0][1],
-                notes=r[10], archived=bool(r[11]), error=r[12],
+                notes=r[10], archived=bool(r[11]), error=error,
             )
             if tags and not set(tags) <= set(info.tags):
+                continue
+            if status is not None and info.status != status:
                 continue
             out.append(info)
         return out
 
     def run(self, run_id: str) -> RunInfo:
-        """One run by id (KeyError with the known ids if absent)."""
+        """One run by id (``NotFound`` if absent)."""
         for info in self.runs():
             if info.id == run_id:
                 return info
-        raise KeyError(f"no run with id {run_id!r} in {self.dir}")
+        raise NotFound(f"no run with id {str(run_id)[:80]!r} in {self.dir}")
+
+    def _check_run(self, run_id: str) -> None:
+        if not self._q("SELECT 1 FROM runs WHERE id=?", (run_id,)):
+            raise NotFound(f"no run with id {str(run_id)[:80]!r} in {self.dir}")
 
     def projects(self) -> list[str]:
         return [r[0] for r in self._q("SELECT DISTINCT project FROM runs ORDER BY project")]
@@ -185,11 +195,11 @@ class Store:
         sets: dict[str, Any] = {}
         if name is not None:
             if not isinstance(name, str) or not name.strip():
-                raise ValueError("name must be a non-empty string")
+                raise InvalidArgument("name must be a non-empty string")
             sets["name"] = name
         if tags is not None:
             if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-                raise ValueError("tags must be a list of strings")
+                raise InvalidArgument("tags must be a list of strings")
             sets["tags"] = json.dumps(tags)
         if notes is not None:
             sets["notes"] = str(notes)
@@ -228,9 +238,9 @@ class Store:
 
     # -- keys ------------------------------------------------------------------------------
     def keys(self, run_id: str, kind: str | None = None) -> list[KeyInfo]:
-        """What was logged in a run, by kind: ``store.keys(rid, kind="scalar")``."""
+        """What was logged in a run, by kind: ``store.keys(rid, kind="scalar")`` (``NotFound``: no such run)."""
         if kind is not None and kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+            raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}; got {kind!r:.40}")
         counts = {
             "scalar": "SELECT COALESCE(SUM(n), 0) FROM scalar_chunks WHERE series_id = s.id",
             "image": "SELECT COUNT(*) FROM images WHERE series_id = s.id",
@@ -245,6 +255,8 @@ class Store:
             rows = self._q(f"SELECT s.key, s.rank, ({counts[k]}){extra}, s.id FROM series s "
                            f"WHERE s.run_id = ? AND s.kind = ? ORDER BY s.key, s.rank", (run_id, k))
             out += [KeyInfo(key=r[0], kind=k, rank=r[1], count=r[2], record_kind=r[3], order=r[4]) for r in rows]
+        if not out:
+            self._check_run(run_id)
         return out
 
     def _series(self, run_id: str, kind: str, key: str, rank: int) -> int:
@@ -252,7 +264,8 @@ class Store:
         if not row:  # the message lists a few known keys; one cheap query, no counts
             known = [r[0] for r in self._q("SELECT key FROM series WHERE run_id=? AND kind=? AND rank=? ORDER BY key "
                                            "LIMIT 20", (run_id, kind, rank))]
-            raise KeyError(f"run {run_id!r} has no {kind} key {key!r} (rank {rank}); known: {known}")
+            self._check_run(run_id)
+            raise NotFound(f"run {run_id!r} has no {kind} key {key[:200]!r} (rank {rank}); known: {known}")
         return int(row[0][0])
 
     # -- scalars ---------------------------------------------------------------------------
@@ -263,9 +276,9 @@ class Store:
         Example: ``store.scalars(rid, "train/loss", downsample=2000, x_range=(0, 5000))``.
         """
         if x not in ("step", "wall_time"):
-            raise ValueError(f"x must be 'step' or 'wall_time', got {x!r}")
+            raise InvalidArgument(f"x must be 'step' or 'wall_time', got {x!r:.40}")
         if downsample is not None and (not isinstance(downsample, int) or downsample < 1):
-            raise ValueError(f"downsample must be a positive int (buckets), got {downsample!r}")
+            raise InvalidArgument(f"downsample must be a positive int (buckets), got {downsample!r:.40}")
         sid = self._series(run_id, "scalar", key, rank)
         lo_col, hi_col = ("step_lo", "step_hi") if x == "step" else ("wall_lo", "wall_hi")
         lo, hi = x_range if x_range is not None else (None, None)
@@ -355,9 +368,9 @@ class Store:
 
     # -- media, text, records ----------------------------------------------------------------
     def images(self, run_id: str, key: str, *, rank: int = 0, step: int | None = None,
-               with_data: bool = True) -> list[ImageEntry]:
-        """Images of a key in step order (only ``step``'s when given); ``with_data=False`` lists them
-        without their bytes (``data`` is empty), for indexes."""
+               with_data: bool = False) -> list[ImageEntry]:
+        """Images of a key in step order (only ``step``'s when given). Their bytes stay in the store
+        until used (``entry.data``, ``entry.to_numpy()``) unless ``with_data=True``."""
         sid = self._series(run_id, "image", key, rank)
         sql = ("SELECT id, step, wall, width, height, mime, " + ("data" if with_data else "NULL")
                + ", caption FROM images WHERE series_id=?")
@@ -366,7 +379,29 @@ class Store:
             sql, args = sql + " AND step=?", (sid, int(step))
         rows = self._q(sql + " ORDER BY step, id", args)
         return [ImageEntry(key=key, id=r[0], step=r[1], wall_time=r[2], width=r[3], height=r[4], mime=r[5],
-                           data=bytes(r[6] or b""), caption=r[7]) for r in rows]
+                           data=bytes(r[6]) if with_data else None, caption=r[7],
+                           load=None if with_data else self._image_loader(r[0])) for r in rows]
+
+    def _image_loader(self, image_id: int) -> Any:
+        return lambda: self._image_bytes(image_id)
+
+    def _image_bytes(self, image_id: int) -> bytes:
+        rows = self._q("SELECT data FROM images WHERE id=?", (image_id,))
+        if not rows:
+            raise NotFound(f"image {image_id} is no longer in {self.dir} (its run was deleted?)")
+        return bytes(rows[0][0])
+
+    def image(self, run_id: str, image_id: int) -> ImageEntry:
+        """One image with its bytes, by the ``id`` of a listing: ``store.image(rid, entries[0].id)``."""
+        rows = self._q("SELECT i.id, s.key, i.step, i.wall, i.width, i.height, i.mime, i.data, i.caption "
+                       "FROM images i JOIN series s ON s.id = i.series_id WHERE i.id=? AND s.run_id=?",
+                       (_int_id(image_id, "image_id"), run_id))
+        if not rows:
+            self._check_run(run_id)
+            raise NotFound(f"run {run_id!r} has no image with id {image_id!r:.40}")
+        r = rows[0]
+        return ImageEntry(key=r[1], id=r[0], step=r[2], wall_time=r[3], width=r[4], height=r[5], mime=r[6],
+                          data=bytes(r[7]), caption=r[8])
 
     def histograms(self, run_id: str, key: str, *, rank: int = 0) -> list[HistogramEntry]:
         """Histograms of a key in step order."""
@@ -383,8 +418,9 @@ class Store:
         return [TextEntry(key=key, step=r[0], wall_time=r[1], text=r[2]) for r in rows]
 
     def records(self, run_id: str, *, kind: str | None = None, key: str | None = None,
-                rank: int | None = None) -> list[RecordEntry]:
-        """Records of a run, typed when their kind is registered: ``store.records(rid, kind="model.summary")``."""
+                rank: int | None = None, with_blobs: bool = False) -> list[RecordEntry]:
+        """Records of a run in step order: ``store.records(rid, kind="model.summary")``. ``entry.record``
+        is typed; the blobs (checkpoints, arrays) load on first use unless ``with_blobs=True``."""
         sql = ("SELECT r.id, s.key, r.record_kind, r.step, r.wall, r.data, s.rank FROM records r JOIN series s "
                "ON s.id = r.series_id WHERE s.run_id = ?")
         args: list[Any] = [run_id]
@@ -392,18 +428,80 @@ class Store:
             if val is not None:
                 sql += f" AND {col} = ?"
                 args.append(val)
-        out = []
-        for rid, k, rkind, step, wall, data, rank in self._q(sql + " ORDER BY r.step, r.id", args):
-            blobs = {n: bytes(b) for n, b in self._q("SELECT name, data FROM record_blobs WHERE record_id=?", (rid,))}
-            out.append(RecordEntry(rid, k, rkind, step, wall, rebuild(rkind, json.loads(data), blobs), rank))
-        return out
+        rows = self._q(sql + " ORDER BY r.step, r.id", args)
+        if not rows:
+            self._check_run(run_id)
+        names: dict[int, list[str]] = {}
+        blobs: dict[int, dict[str, bytes]] = {}
+        ids = [r[0] for r in rows]
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            if with_blobs:
+                for rid, name, data in self._q(f"SELECT record_id, name, data FROM record_blobs "
+                                               f"WHERE record_id IN ({marks})", part):
+                    blobs.setdefault(rid, {})[name] = bytes(data)
+            else:
+                for rid, name in self._q(f"SELECT record_id, name FROM record_blobs WHERE record_id IN ({marks})",
+                                         part):
+                    names.setdefault(rid, []).append(name)
+        return [RecordEntry(rid, k, rkind, step, wall, json.loads(data), r_rank,
+                            blobs=blobs.get(rid, {}) if with_blobs else None,
+                            blob_names=tuple(names.get(rid, ())), load=None if with_blobs else self._blobs_loader(rid))
+                for rid, k, rkind, step, wall, data, r_rank in rows]
 
-    def record(self, run_id: str, kind: str, key: str | None = None) -> Record:
-        """The latest record of ``kind`` (and ``key``) in a run."""
-        entries = self.records(run_id, kind=kind, key=key)
-        if not entries:
-            raise KeyError(f"run {run_id!r} has no record of kind {kind!r}" + (f" and key {key!r}" if key else ""))
-        return entries[-1].record
+    def _blobs_loader(self, record_id: int) -> Any:
+        return lambda: {n: bytes(b) for n, b in self._q("SELECT name, data FROM record_blobs WHERE record_id=?",
+                                                        (record_id,))}
+
+    def record(self, run_id: str, record_id: Any, key: str | None = None) -> Any:
+        """One record entry with its blobs, by the ``id`` of a listing: ``store.record(rid, entry.id)``.
+
+        (Given a kind string instead, it returns ``latest(run_id, kind, key=key)``, as before 0.2.)
+        """
+        if isinstance(record_id, str):
+            warnings.warn("store.record(run_id, kind) is store.latest(run_id, kind) now; record() takes a "
+                          "record id", DeprecationWarning, stacklevel=2)
+            return self.latest(run_id, record_id, key=key)
+        rows = self._q("SELECT r.id, s.key, r.record_kind, r.step, r.wall, r.data, s.rank FROM records r "
+                       "JOIN series s ON s.id = r.series_id WHERE r.id=? AND s.run_id=?",
+                       (_int_id(record_id, "record_id"), run_id))
+        if not rows:
+            self._check_run(run_id)
+            raise NotFound(f"run {run_id!r} has no record with id {record_id!r:.40}")
+        rid, k, rkind, step, wall, data, rank = rows[0]
+        return RecordEntry(rid, k, rkind, step, wall, json.loads(data), rank, blobs=self._blobs_loader(rid)())
+
+    def latest(self, run_id: str, kind: str, *, key: str | None = None) -> Record:
+        """The typed record last logged with ``kind`` (and ``key``): ``store.latest(rid, "model.graph")``."""
+        sql = ("SELECT r.id FROM records r JOIN series s ON s.id = r.series_id WHERE s.run_id = ? "
+               "AND r.record_kind = ?")
+        args: list[Any] = [run_id, kind]
+        if key is not None:
+            sql, args = sql + " AND s.key = ?", [*args, key]
+        rows = self._q(sql + " ORDER BY r.step DESC, r.id DESC LIMIT 1", args)
+        if not rows:
+            self._check_run(run_id)
+            raise NotFound(f"run {run_id!r} has no record of kind {kind[:100]!r}"
+                           + (f" and key {key[:200]!r}" if key else ""))
+        entry: RecordEntry = self.record(run_id, int(rows[0][0]))
+        return entry.record  # type: ignore[no-any-return]
+
+    def blob(self, run_id: str, record_id: int, name: str) -> bytes:
+        """One binary part of a record: ``store.blob(rid, entry.id, "weights")``."""
+        rows = self._q("SELECT b.data FROM record_blobs b JOIN records r ON r.id = b.record_id JOIN series s "
+                       "ON s.id = r.series_id WHERE b.record_id=? AND b.name=? AND s.run_id=?",
+                       (_int_id(record_id, "record_id"), name, run_id))
+        if not rows:
+            self._check_run(run_id)
+            raise NotFound(f"run {run_id!r} has no blob {name[:100]!r} in record {record_id!r:.40}")
+        return bytes(rows[0][0])
+
+
+def _int_id(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not -(2**63) <= int(value) < 2**63:
+        raise InvalidArgument(f"{name} must be an integer id from a listing, got {value!r:.40}")
+    return int(value)
 
 
 def open_store(dir: str | os.PathLike[str] | None = None, *, create: bool = False) -> Any:

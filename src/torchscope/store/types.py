@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["HistogramEntry", "ImageEntry", "KeyInfo", "RunInfo", "Scalars", "TextEntry"]
+__all__ = ["HistogramEntry", "ImageEntry", "KeyInfo", "RecordEntry", "RunInfo", "Scalars", "TextEntry"]
 
 RUN_STATUSES = ("running", "finished", "crashed")
 
@@ -85,19 +86,43 @@ class Scalars:
         return out
 
 
-@dataclasses.dataclass
 class ImageEntry:
-    """One logged image: PNG bytes plus where it was logged."""
+    """One logged image: PNG bytes plus where it was logged.
 
-    key: str
-    step: int
-    wall_time: float
-    width: int
-    height: int
-    mime: str
-    data: bytes
-    caption: str | None = None
-    id: int = 0
+    A listing made without ``with_data`` holds no bytes: ``data`` loads them from the store the
+    first time it is read (then keeps them), so ``store.images(rid, k)[-1].to_numpy()`` reads one.
+    """
+
+    __slots__ = ("_data", "_load", "caption", "height", "id", "key", "mime", "step", "wall_time", "width")
+
+    def __init__(self, key: str, step: int, wall_time: float, width: int, height: int, mime: str,
+                 data: bytes | None = None, caption: str | None = None, id: int = 0,
+                 load: Callable[[], bytes] | None = None) -> None:
+        self.key, self.step, self.wall_time = key, step, wall_time
+        self.width, self.height, self.mime, self.caption, self.id = width, height, mime, caption, id
+        self._data, self._load = data, load
+
+    @property
+    def data(self) -> bytes:
+        """The encoded image (PNG)."""
+        if self._data is None:
+            self._data = self._load() if self._load is not None else b""
+        return self._data
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the bytes are in memory already."""
+        return self._data is not None
+
+    def __repr__(self) -> str:
+        return f"ImageEntry(key={self.key!r}, step={self.step}, {self.width}x{self.height}, id={self.id})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ImageEntry):
+            return NotImplemented
+        return (self.key, self.step, self.id, self.data) == (other.key, other.step, other.id, other.data)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def to_pil(self) -> Any:
         """The image as a PIL.Image."""
@@ -110,6 +135,45 @@ class ImageEntry:
     def to_numpy(self) -> np.ndarray:
         """The image as an HxWxC uint8 array."""
         return np.asarray(self.to_pil())
+
+
+class RecordEntry:
+    """A stored record with where it was logged (``rank``: the process that logged it, 0 unless the
+    run was logged with ``all_ranks=True``). ``entry.data`` is its JSON part, ``entry.blob_names``
+    its binary parts; ``entry.record`` is the typed record (its blobs are loaded on first use
+    when the listing was made without ``with_blobs``)."""
+
+    __slots__ = ("_blobs", "_load", "_record", "blob_names", "data", "id", "key", "kind", "rank", "step",
+                 "wall_time")
+
+    def __init__(self, id: int, key: str, kind: str, step: int, wall_time: float, data: dict[str, Any],
+                 rank: int = 0, *, blobs: dict[str, bytes] | None = None, blob_names: tuple[str, ...] = (),
+                 load: Callable[[], dict[str, bytes]] | None = None) -> None:
+        self.id, self.key, self.kind, self.step, self.wall_time = id, key, kind, step, wall_time
+        self.data, self.rank = data, rank
+        self.blob_names = tuple(blobs) if blobs is not None else tuple(blob_names)
+        self._blobs, self._load = blobs, load
+        self._record: Any = None
+
+    @property
+    def blobs(self) -> dict[str, bytes]:
+        """Every binary part, loaded from the store the first time."""
+        if self._blobs is None:
+            self._blobs = self._load() if self._load is not None and self.blob_names else {}
+        return self._blobs
+
+    @property
+    def record(self) -> Any:
+        """The typed record (a ``GenericRecord`` when its kind is not registered)."""
+        if self._record is None:
+            from ..records import rebuild
+
+            self._record = rebuild(self.kind, self.data, self.blobs)
+        return self._record
+
+    def __repr__(self) -> str:
+        rank = f", rank={self.rank}" if self.rank else ""
+        return f"RecordEntry(key={self.key!r}, kind={self.kind!r}, step={self.step}{rank})"
 
 
 @dataclasses.dataclass

@@ -122,7 +122,7 @@ def sample(request: Request) -> Response:
     rid = run_ids(request)[0]
     step = int_param(request, "step", 0, -(2 ** 62), 2 ** 62)
     try:
-        entries = store.images(rid, SAMPLES, step=step)
+        entries = store.images(rid, SAMPLES, step=step, with_data=True)
     except KeyError:
         entries = []
     if not entries:

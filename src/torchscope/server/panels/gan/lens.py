@@ -66,7 +66,7 @@ class Lens:
             if key in self.models:
                 self.models.move_to_end(key)
                 return self.models[key]
-        gen, cls = (store.record(rid, "gan.checkpoint", key=k) for k in (GENERATOR, CLASSIFIER))
+        gen, cls = (store.latest(rid, "gan.checkpoint", key=k) for k in (GENERATOR, CLASSIFIER))
         G, clf = gen.build(None).cpu().eval(), cls.build(None).cpu().eval()
         names = list(cls.meta.get("class_names") or gen.meta.get("class_names") or [])
         if not names:
@@ -104,7 +104,7 @@ def info(store: Any, rid: str) -> dict[str, Any]:
         return {"ready": False, "classes": [], "means": False, "generator": bool(have.get(GENERATOR)),
                 "message": "; ".join(f"this run has no {r.rsplit('/', 1)[1]} checkpoint ({r}): {SAVE_HINT[r]}"
                                      for r in missing)}
-    cls = store.record(rid, "gan.checkpoint", key=CLASSIFIER)  # small: a classifier's weights
+    cls = store.latest(rid, "gan.checkpoint", key=CLASSIFIER)  # small: a classifier's weights
     if not cls.builder:  # (a generator of the user's own class fails when its job rebuilds it, with this reason)
         return {"ready": False, "classes": [], "means": False, "generator": True,
                 "message": "the classifier checkpoint is a model of your own class: the server rebuilds only "

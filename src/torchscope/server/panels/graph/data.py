@@ -35,7 +35,7 @@ def parse_ids(text: str) -> list[int]:
 
 def load(store: Any, run_id: str, kind: str, key: str | None) -> Any:
     """The latest record of ``kind`` (and ``key``) in a run; KeyError when there is none."""
-    return store.record(run_id, kind, key or None)
+    return store.latest(run_id, kind, key=key or None)
 
 
 def graph_index(store: Any, run_id: str) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def blob(request: Request) -> Response:
     rid = run_ids(request)[0]
     step = int_param(request, "step", 0, -(2 ** 62), 2 ** 62)
     i = int_param(request, "index", 0, 0, 1 << 20)
-    entries = store.images(rid, key, step=step)
+    entries = store.images(rid, key, step=step, with_data=True)
     if i >= len(entries):
         raise HTTPException(404, f"no image {i} at step {step}")
     e = entries[i]

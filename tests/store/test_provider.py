@@ -1,0 +1,235 @@
+"""The Provider contract, held by every implementation: the SQLite store and the many-stores reader
+(the team store runs the same suite). Reads never change the store; errors are typed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import torchscope as ts
+from tests.conftest import run_python
+from torchscope.errors import InvalidArgument, NotFound, TorchscopeError
+from torchscope.records import GenericRecord
+from torchscope.store import MultiStore, Provider, Store
+
+KEYS = ["train/übung", "train/损失", "val/خسارة", "emoji/🔥", "plain"]
+
+
+def _log(dir: Path, name: str, tags: list[str]) -> str:
+    with ts.init(project="conf", name=name, dir=dir, tags=tags, config={"lr": 0.1}) as run:
+        for i in range(300):
+            run.log({k: float(i) * (j + 1) for j, k in enumerate(KEYS)}, step=i)
+        run.log({"spiky": 0.0}, step=0)
+        for i in range(3):
+            run.log_image("img/ü", np.full((4, 6), 60 * i, np.uint8), step=i, caption=f"c{i}")
+        run.log_histogram("hist", np.arange(10.0), step=5)
+        run.log_text("notes/注", "hello **world**", step=1)
+        run.log_record(GenericRecord(kind="test.blobby", data={"a": 1}, blobs={"raw": b"\x00\x01\x02"}), step=2)
+        run.log_record({"b": 2}, kind="test.plain", step=3)
+        run.log_record({"b": 3}, kind="test.plain", key="test.plain", step=4)
+    return run.id
+
+
+def _crashed(dir: Path) -> str:
+    """A run whose process died without finishing (os._exit: what kill -9 leaves)."""
+    proc = run_python("""
+        import os, sys, torchscope as ts
+        run = ts.init(project="conf", name="dead", dir=sys.argv[1])
+        run.log({"x": 1.0}); run.flush(); print(run.id, flush=True); os._exit(0)
+    """, str(dir))
+    return proc.stdout.split()[-1]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "multi"])
+def provider(request, tmp_path_factory) -> tuple[Provider, dict[str, str]]:
+    """Built once per implementation: every test only reads (one persists a crash, idempotently)."""
+    tmp_path = tmp_path_factory.mktemp(request.param)
+    if request.param == "sqlite":
+        root = tmp_path / "store"
+        ids = {"a": _log(root, "a", ["x"]), "b": _log(root, "b", ["x", "y"]), "dead": _crashed(root)}
+        p: Provider = Store(root)
+    else:  # SummaryWriter's layout: one store per run directory
+        root = tmp_path / "runs"
+        ids = {"a": _log(root / "a", "a", ["x"]), "b": _log(root / "b", "b", ["x", "y"]),
+               "dead": _crashed(root / "dead")}
+        p = MultiStore(root)
+    yield p, ids
+    p.close()
+
+
+def _fingerprint(root: Path) -> dict[str, str]:
+    return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(root.rglob("torchscope.db*")) if f.stat().st_size}
+
+
+def test_it_is_a_provider(provider):
+    p, _ = provider
+    assert isinstance(p, Provider) and isinstance(ts.open(p.dir), Provider)
+
+
+def test_runs_and_filters(provider):
+    p, ids = provider
+    runs = p.runs()
+    assert [r.id for r in runs][:3] == [ids["dead"], ids["b"], ids["a"]]  # newest first
+    assert {r.id for r in p.runs(tags=["y"])} == {ids["b"]}
+    assert {r.id for r in p.runs(project="conf", tags=["x"])} == {ids["a"], ids["b"]}
+    assert p.runs(project="nope") == []
+    assert {r.id for r in p.runs(status="crashed")} == {ids["dead"]}
+    assert p.run(ids["a"]).config == {"lr": 0.1} and p.run(ids["a"]).status == "finished"
+    assert p.projects() == ["conf"]
+    with pytest.raises(InvalidArgument):
+        p.runs(status="bogus")
+
+
+def test_a_dead_process_reads_as_crashed_without_writing(provider):
+    p, ids = provider
+    root = p.dir
+    before = _fingerprint(root)
+    info = p.run(ids["dead"])
+    assert info.status == "crashed" and "stopped without finishing" in info.error and info.ended
+    for rid in ids.values():  # every read of the contract, on every run
+        for k in p.keys(rid):
+            if k.kind == "scalar":
+                p.scalars(rid, k.key, rank=k.rank, downsample=10)
+            elif k.kind == "image":
+                assert all(e.data for e in p.images(rid, k.key))
+            elif k.kind == "histogram":
+                p.histograms(rid, k.key)
+            elif k.kind == "text":
+                p.texts(rid, k.key)
+            else:
+                assert all(e.record is not None for e in p.records(rid, key=k.key))
+    p.runs(status="running")
+    assert _fingerprint(root) == before, "a read changed the store"
+    assert p.refresh_status() == [ids["dead"]]  # the one explicit write
+    assert p.refresh_status() == []
+    assert p.run(ids["dead"]).status == "crashed"
+
+
+def test_keys_in_any_script(provider):
+    p, ids = provider
+    keys = {(k.key, k.kind) for k in p.keys(ids["a"])}
+    assert {(k, "scalar") for k in KEYS} <= keys
+    assert {("img/ü", "image"), ("hist", "histogram"), ("notes/注", "text"), ("test.blobby", "record")} <= keys
+    assert {k.key for k in p.keys(ids["a"], kind="image")} == {"img/ü"}
+    for key in KEYS:
+        got = p.scalars(ids["a"], key)
+        assert got.key == key and len(got) == 300
+
+
+def test_scalars_exact_downsampled_and_ranged(provider):
+    p, ids = provider
+    exact = p.scalars(ids["a"], "plain")
+    assert exact.step.tolist() == list(range(300)) and exact.value[-1] == 299.0 * 5
+    view = p.scalars(ids["a"], "plain", downsample=10)
+    assert view.downsampled and len(view) <= 10 and view.total == 300 and view.max.max() == 299.0 * 5
+    part = p.scalars(ids["a"], "plain", x_range=(100, 199))
+    assert part.step[0] == 100 and part.step[-1] == 199
+    by_wall = p.scalars(ids["a"], "plain", x="wall_time")
+    assert len(by_wall) == 300
+
+
+def test_images_list_cheaply_and_load_on_use(provider):
+    p, ids = provider
+    listed = p.images(ids["a"], "img/ü")
+    assert [e.step for e in listed] == [0, 1, 2] and not any(e.loaded for e in listed)
+    assert [e.caption for e in listed] == ["c0", "c1", "c2"]
+    assert listed[2].to_numpy().max() == 120 and listed[2].loaded
+    full = p.images(ids["a"], "img/ü", with_data=True)
+    assert all(e.loaded for e in full) and full[1].data == listed[1].data
+    one = p.image(ids["a"], listed[1].id)
+    assert one.loaded and one.data == full[1].data and one.step == 1 and one.key == "img/ü"
+    assert [e.step for e in p.images(ids["a"], "img/ü", step=2)] == [2]
+
+
+def test_records_blobs_load_on_use(provider):
+    p, ids = provider
+    (entry,) = p.records(ids["a"], kind="test.blobby")
+    assert entry.blob_names == ("raw",) and entry.data == {"a": 1}
+    assert entry.record.blobs["raw"] == b"\x00\x01\x02"
+    (loaded,) = p.records(ids["a"], kind="test.blobby", with_blobs=True)
+    assert loaded.blobs == {"raw": b"\x00\x01\x02"}
+    by_id = p.record(ids["a"], entry.id)
+    assert by_id.kind == "test.blobby" and by_id.blobs == {"raw": b"\x00\x01\x02"}
+    assert p.blob(ids["a"], entry.id, "raw") == b"\x00\x01\x02"
+    assert p.latest(ids["a"], "test.plain").data == {"b": 3}
+    assert p.latest(ids["a"], "test.plain", key="test.plain").data == {"b": 3}
+    assert [e.step for e in p.records(ids["a"], kind="test.plain")] == [3, 4]
+
+
+def test_histograms_and_texts(provider):
+    p, ids = provider
+    (h,) = p.histograms(ids["a"], "hist")
+    assert h.step == 5 and h.counts.sum() == 10
+    (t,) = p.texts(ids["a"], "notes/注")
+    assert t.text == "hello **world**" and t.step == 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda p, r: p.run("nope"),
+    lambda p, r: p.keys("nope"),
+    lambda p, r: p.scalars("nope", "plain"),
+    lambda p, r: p.scalars(r, "nope"),
+    lambda p, r: p.scalars(r, "plain", rank=3),
+    lambda p, r: p.images(r, "nope"),
+    lambda p, r: p.image(r, 10**9),
+    lambda p, r: p.histograms(r, "nope"),
+    lambda p, r: p.texts(r, "nope"),
+    lambda p, r: p.records("nope"),
+    lambda p, r: p.record(r, 10**9),
+    lambda p, r: p.latest(r, "no.kind"),
+    lambda p, r: p.blob(r, 10**9, "raw"),
+])
+def test_what_is_not_there_is_not_found(provider, call):
+    p, ids = provider
+    with pytest.raises(NotFound) as err:
+        call(p, ids["a"])
+    assert err.value.status == 404 and isinstance(err.value, KeyError)
+    assert not str(err.value).startswith(("'", '"'))  # a message, not a quoted KeyError
+
+
+def test_another_runs_ids_are_not_found(provider):
+    p, ids = provider
+    img = p.images(ids["a"], "img/ü")[0].id
+    rec = p.records(ids["a"], kind="test.blobby")[0].id
+    for call in (lambda: p.image(ids["b"], img), lambda: p.record(ids["b"], rec),
+                 lambda: p.blob(ids["b"], rec, "raw")):
+        if isinstance(p, MultiStore):  # ids are per store: another store's id may exist there
+            continue
+        with pytest.raises(NotFound):
+            call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda p, r: p.keys(r, kind="bogus"),
+    lambda p, r: p.scalars(r, "plain", downsample=0),
+    lambda p, r: p.scalars(r, "plain", x="epoch"),
+    lambda p, r: p.image(r, "1; DROP TABLE images"),
+    lambda p, r: p.record(r, 2**70),
+    lambda p, r: p.runs(status="done"),
+])
+def test_what_cannot_be_answered_is_invalid(provider, call):
+    p, ids = provider
+    with pytest.raises(InvalidArgument) as err:
+        call(p, ids["a"])
+    assert err.value.status == 400 and isinstance(err.value, (ValueError, TorchscopeError))
+
+
+def test_record_with_a_kind_still_works_with_a_warning(tmp_path):
+    rid = _log(tmp_path, "a", [])
+    with pytest.warns(DeprecationWarning, match="latest"):
+        assert ts.open(tmp_path).record(rid, "test.plain").data == {"b": 3}
+
+
+def test_the_file_is_untouched_by_a_reader_of_a_read_only_copy(tmp_path):
+    """A store on read-only media opens and reads (derived crash status included)."""
+    root = tmp_path / "ro"
+    rid = _crashed(root)
+    os.chmod(root / "torchscope.db", 0o444)
+    store = Store(root)
+    assert store.run(rid).status == "crashed"
+    store.close()
