@@ -15,6 +15,7 @@ from tests.conftest import run_python
 from torchscope.errors import InvalidArgument, NotFound, TorchscopeError
 from torchscope.records import GenericRecord
 from torchscope.store import MultiStore, Provider, Store
+from torchscope.store.caching import CachingProvider
 
 KEYS = ["train/übung", "train/损失", "val/خسارة", "emoji/🔥", "plain"]
 
@@ -44,14 +45,14 @@ def _crashed(dir: Path) -> str:
     return proc.stdout.split()[-1]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "multi"])
+@pytest.fixture(scope="module", params=["sqlite", "multi", "caching"])
 def provider(request, tmp_path_factory) -> tuple[Provider, dict[str, str]]:
     """Built once per implementation: every test only reads (one persists a crash, idempotently)."""
     tmp_path = tmp_path_factory.mktemp(request.param)
-    if request.param == "sqlite":
+    if request.param in ("sqlite", "caching"):
         root = tmp_path / "store"
         ids = {"a": _log(root, "a", ["x"]), "b": _log(root, "b", ["x", "y"]), "dead": _crashed(root)}
-        p: Provider = Store(root)
+        p: Provider = Store(root) if request.param == "sqlite" else CachingProvider(Store(root), max_age=0.0)
     else:  # SummaryWriter's layout: one store per run directory
         root = tmp_path / "runs"
         ids = {"a": _log(root / "a", "a", ["x"]), "b": _log(root / "b", "b", ["x", "y"]),

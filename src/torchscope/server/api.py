@@ -19,7 +19,9 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .. import __version__
+from ..store.admin import RunAdmin
 from .apidoc import RUN, Param
+from .context import context
 from .encode import JSON
 from .params import run_ids
 
@@ -33,20 +35,21 @@ def health(request: Request) -> JSON:
     state = request.app.state
     w = state.warmer
     warm = {"state": w.state, "reads": w.reads, "seconds": round(w.seconds, 3)} if w else {"state": "off"}
-    return JSON({"ok": True, "version": __version__, "dir": str(state.store.dir), "warm": warm,
-                 "cache": state.series.cache.stats()})
+    provider = context(request).provider
+    return JSON({"ok": True, "version": __version__, "dir": str(provider.dir), "warm": warm,
+                 "cache": provider.cache.stats()})
 
 
 def list_runs(request: Request) -> JSON:
     project = request.query_params.get("project") or None
     archived = request.query_params.get("archived")
     flag = None if archived in (None, "", "all") else archived in ("1", "true")
-    runs = request.app.state.store.runs(project=project, archived=flag)
+    runs = context(request).provider.runs(project=project, archived=flag)
     return JSON({"runs": [r.to_json() for r in runs]})
 
 
 def projects(request: Request) -> JSON:
-    return JSON({"projects": request.app.state.store.projects()})
+    return JSON({"projects": context(request).provider.projects()})
 
 
 def keys(request: Request) -> JSON:
@@ -54,7 +57,7 @@ def keys(request: Request) -> JSON:
     kind = request.query_params.get("kind") or None
     if kind is not None and kind not in KINDS:
         raise HTTPException(400, f"kind must be one of {', '.join(KINDS)}")
-    reader = request.app.state.series  # finished runs' listings are kept
+    reader = context(request).provider  # finished runs' listings are kept
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for rid in run_ids(request):
         try:
@@ -84,19 +87,26 @@ async def update_run(request: Request) -> JSON:
         json.dumps(body, ensure_ascii=False).encode()
     except UnicodeEncodeError:  # a lone surrogate (\ud800) is valid JSON but no text SQLite can store
         raise HTTPException(400, "the body holds a lone surrogate (not valid Unicode text)") from None
-    store = request.app.state.store
-    info = await run_in_threadpool(lambda: store.update_run(run_id, **body))
-    request.app.state.runs.invalidate()
+    ctx = context(request)
+    admin = _admin(request)
+    info = await run_in_threadpool(lambda: admin.update_run(run_id, **body))
+    ctx.provider.invalidate(run_id)
     return JSON({"run": info.to_json()})
 
 
 async def delete_run(request: Request) -> JSON:
     run_id = _path_run_id(request)
-    store = request.app.state.store
-    await run_in_threadpool(store.delete_run, run_id)
-    request.app.state.runs.invalidate()
-    request.app.state.series.cache.drop_run(run_id)
+    admin = _admin(request)
+    await run_in_threadpool(admin.delete_run, run_id)
+    context(request).provider.invalidate(run_id)
     return JSON({"deleted": run_id})
+
+
+def _admin(request: Request) -> RunAdmin:
+    admin = context(request).admin
+    if admin is None:
+        raise HTTPException(405, "this store is read-only: runs cannot be changed here")
+    return admin
 
 
 async def run(request: Request) -> JSON:

@@ -30,9 +30,12 @@ from starlette.routing import Mount, Route
 
 from ..errors import TorchscopeError
 from ..store import MultiStore, Store, open_store
+from ..store.admin import RunAdmin
+from ..store.caching import CachingProvider, SeriesCache, cache_bytes
+from ..store.provider import Provider
 from . import api, live
 from .auth import COOKIE, TokenAuth, clean_token
-from .cache import RunsView, SeriesCache, SeriesReader, cache_bytes
+from .context import PanelContext, Settings, app_context
 from .csrf import SameOrigin
 from .encode import JSON
 from .hosts import allowed_hosts
@@ -83,7 +86,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     finally:
         if warmer is not None:
             warmer.stop()
-        app.state.series.close()
+        app_context(app).provider.close()
 
 
 def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: str | None = None,
@@ -100,6 +103,7 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
     """
     if not isinstance(store, (Store, MultiStore)):
         store = open_store(store)
+    assert isinstance(store, Provider)
     loaded = load_panels(only=panels)
     routes: list[Any] = [Route("/", index)]
     for p in loaded:
@@ -115,13 +119,12 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
     handlers: dict[Any, Any] = {HTTPException: _error(400), TorchscopeError: _typed_error, KeyError: _error(404),
                                 ValueError: _error(400)}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=_lifespan)
-    app.state.store = store
-    app.state.runs = RunsView(store)
-    app.state.series = SeriesReader(store, app.state.runs, SeriesCache(cache_bytes(cache_mb)))
-    app.state.warmer = Warmer(app.state.series, activity) if warm else None
+    provider = CachingProvider(store, cache=SeriesCache(cache_bytes(cache_mb)))
+    app.state.context = PanelContext(provider=provider, admin=store if isinstance(store, RunAdmin) else None,
+                                     settings=Settings(poll_interval=poll_interval, token=token))
+    app.state.warmer = Warmer(provider, activity) if warm else None
     app.state.token = token
     app.state.panels = loaded
-    app.state.poll_interval = poll_interval
     docs = {"/api": api.API_DOC, **{f"/api/{p.name}": p.panel.api_doc for p in loaded if p.panel is not None}}
     app.state.openapi = build_schema(app.routes, docs)
     return app

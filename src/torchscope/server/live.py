@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
+from ..store.provider import Provider
+from .context import context
 from .encode import jsonable
 
 __all__ = ["Watch", "routes"]
@@ -35,7 +37,7 @@ MAX_POINTS = 5000  # more new points than this in one poll: tell the client to r
 class Watch:
     """What one connection has seen; ``poll()`` returns the events since the previous poll."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Provider) -> None:
         self.store = store
         self.runs_sig: Any = None
         self.counts: dict[tuple[str, str, str], int] = {}
@@ -100,8 +102,8 @@ def _frame(event: str, data: dict[str, Any]) -> str:
 
 
 async def events(request: Request) -> StreamingResponse:
-    store = request.app.state.store
-    interval = request.app.state.poll_interval
+    store = context(request).provider
+    interval = context(request).settings.poll_interval
 
     async def stream() -> Any:
         watch = await run_in_threadpool(Watch, store)

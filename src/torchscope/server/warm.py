@@ -10,15 +10,19 @@ after ``budget_s`` seconds, when the cache is half full, or when the server shut
 
 Example::
 
-    warmer = Warmer(app.state.series); warmer.start(); ...; warmer.stop()
+    warmer = Warmer(provider); warmer.start(); ...; warmer.stop()
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from typing import Any
+
+from ..errors import NotFound
+from ..store.caching import CachingProvider
 
 __all__ = ["WARM_BUCKETS", "Activity", "TrackActivity", "Warmer"]
 
@@ -65,7 +69,7 @@ class TrackActivity:
 class Warmer:
     """A background read of the first keys of the newest runs; ``state`` is idle, running or done."""
 
-    def __init__(self, reader: Any, activity: Activity | None = None, *, keys: int = 12, runs: int = 200,
+    def __init__(self, reader: CachingProvider, activity: Activity | None = None, *, keys: int = 12, runs: int = 200,
                  buckets: int = WARM_BUCKETS, budget_s: float = 60.0) -> None:
         self.reader, self.keys, self.runs, self.buckets, self.budget_s = reader, keys, runs, buckets, budget_s
         self.activity = activity or Activity()
@@ -97,7 +101,7 @@ class Warmer:
     def _warm(self, t0: float) -> None:
         cache = self.reader.cache
         self._yield()
-        runs = [r for r in self.reader.runs.get().values() if not r.archived]
+        runs = [r for r in self.reader.by_id().values() if not r.archived]
         runs.sort(key=lambda r: -r.created)
         runs = runs[:self.runs]
         names: set[str] = set()
@@ -105,14 +109,15 @@ class Warmer:
             self._yield()
             try:
                 names.update(k.key for k in self.reader.keys(r.id, kind="scalar") if k.rank == 0)
-            except KeyError:
+            except NotFound:
                 continue
         for key in sorted(names)[:self.keys]:
             for r in runs:
                 self._yield()
                 if self._stop.is_set() or time.monotonic() - t0 > self.budget_s or cache.bytes > cache.max_bytes // 2:
                     return
-                self.reader.scalars(r.id, key, downsample=self.buckets)
+                with contextlib.suppress(NotFound):  # a run without that key
+                    self.reader.scalars(r.id, key, downsample=self.buckets)
                 self.reads += 1
 
     def _yield(self) -> None:

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from ...apidoc import RUN
+from ...context import context
 from ...encode import JSON
 from ...params import run_ids
 from ...registry import Panel
@@ -40,7 +41,7 @@ def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def table(request: Request) -> JSON:
-    store = request.app.state.store
+    store = context(request).provider
     wanted = run_ids(request)
     infos = {r.id: r for r in store.runs()}
     rows = []

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from ....records import Record
+from ...context import context
 
 __all__ = ["RecordCache", "data_entries", "find_record", "record_bytes"]
 
@@ -87,7 +88,7 @@ def _cache(request: Request) -> RecordCache:
 def data_entries(request: Request, run_id: str, kinds: tuple[str, ...] = ("data.",), *,
                  key: str | None = None) -> Iterator[tuple[Any, list]]:
     """Per record key of a run (or only ``key``) whose kind starts with one of ``kinds``: (KeyInfo, [RecordEntry])."""
-    store = request.app.state.store
+    store = context(request).provider
     try:
         infos = store.keys(run_id, kind="record")
     except KeyError:

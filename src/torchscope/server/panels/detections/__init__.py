@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...apidoc import RUN, STEP, Param
+from ...context import context
 from ...encode import JSON
 from ...params import run_ids
 from ...registry import Panel
@@ -28,7 +29,7 @@ KIND = "explain.detections"
 
 def index(request: Request) -> JSON:
     """Per run, every detections record: key, step, number of detections, image size."""
-    store = request.app.state.store
+    store = context(request).provider
     out = {}
     for rid in run_ids(request):
         out[rid] = [{"key": e.key, "step": e.step, "n": len(e.record.labels), "height": int(e.record.image.shape[0]),

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...apidoc import RUN, STEP, Param
+from ...context import context
 from ...encode import JSON
 from ...params import run_ids, text_param
 from ...registry import Panel
@@ -40,7 +41,7 @@ def _summary(e: Any) -> dict[str, Any]:
 
 def index(request: Request) -> JSON:
     """Per run, every evaluation record (kind, key, step; ``curve`` for curves), oldest first."""
-    store = request.app.state.store
+    store = context(request).provider
     return JSON({"runs": {rid: [_summary(e) for e in entries(store, rid, KINDS)] for rid in run_ids(request)}})
 
 

@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ....data._images import encode_png, sprite_sheet, thumbnails
+from ....store.provider import Provider
+from ...context import context
 from ...params import int_param, run_ids, text_param
 
 __all__ = ["entries", "pick", "png_response", "sprite", "sprite_layout", "to_uint8", "typed"]
@@ -34,7 +36,7 @@ def typed() -> None:
     import torchscope.explain  # noqa: F401
 
 
-def entries(store: Any, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
+def entries(store: Provider, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
     """Every stored record of ``kinds`` in a run (step order); an unknown run has none."""
     typed()
     out: list[Any] = []
@@ -49,7 +51,7 @@ def entries(store: Any, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
 def pick(request: Request, kind: str) -> Any:
     """The record entry named by ``?run=&key=&step=`` (the latest of the key without ``step``)."""
     typed()
-    store = request.app.state.store
+    store = context(request).provider
     rid = run_ids(request)[0]
     key = text_param(request, "key")
     raw_step = request.query_params.get("step")

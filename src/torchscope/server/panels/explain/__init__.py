@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...apidoc import RUN, STEP, Param
+from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids
 from ...registry import Panel
@@ -46,7 +47,7 @@ def _attribution(e: Any) -> dict[str, Any]:
 
 def index(request: Request) -> JSON:
     """The run's attributions (with predictions), groups of same-input records, top-k, maps, filters."""
-    store = request.app.state.store
+    store = context(request).provider
     rid = run_ids(request)[0]
     attrs = [_attribution(e) for e in entries(store, rid, ("explain.attribution",))]
     groups: dict[str, dict[str, Any]] = {}

@@ -28,7 +28,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ....errors import NotFound
+from ....store.provider import Provider
 from ...apidoc import RUN, Param
+from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -53,14 +56,14 @@ def _fields(rec: Any) -> dict[str, Any]:
     return {}
 
 
-def _records(store: Any, rid: str, **kw: Any) -> list[Any]:
+def _records(store: Provider, rid: str, **kw: Any) -> list[Any]:
     try:
         return store.records(rid, **kw)
     except KeyError:
         return []
 
 
-def _timeline(store: Any, rid: str) -> list[dict[str, Any]]:
+def _timeline(store: Provider, rid: str) -> list[dict[str, Any]]:
     try:
         entries = store.images(rid, SAMPLES, with_data=False)
     except KeyError:
@@ -70,7 +73,7 @@ def _timeline(store: Any, rid: str) -> list[dict[str, Any]]:
 
 def runs(request: Request) -> JSON:
     """Which of the given runs hold GAN data: sample count, checkpoint, config."""
-    store = request.app.state.store
+    store = context(request).provider
     out = []
     for rid in run_ids(request):
         cfg = _records(store, rid, kind="gan.monitor", key="gan/config")
@@ -83,16 +86,19 @@ def runs(request: Request) -> JSON:
 
 def overview(request: Request) -> JSON:
     """One run's GAN curves (downsampled), timeline steps, metrics records, alarms and monitor config."""
-    store, series = request.app.state.store, request.app.state.series
+    store, series = context(request).provider, context(request).provider
     rid = run_ids(request)[0]
     buckets = int_param(request, "buckets", 512, 16, 8192)
     scal: dict[str, Any] = {}
     for key in LOSS_KEYS + D_KEYS + OTHER_KEYS + METRIC_KEYS:
-        s = series.scalars(rid, key, downsample=buckets)
-        if s is None or not len(s):
+        try:
+            s = series.scalars(rid, key, downsample=buckets)
+        except NotFound:
+            continue
+        if not len(s):
             continue
         col = {"step": s.step.tolist(), "value": s.value.tolist()}
-        if s.min is not None:
+        if s.min is not None and s.max is not None:
             col["min"], col["max"] = s.min.tolist(), s.max.tolist()
         scal[key] = col
     metrics = []
@@ -118,7 +124,7 @@ def overview(request: Request) -> JSON:
 
 def sample(request: Request) -> Response:
     """The fixed-noise grid (``gan/samples``) logged at ``step``."""
-    store = request.app.state.store
+    store = context(request).provider
     rid = run_ids(request)[0]
     step = int_param(request, "step", 0, -(2 ** 62), 2 ** 62)
     try:
@@ -139,7 +145,7 @@ class _Explorers:
         self.size, self.lock = size, threading.Lock()
         self.items: OrderedDict[Any, Any] = OrderedDict()
 
-    def get(self, store: Any, rid: str) -> Any:
+    def get(self, store: Provider, rid: str) -> Any:
         import torchscope as ts
 
         ck = _records(store, rid, kind="gan.checkpoint", key="gan/checkpoint/generator")
@@ -168,7 +174,7 @@ EXPLORERS = _Explorers()
 
 def directions(request: Request) -> JSON:
     """The principal latent directions of the run's generator (the explorer's sliders)."""
-    ex = EXPLORERS.get(request.app.state.store, run_ids(request)[0])
+    ex = EXPLORERS.get(context(request).provider, run_ids(request)[0])
     d = ex.dirs
     return JSON({"k": len(d.u), "sigma": [float(x) for x in d.sigma], "explained": [float(x) for x in d.explained],
                  "layer": d.layer, "offsets": [float(o) for o in d.offsets]})
@@ -176,7 +182,7 @@ def directions(request: Request) -> JSON:
 
 def explore(request: Request) -> Response:
     """The generator's image at slider offsets ``s`` (comma-separated, in sigma of each direction)."""
-    ex = EXPLORERS.get(request.app.state.store, run_ids(request)[0])
+    ex = EXPLORERS.get(context(request).provider, run_ids(request)[0])
     raw = text_param(request, "s", "", max_len=400)
     try:
         vals = [max(-10.0, min(10.0, float(v))) for v in raw.split(",") if v.strip()]

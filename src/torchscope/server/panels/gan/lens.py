@@ -30,6 +30,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ....store.provider import Provider
+from ...context import context
 from ...download import attachment, safe_name
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
@@ -59,14 +61,14 @@ class Lens:
                 cache.popitem(last=False)
         return value
 
-    def loaded(self, store: Any, rid: str, version: tuple[int, int]) -> dict[str, Any]:
+    def loaded(self, store: Provider, rid: str, version: tuple[int, int]) -> dict[str, Any]:
         """Generator, classifier and what goes with them, rebuilt from the run's checkpoints."""
         key = (id(store), rid, version)
         with self.lock:
             if key in self.models:
                 self.models.move_to_end(key)
                 return self.models[key]
-        gen, cls = (store.latest(rid, "gan.checkpoint", key=k) for k in (GENERATOR, CLASSIFIER))
+        gen, cls = (_checkpoint(store, rid, k) for k in (GENERATOR, CLASSIFIER))
         G, clf = gen.build(None).cpu().eval(), cls.build(None).cpu().eval()
         names = list(cls.meta.get("class_names") or gen.meta.get("class_names") or [])
         if not names:
@@ -87,7 +89,12 @@ def get_lens(app: Any) -> Lens:
         return lens
 
 
-def _versions(store: Any, rid: str) -> dict[str, int]:
+def _checkpoint(store: Provider, rid: str, key: str) -> Any:
+    """The latest ``gan.checkpoint`` record under ``key`` (a ``ModelCheckpoint``)."""
+    return store.latest(rid, "gan.checkpoint", key=key)
+
+
+def _versions(store: Provider, rid: str) -> dict[str, int]:
     """How many checkpoints of each role the run holds (cheap: no blobs read); 0 = none."""
     try:
         keys = store.keys(rid, kind="record")
@@ -96,7 +103,7 @@ def _versions(store: Any, rid: str) -> dict[str, int]:
     return {k.key: k.count for k in keys if k.key in (GENERATOR, CLASSIFIER) and k.record_kind == "gan.checkpoint"}
 
 
-def info(store: Any, rid: str) -> dict[str, Any]:
+def info(store: Provider, rid: str) -> dict[str, Any]:
     """What the lens can do for a run: ``{"ready", "classes", "means", "message"}`` (the message says why not)."""
     have = _versions(store, rid)
     missing = [role for role in (GENERATOR, CLASSIFIER) if not have.get(role)]
@@ -104,7 +111,7 @@ def info(store: Any, rid: str) -> dict[str, Any]:
         return {"ready": False, "classes": [], "means": False, "generator": bool(have.get(GENERATOR)),
                 "message": "; ".join(f"this run has no {r.rsplit('/', 1)[1]} checkpoint ({r}): {SAVE_HINT[r]}"
                                      for r in missing)}
-    cls = store.latest(rid, "gan.checkpoint", key=CLASSIFIER)  # small: a classifier's weights
+    cls = _checkpoint(store, rid, CLASSIFIER)  # small: a classifier's weights
     if not cls.builder:  # (a generator of the user's own class fails when its job rebuilds it, with this reason)
         return {"ready": False, "classes": [], "means": False, "generator": True,
                 "message": "the classifier checkpoint is a model of your own class: the server rebuilds only "
@@ -131,14 +138,14 @@ def _class(names: list[str], raw: str, what: str) -> int:
 
 
 def _ready(request: Request) -> tuple[Any, str, list[str]]:
-    store, rid = request.app.state.store, run_ids(request)[0]
+    store, rid = context(request).provider, run_ids(request)[0]
     have = info(store, rid)
     if not have["ready"]:
         raise HTTPException(409, have["message"])
     return store, rid, have["classes"]
 
 
-def _job(request: Request, store: Any, rid: str, what: str, params: dict[str, Any], compute: Any) -> JSON:
+def _job(request: Request, store: Provider, rid: str, what: str, params: dict[str, Any], compute: Any) -> JSON:
     lens = get_lens(request.app)
     versions = _versions(store, rid)
     version = (versions.get(GENERATOR, 0), versions.get(CLASSIFIER, 0))
@@ -218,7 +225,7 @@ def gif(request: Request) -> Response:
     """The fixed-noise timeline (``gan/samples``) as an animated GIF, one frame per checkpoint."""
     from torchscope.gan import timeline
 
-    store, rid = request.app.state.store, run_ids(request)[0]
+    store, rid = context(request).provider, run_ids(request)[0]
     fps = int_param(request, "fps", 6, 1, 30)
     try:
         entries = store.images(rid, "gan/samples", with_data=False)

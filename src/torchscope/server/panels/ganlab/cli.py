@@ -64,12 +64,13 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ...app import create_app
+    from ...context import app_context
 
     with contextlib.ExitStack() as stack:
         app = create_app(open_lab_store(stack))
         port = _port(int(args.port))
         url = lab_url(port)
-        print(f"torchscope GAN lab (store {app.state.store.dir})\n  {url}", flush=True)
+        print(f"torchscope GAN lab (store {app_context(app).provider.dir})\n  {url}", flush=True)
         if args.open:
             import threading
             import webbrowser

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from ...apidoc import RUN, Param
+from ...context import context
 from ...encode import JSON
 from ...params import run_ids, text_param
 from ...registry import Panel
@@ -32,7 +33,7 @@ def _one_run(request: Request) -> str:
 def _record(request: Request, kind: str) -> Any:
     rid, key = _one_run(request), text_param(request, "key", "")
     try:
-        return load(request.app.state.store, rid, kind, key)
+        return load(context(request).provider, rid, kind, key)
     except KeyError as e:
         raise HTTPException(404, str(e.args[0] if e.args else e)) from None
 
@@ -45,7 +46,7 @@ def _ids(request: Request, name: str) -> list[int]:
 
 
 def index(request: Request) -> JSON:
-    store = request.app.state.store
+    store = context(request).provider
     return JSON({"runs": {rid: graph_index(store, rid) for rid in run_ids(request)}})
 
 
@@ -67,7 +68,7 @@ def summary(request: Request) -> JSON:
 
 def weights(request: Request) -> JSON:
     names = [n for n in text_param(request, "names", "", max_len=20_000).split(",") if n][:64]
-    return JSON({"weights": weight_histograms(request.app.state.store, _one_run(request), names)})
+    return JSON({"weights": weight_histograms(context(request).provider, _one_run(request), names)})
 
 
 _RUN = {"run": RUN, "key": "record key (default: the latest)"}

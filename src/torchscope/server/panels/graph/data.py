@@ -16,6 +16,8 @@ from typing import Any
 from torchscope.model import ModelGraph
 from torchscope.model.svg import PALETTE
 
+from ....store.provider import Provider
+
 __all__ = ["expanded_set", "graph_index", "layout_view", "load", "parse_ids", "weight_histograms"]
 
 BASES = ("default", "all", "none")
@@ -33,12 +35,12 @@ def parse_ids(text: str) -> list[int]:
     return out
 
 
-def load(store: Any, run_id: str, kind: str, key: str | None) -> Any:
+def load(store: Provider, run_id: str, kind: str, key: str | None) -> Any:
     """The latest record of ``kind`` (and ``key``) in a run; KeyError when there is none."""
     return store.latest(run_id, kind, key=key or None)
 
 
-def graph_index(store: Any, run_id: str) -> dict[str, Any]:
+def graph_index(store: Provider, run_id: str) -> dict[str, Any]:
     """The graphs and summaries logged in a run, newest last, without their node lists."""
     graphs = [{"key": e.key, "step": e.step, "model": e.record.model, "nodes": len(e.record.nodes),
                "edges": len(e.record.edges), "total_params": e.record.total_params,
@@ -69,7 +71,7 @@ def layout_view(g: ModelGraph, base: str, expand: list[int], collapse: list[int]
     return out
 
 
-def weight_histograms(store: Any, run_id: str, names: list[str]) -> dict[str, Any]:
+def weight_histograms(store: Provider, run_id: str, names: list[str]) -> dict[str, Any]:
     """The latest ``watch/<layer>/<param>`` histogram of each parameter name (``"0.weight"``).
 
     Keys are matched on their ending ``/<layer>/<param>`` under any prefix that ``run.watch``

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from ...apidoc import RUN, Param
+from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -44,16 +45,12 @@ def _rank(request: Request) -> int:
 
 def _keys(request: Request, rid: str) -> WatchKeys:
     """The watch keys of run ``rid`` at the request's rank."""
-    return watch_keys(request.app.state.series, rid, _rank(request))
+    return watch_keys(context(request).provider, rid, _rank(request))
 
 
 def _one_run(request: Request) -> str:
     run_id = run_ids(request)[0]
-    view = request.app.state.runs
-    if run_id not in view.get():
-        view.invalidate()  # created in the last second?
-        if run_id not in view.get():
-            raise KeyError(f"no run with id {run_id!r}")
+    context(request).provider.run(run_id)  # NotFound (404) for an unknown run
     return run_id
 
 
@@ -61,9 +58,9 @@ def runs(request: Request) -> JSON:
     """For each run: how many layers were watched and how many alarms it raised. With ``rank``: at that
     rank; without: the layers of rank 0 (of the lowest watched rank when rank 0 watched none) and the
     alarms of every rank."""
-    known = request.app.state.runs.get()
+    known = context(request).provider.by_id()
     asked = _rank(request) if request.query_params.get("rank") not in (None, "") else None
-    reader = request.app.state.series
+    reader = context(request).provider
     out = []
     for rid in run_ids(request):
         if rid not in known:
@@ -80,7 +77,7 @@ def overview(request: Request) -> JSON:
     """One run at one rank: its layers, statistics, lr keys, histograms; the ranks with watch data; the
     alarms of every rank (each with its ``rank``)."""
     rid = _one_run(request)
-    store = request.app.state.store
+    store = context(request).provider
     keys = _keys(request, rid)
     stats = [s for s in STATS if s in keys.stats]
     return JSON({"run": rid, "rank": keys.rank, "ranks": keys.ranks, "layers": keys.layers, "stats": stats,
@@ -96,7 +93,7 @@ def heat(request: Request) -> JSON:
         raise HTTPException(400, f"stat must be one of {', '.join(STATS)}")
     cols = int_param(request, "cols", 400, 2, 5000)
     keys = _keys(request, rid)
-    return JSON(matrix(request.app.state.series, rid, keys, stat, cols))
+    return JSON(matrix(context(request).provider, rid, keys, stat, cols))
 
 
 def histograms(request: Request) -> JSON:
@@ -105,7 +102,7 @@ def histograms(request: Request) -> JSON:
     step = int_param(request, "step", 0, -1, 2**62)
     keys = _keys(request, rid)
     out: dict[str, Any] = {"run": rid, "rank": keys.rank, "layer": layer, "step": step,
-                           "params": layer_histograms(request.app.state.store, rid, keys, layer, step)}
+                           "params": layer_histograms(context(request).provider, rid, keys, layer, step)}
     return JSON(out)
 
 
@@ -115,7 +112,7 @@ def graph_layers(request: Request) -> JSON:
     rid = _one_run(request)
     key = text_param(request, "key", "", max_len=500) or None
     keys = _keys(request, rid)
-    entries = request.app.state.store.records(rid, kind="model.graph", key=key)
+    entries = context(request).provider.records(rid, kind="model.graph", key=key)
     if not entries:
         return JSON({"run": rid, "graph": None, "layers": keys.layers, "ids": [], "covers": [], "layer_nodes": [],
                      "unmatched": keys.layers, "aggregate": "max"})

@@ -27,6 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from ....errors import NotFound
+from ....store.provider import Provider
+
 __all__ = ["ALARM_KEY", "LOG_STATS", "PREFIX", "STATS", "WatchKeys", "alarms", "layer_histograms", "matrix",
            "watch_keys"]
 
@@ -58,7 +61,7 @@ class WatchKeys:
     alarm_counts: dict[int, int] = dataclasses.field(default_factory=dict)  # rank -> alarms
 
 
-def watch_keys(store: Any, run_id: str, rank: int = 0) -> WatchKeys:  # a Store, or the server's cached reader
+def watch_keys(store: Provider, run_id: str, rank: int = 0) -> WatchKeys:
     """Every ``watch/...`` key of a run at ``rank`` (default 0), sorted out by kind, and the run's ranks."""
     stats: dict[str, dict[str, str]] = {}
     lr: list[str] = []
@@ -92,13 +95,17 @@ def watch_keys(store: Any, run_id: str, rank: int = 0) -> WatchKeys:  # a Store,
                      run_ranks=sorted(run_ranks), alarm_counts=dict(sorted(alarm_counts.items())))
 
 
-def matrix(reader: Any, run_id: str, keys: WatchKeys, stat: str, cols: int) -> dict[str, Any]:
+def matrix(reader: Provider, run_id: str, keys: WatchKeys, stat: str, cols: int) -> dict[str, Any]:
     """Layers x steps of one statistic at ``keys.rank``; more sampled steps than ``cols``: ``cols`` buckets
     (last value, with each bucket's min and max)."""
     per_layer = keys.stats.get(stat, {})
     layers = [layer for layer in keys.layers if layer in per_layer]
-    series = {layer: reader.scalars(run_id, per_layer[layer], rank=keys.rank, downsample=cols) for layer in layers}
-    series = {layer: s for layer, s in series.items() if s is not None}
+    series = {}
+    for layer in layers:
+        try:
+            series[layer] = reader.scalars(run_id, per_layer[layer], rank=keys.rank, downsample=cols)
+        except NotFound:  # a key listed a moment ago, deleted since
+            continue
     layers = [layer for layer in layers if layer in series]
     steps = np.unique(np.concatenate([s.step for s in series.values()])) if series else np.zeros(0, np.int64)
     col = {int(s): i for i, s in enumerate(steps.tolist())}
@@ -129,7 +136,7 @@ def _row(values: np.ndarray, known: np.ndarray) -> list[Any]:
     return [v if k else None for v, k in zip(values.tolist(), known.tolist())]
 
 
-def layer_histograms(store: Any, run_id: str, keys: WatchKeys, layer: str, step: int) -> list[dict[str, Any]]:
+def layer_histograms(store: Provider, run_id: str, keys: WatchKeys, layer: str, step: int) -> list[dict[str, Any]]:
     """Each weight and gradient histogram of ``layer`` (at ``keys.rank``) at the logged step nearest ``step``."""
     head = f"{PREFIX}/{layer}/"
     out = []
@@ -142,11 +149,11 @@ def layer_histograms(store: Any, run_id: str, keys: WatchKeys, layer: str, step:
         grad = param.endswith(".grad")
         out.append({"key": key, "param": param[:-5] if grad else param, "kind": "grad" if grad else "weight",
                     "step": best.step, "lo": best.lo, "hi": best.hi, "counts": best.counts, "stats": best.stats})
-    out.sort(key=lambda e: (natural(e["param"]), e["kind"] != "weight"))
+    out.sort(key=lambda e: (natural(str(e["param"])), e["kind"] != "weight"))
     return out
 
 
-def alarms(store: Any, run_id: str, ranks: Iterable[int] = (0,)) -> list[dict[str, Any]]:
+def alarms(store: Provider, run_id: str, ranks: Iterable[int] = (0,)) -> list[dict[str, Any]]:
     """The ``health.alarm`` records of each of ``ranks`` (give ``keys.run_ranks``: every rank), by step,
     then rank: type, step, message, layer, value, key, and the ``rank`` that raised it."""
     wanted = set(ranks)

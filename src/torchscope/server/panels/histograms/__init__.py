@@ -15,13 +15,14 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from ...apidoc import RUN, Param
+from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
 
 
 def series(request: Request) -> JSON:
-    store = request.app.state.store
+    store = context(request).provider
     key = text_param(request, "key")
     limit = int_param(request, "limit", 100, 1, 5000)
     out: dict[str, list[dict[str, Any]]] = {}

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...apidoc import RUN, Param
+from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
@@ -25,7 +26,7 @@ SAFE_MIME = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # never SVG:
 
 def index(request: Request) -> JSON:
     """Per run, the images of a key without their bytes: step, index within the step, size, caption."""
-    store = request.app.state.store
+    store = context(request).provider
     key = text_param(request, "key")
     out: dict[str, list[dict[str, Any]]] = {}
     for rid in run_ids(request):
@@ -44,7 +45,7 @@ def index(request: Request) -> JSON:
 
 
 def blob(request: Request) -> Response:
-    store = request.app.state.store
+    store = context(request).provider
     key = text_param(request, "key")
     rid = run_ids(request)[0]
     step = int_param(request, "step", 0, -(2 ** 62), 2 ** 62)

@@ -28,7 +28,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from ....store.provider import Provider
 from ...apidoc import RUN, Param
+from ...context import context
 from ...download import attachment, safe_name
 from ...encode import JSON, binary_frame, column
 from ...params import float_param, int_param, run_ids, text_param
@@ -54,7 +56,7 @@ def _rank(request: Request) -> int | None:
     return int_param(request, "rank", 0, 0, MAX_RANK)
 
 
-def _ranks_of(reader: Any, rid: str, key: str) -> list[int]:
+def _ranks_of(reader: Provider, rid: str, key: str) -> list[int]:
     """The ranks that logged scalar ``key`` in run ``rid`` (none for an unknown run)."""
     try:
         return sorted({k.rank for k in reader.keys(rid, kind="scalar") if k.key == key})
@@ -64,15 +66,15 @@ def _ranks_of(reader: Any, rid: str, key: str) -> list[int]:
 
 def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, int, Any]]]:
     """``(key, x, [(run, rank, series)])`` for the request's runs and rank (``rank=all``: every rank)."""
-    store = request.app.state.store
+    store = context(request).provider
     key = text_param(request, "key")
     x, relative = _axis(request)
     lo, hi = float_param(request, "lo"), float_param(request, "hi")
     buckets = None if exact else int_param(request, "buckets", 1000, 1, 20000)
     rank = _rank(request)
     ids = run_ids(request)
-    runs = request.app.state.runs.get() if relative else {}
-    reader = request.app.state.series
+    runs = context(request).provider.by_id() if relative else {}
+    reader = context(request).provider
     ranges: dict[str, Any] = {}
     for rid in ids:
         if relative and rid not in runs:
@@ -105,7 +107,7 @@ def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, i
 def keys(request: Request) -> Response:
     """The scalar keys of the runs at every rank, and the ranks of each run that logged scalars:
     ``{"keys": [{"key", "runs", "ranks", "count", "counts": {rank: points}}], "ranks", "run_ranks"}``."""
-    reader = request.app.state.series  # finished runs' listings are kept
+    reader = context(request).provider  # finished runs' listings are kept
     merged: dict[str, dict[str, Any]] = {}
     run_ranks: dict[str, list[int]] = {}
     for rid in run_ids(request):
@@ -156,7 +158,7 @@ def export_csv(request: Request) -> StreamingResponse:
     (``rank=all``: ``run,name,rank,step,wall_time,value``, every rank of each run)."""
     every = _rank(request) is None
     key, _, found = _read(request, exact=True)
-    names = {rid: r.name for rid, r in request.app.state.runs.get().items()}
+    names = {rid: r.name for rid, r in context(request).provider.by_id().items()}
 
     def rows() -> Any:
         buf = io.StringIO()

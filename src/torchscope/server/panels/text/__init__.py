@@ -13,13 +13,14 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from ...apidoc import RUN, Param
+from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
 
 
 def entries(request: Request) -> JSON:
-    store = request.app.state.store
+    store = context(request).provider
     key = text_param(request, "key")
     limit = int_param(request, "limit", 200, 1, 10000)
     out: dict[str, list[dict[str, Any]]] = {}

@@ -1,12 +1,14 @@
-"""The server's caches: finished runs' series and key listings are kept, running runs' never."""
+"""CachingProvider: finished runs' series and key listings are kept, running runs' never; the contract holds."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import torchscope as ts
-from torchscope.server.cache import MISSING, RunsView, SeriesCache, SeriesReader
-from torchscope.store import Scalars
+from torchscope.errors import InvalidArgument, NotFound
+from torchscope.store import Provider, Scalars
+from torchscope.store.caching import MISSING, CachingProvider, SeriesCache
 
 
 def _scalars(n: int) -> Scalars:
@@ -33,12 +35,16 @@ def test_reader_caches_finished_runs_only(store_dir):
     live.log({"loss": 1.0}, step=0)
     live.flush()
     store = ts.open(store_dir)
-    reader = SeriesReader(store, RunsView(store, max_age=0.0), SeriesCache())
+    reader = CachingProvider(store, max_age=0.0)
+    assert isinstance(reader, Provider)
     assert reader.scalars(done.id, "loss", downsample=10).value.tolist() == [1.0]
-    assert reader.scalars(done.id, "nope", downsample=10) is None
+    for _ in range(2):  # the second answer comes from the cache, with the same typed error
+        with pytest.raises(NotFound):
+            reader.scalars(done.id, "nope", downsample=10)
     assert reader.scalars(live.id, "loss", downsample=10).value.tolist() == [1.0]
     assert [k.key for k in reader.keys(done.id, kind="scalar")] == ["loss"]
     cached = reader.cache.stats()["entries"]
+    assert reader.cache.get((done.id, "nope", 0, 10, None, "step")) is MISSING
     assert cached == 3  # done's series, its missing key, its key listing; nothing of the live run
     live.log({"loss": 2.0}, step=1)
     live.flush()
@@ -60,7 +66,7 @@ def test_scalars_many_reads_runs_in_parallel_with_the_same_answers(store_dir):
         run.finish()
         ids.append(run.id)
     store = ts.open(store_dir)
-    reader = SeriesReader(store, RunsView(store), SeriesCache(0), workers=4)
+    reader = CachingProvider(store, cache=SeriesCache(0), workers=4)
     try:
         got = reader.scalars_many(ids, "loss", downsample=50)
         assert reader._pool is not None  # the parallel path ran
@@ -74,3 +80,22 @@ def test_scalars_many_reads_runs_in_parallel_with_the_same_answers(store_dir):
         np.testing.assert_array_equal(s.value, want.value)
         np.testing.assert_array_equal(s.max, want.max)
     assert got[5].max.max() == 5299.0 and got[0].min.min() == 0.0  # each run's own points, in order
+
+
+def test_the_listing_is_cached_filtered_and_invalidated(store_dir):
+    a = ts.init(dir=store_dir, name="a", project="p", tags=["x"])
+    a.finish()
+    reader = CachingProvider(ts.open(store_dir), max_age=60.0)
+    assert [r.name for r in reader.runs()] == ["a"]
+    b = ts.init(dir=store_dir, name="b", project="q")
+    b.finish()
+    assert [r.name for r in reader.runs()] == ["a"]  # at most max_age old
+    assert reader.run(b.id).name == "b"  # an id not in the listing is looked up
+    reader.invalidate()
+    assert [r.name for r in reader.runs()] == ["b", "a"]
+    assert [r.name for r in reader.runs(project="p", tags=["x"], status="finished")] == ["a"]
+    assert reader.projects() == ["p", "q"]
+    with pytest.raises(InvalidArgument):
+        reader.runs(status="nope")
+    with pytest.raises(NotFound):
+        reader.run("nope")

@@ -1,0 +1,253 @@
+"""A :class:`~torchscope.store.provider.Provider` that remembers: what the dashboard reads through.
+
+``CachingProvider(inner)`` answers as ``inner`` does (the same contract, the same typed errors)
+and keeps what cannot change:
+
+- the run listing, at most ``max_age`` seconds old (one ``runs()`` per burst of chart requests;
+  filters are applied to the cached listing, so every filter sees the same moment);
+- key listings and downsampled series of *finished* runs (a finished run never changes: the live
+  stream relies on the same fact), in a byte-bounded LRU (:class:`SeriesCache`), keyed by
+  everything the answer depends on (run, key, rank, buckets, range, x axis), with "not there"
+  cached too.
+
+Running runs are always read fresh. ``scalars_many`` reads one key of many runs in parallel
+(each worker thread has its own SQLite connection; SQLite and numpy release the GIL). Changing a
+run goes through :class:`~torchscope.store.admin.RunAdmin` and then :meth:`invalidate`.
+
+Example::
+
+    provider = CachingProvider(ts.open("tsruns"), cache=SeriesCache(max_bytes=256 << 20))
+    curves = provider.scalars_many(["a1", "b2"], "train/loss", downsample=800)   # None where absent
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidArgument, NotFound
+from ..records import Record
+from .provider import Provider
+from .types import RUN_STATUSES, HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry
+
+__all__ = ["MISSING", "CachingProvider", "SeriesCache", "cache_bytes"]
+
+MISSING = object()  # cached answer "this finished run has no such key"
+
+
+def cache_bytes(mb: int | None = None) -> int:
+    """The series cache budget: ``mb``, else ``$TORCHSCOPE_CACHE_MB``, else 256 MB."""
+    return int(mb if mb is not None else os.environ.get("TORCHSCOPE_CACHE_MB", "256")) << 20
+
+
+def _nbytes(value: Any) -> int:
+    if value is MISSING:
+        return 64
+    if isinstance(value, tuple):  # a key listing
+        return 256 + 160 * len(value)
+    return 256 + sum(a.nbytes for a in vars(value).values() if isinstance(a, np.ndarray))
+
+
+class SeriesCache:
+    """A thread-safe LRU of finished runs' answers, bounded in bytes: ``SeriesCache(max_bytes=64 << 20)``."""
+
+    def __init__(self, max_bytes: int = 256 << 20) -> None:
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
+        self.bytes = 0
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        """The cached value, or None (``MISSING`` means: cached as absent)."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item[0]
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        size = _nbytes(value)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._items[key] = (value, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.bytes -= dropped
+
+    def drop_run(self, run_id: str) -> None:
+        """Forget every entry of a run (it was deleted or changed)."""
+        with self._lock:
+            for key in [k for k in self._items if run_id in k[:2]]:
+                self.bytes -= self._items.pop(key)[1]
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"entries": len(self._items), "bytes": self.bytes, "hits": self.hits, "misses": self.misses}
+
+
+class CachingProvider:
+    """``inner``'s answers, with finished runs' series and a short-lived run listing kept (see the module doc)."""
+
+    def __init__(self, inner: Provider, *, cache: SeriesCache | None = None, max_age: float = 1.0,
+                 workers: int | None = None) -> None:
+        self.inner = inner
+        self.cache = cache if cache is not None else SeriesCache()
+        self.max_age = max_age
+        self.workers = workers if workers is not None else min(8, 2 * (os.cpu_count() or 1))
+        self._runs_lock = threading.Lock()
+        self._runs_at = -1e18
+        self._runs: list[RunInfo] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    @property
+    def dir(self) -> Path:
+        return self.inner.dir
+
+    # -- runs ------------------------------------------------------------------------------
+    def _listing(self) -> list[RunInfo]:
+        with self._runs_lock:
+            if time.monotonic() - self._runs_at > self.max_age:
+                self._runs = self.inner.runs()
+                self._runs_at = time.monotonic()
+            return self._runs
+
+    def runs(self, *, project: str | None = None, tags: list[str] | None = None, status: str | None = None,
+             archived: bool | None = None) -> list[RunInfo]:
+        if status is not None and status not in RUN_STATUSES:
+            raise InvalidArgument(f"status must be one of {', '.join(RUN_STATUSES)}; got {status!r:.40}")
+        return [r for r in self._listing()
+                if (project is None or r.project == project) and (status is None or r.status == status)
+                and (archived is None or r.archived == archived) and (not tags or set(tags) <= set(r.tags))]
+
+    def by_id(self) -> dict[str, RunInfo]:
+        """The cached listing as ``{run_id: RunInfo}`` (at most ``max_age`` seconds old)."""
+        return {r.id: r for r in self._listing()}
+
+    def run(self, run_id: str) -> RunInfo:
+        for info in self._listing():
+            if info.id == run_id:
+                return info
+        self.invalidate()  # created in the last moment?
+        return self.inner.run(run_id)
+
+    def projects(self) -> list[str]:
+        return sorted({r.project for r in self._listing()})
+
+    def invalidate(self, run_id: str | None = None) -> None:
+        """Forget the listing (and a changed or deleted run's cached series)."""
+        with self._runs_lock:
+            self._runs_at = -1e18
+        if run_id is not None:
+            self.cache.drop_run(run_id)
+
+    def refresh_status(self) -> list[str]:
+        dead = self.inner.refresh_status()
+        if dead:
+            self.invalidate()
+        return dead
+
+    def _finished(self, run_id: str) -> bool:
+        info = self.by_id().get(run_id)
+        return info is not None and info.status == "finished"
+
+    # -- series ----------------------------------------------------------------------------
+    def keys(self, run_id: str, *, kind: str | None = None) -> list[KeyInfo]:
+        final = self._finished(run_id)
+        ident = ("keys", run_id, kind)
+        if final:
+            hit = self.cache.get(ident)
+            if hit is not None:
+                return list(hit)
+        value = self.inner.keys(run_id, kind=kind)
+        if final:
+            self.cache.put(ident, tuple(value))
+        return value
+
+    def scalars(self, run_id: str, key: str, *, rank: int = 0, downsample: int | None = None,
+                x_range: tuple[float | None, float | None] | None = None, x: str = "step") -> Scalars:
+        final = self._finished(run_id)
+        ident = (run_id, key, rank, downsample, x_range, x)
+        if final:
+            hit = self.cache.get(ident)
+            if hit is MISSING:
+                raise NotFound(f"run {run_id!r} has no scalar key {key[:200]!r} (rank {rank})")
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+        try:
+            value = self.inner.scalars(run_id, key, rank=rank, downsample=downsample, x_range=x_range, x=x)
+        except NotFound:
+            if final:
+                self.cache.put(ident, MISSING)
+            raise
+        if final:
+            self.cache.put(ident, value)
+        return value
+
+    def scalars_many(self, run_ids: Sequence[str], key: str, **kw: Any) -> list[Scalars | None]:
+        """``scalars`` of one key for each run (same order; None where a run lacks it), read in parallel."""
+
+        def one(rid: str) -> Scalars | None:
+            try:
+                return self.scalars(rid, key, **kw)
+            except NotFound:
+                return None
+
+        if len(run_ids) < 2 or self.workers < 2:
+            return [one(rid) for rid in run_ids]
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="torchscope-read")
+        return list(self._pool.map(one, run_ids))
+
+    # -- everything else: the inner provider's answers -------------------------------------
+    def images(self, run_id: str, key: str, *, rank: int = 0, step: int | None = None,
+               with_data: bool = False) -> list[ImageEntry]:
+        return self.inner.images(run_id, key, rank=rank, step=step, with_data=with_data)
+
+    def image(self, run_id: str, image_id: int) -> ImageEntry:
+        return self.inner.image(run_id, image_id)
+
+    def histograms(self, run_id: str, key: str, *, rank: int = 0) -> list[HistogramEntry]:
+        return self.inner.histograms(run_id, key, rank=rank)
+
+    def texts(self, run_id: str, key: str, *, rank: int = 0) -> list[TextEntry]:
+        return self.inner.texts(run_id, key, rank=rank)
+
+    def records(self, run_id: str, *, kind: str | None = None, key: str | None = None, rank: int | None = None,
+                with_blobs: bool = False) -> list[RecordEntry]:
+        return self.inner.records(run_id, kind=kind, key=key, rank=rank, with_blobs=with_blobs)
+
+    def record(self, run_id: str, record_id: int) -> RecordEntry:
+        return self.inner.record(run_id, record_id)
+
+    def latest(self, run_id: str, kind: str, *, key: str | None = None) -> Record:
+        return self.inner.latest(run_id, kind, key=key)
+
+    def blob(self, run_id: str, record_id: int, name: str) -> bytes:
+        return self.inner.blob(run_id, record_id, name)
+
+    def close(self) -> None:
+        """Stop the reading threads and close the inner provider (it reconnects if used again)."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+        self.inner.close()
