@@ -26,9 +26,6 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from ....gan.lab import LOSSES, TARGETS
-from ....gan.lab.config import OPTIMIZERS, LabConfig
-from ....gan.lab.models import NOISES
 from ...apidoc import Param
 from ...download import attachment
 from ...encode import JSON
@@ -174,6 +171,10 @@ def export_route(request: Request) -> Response:
 
 
 def options(request: Request) -> JSON:
+    from ....gan.lab import LOSSES, TARGETS  # the lab trains with torch: imported when a page opens it
+    from ....gan.lab.config import OPTIMIZERS, LabConfig
+    from ....gan.lab.models import NOISES
+
     return JSON({"targets": [t for t in TARGETS if t != "drawn"], "losses": [
         {"name": k, "label": v.label} for k, v in LOSSES.items()], "optimizers": list(OPTIMIZERS),
         "noises": list(NOISES), "defaults": LabConfig().validated().to_dict(), "formats": list(FORMATS)})
