@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ....gan.lab import LabSession, LabWorker
+from ...context import app_context
 from ...encode import jsonable
 from .recording import Recording
+
+if TYPE_CHECKING:
+    from ....gan.lab import LabSession
 
 __all__ = ["FramePacker", "Hub", "get_hub"]
 
@@ -37,6 +40,8 @@ class Hub:
 
     def __init__(self, *, max_sessions: int = 8, idle_timeout: float = 60.0, grace: float = 8.0,
                  fps: float = 30.0) -> None:
+        from ....gan.lab import LabWorker  # the lab trains with torch: imported when a page opens it
+
         self.worker = LabWorker(max_sessions=max_sessions, idle_timeout=idle_timeout, fps=fps)
         self.grace = float(grace)
         self.recordings: dict[str, Recording] = {}
@@ -115,12 +120,14 @@ class Hub:
 
 
 def get_hub(app: Any) -> Hub:
-    """The app's hub, made on first use: ``get_hub(request.app)`` (tests may set ``app.state.ganlab``)."""
+    """The app's hub, made by the panel's setup: ``get_hub(request.app)`` (tests may put their own in
+    ``app_context(app).state["ganlab"]``)."""
+    state = app_context(app).state
     with _HUB_LOCK:
-        hub = getattr(app.state, "ganlab", None)
-        if hub is None:
-            hub = app.state.ganlab = Hub()
-        return hub
+        hub = state.get("ganlab")
+        if hub is None:  # the panel's setup did not run (an app made without the panel)
+            hub = state["ganlab"] = Hub()
+        return hub  # type: ignore[no-any-return]
 
 
 class FramePacker:
