@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 import torchscope as ts
 from torchscope.server import create_app
+from torchscope.server.context import app_context
 from torchscope.server.panels.ganlab.hub import Hub
 
 from ..server.util import ServerThread
@@ -57,7 +58,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, R
     with ts.init(dir=dir, name="precious") as run:
         run.log({"x": 1.0}, step=0)
     app = create_app(dir, warm=False)
-    hub = app.state.ganlab = Hub(grace=0.5, idle_timeout=30)
+    hub = app_context(app).state["ganlab"] = Hub(grace=0.5, idle_timeout=30)
     rec = Recorder(app)
     with ServerThread(rec) as url:
         yield url, rec, hub, int(url.rsplit(":", 1)[1])

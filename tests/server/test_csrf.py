@@ -15,6 +15,7 @@ import pytest
 
 import torchscope as ts
 from torchscope.server import create_app
+from torchscope.server.context import app_context
 from torchscope.server.csrf import refusal
 from torchscope.server.panels.ganlab.hub import Hub
 
@@ -41,7 +42,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any, H
     with ts.init(dir=dir, name="keep") as run:
         run.log({"x": 1.0}, step=0)
     app = create_app(dir, warm=False)
-    hub = app.state.ganlab = Hub(grace=0.5, idle_timeout=30)
+    hub = app_context(app).state["ganlab"] = Hub(grace=0.5, idle_timeout=30)
     with ServerThread(app) as url:
         yield url, app, hub, run.id
     hub.close_all()

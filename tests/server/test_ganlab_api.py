@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from torchscope.server import create_app
+from torchscope.server.context import app_context
 from torchscope.server.panels.ganlab.hub import Hub
 from torchscope.store._db import connect
 
@@ -32,7 +33,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client
     db, _ = connect(dir, create=True)
     db.close()
     app = create_app(dir, panels=["ganlab"])
-    hub = app.state.ganlab = Hub(grace=0.5, idle_timeout=30)
+    hub = app_context(app).state["ganlab"] = Hub(grace=0.5, idle_timeout=30)
     with ServerThread(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client, hub
         hub.close_all()

@@ -48,3 +48,44 @@ def test_app_with_a_subset_of_panels(filled):
     app = create_app(filled[0], panels=["text"])
     assert [p.name for p in app.state.panels] == ["text"]
     assert "/api/scalars/series" not in app.state.openapi["paths"]
+
+
+def test_panel_state_is_set_up_with_the_app_and_torn_down_by_its_lifespan(store_dir):
+    """No module-level singletons: the GAN lab's hub and the GAN panel's job queue belong to the app,
+    made when it is created and stopped when it shuts down (``torchscope serve`` included)."""
+    from starlette.testclient import TestClient
+
+    import torchscope as ts
+    from torchscope.server import create_app
+    from torchscope.server.context import app_context
+
+    with ts.init(dir=store_dir):
+        pass
+    apps = [create_app(store_dir, warm=False) for _ in range(2)]
+    states = [app_context(a).state for a in apps]
+    assert states[0]["ganlab"] is not states[1]["ganlab"] and states[0]["gan"] is not states[1]["gan"]
+    hub = states[0]["ganlab"]
+    with TestClient(apps[0], base_url="http://127.0.0.1") as client:
+        sid = client.post("/api/ganlab/open", json={}).json()["session"]
+        assert sid in hub.worker.sessions
+    assert not hub.worker.sessions, "the lab sessions stop with the app"
+    assert "ganlab" not in states[0] and "gan" not in states[0]
+
+
+def test_a_failing_setup_is_reported_not_fatal(store_dir, monkeypatch):
+    import dataclasses
+
+    import torchscope as ts
+    from torchscope.server import create_app
+    from torchscope.server.panels import text
+
+    def boom(ctx):
+        raise RuntimeError("no luck")
+
+    monkeypatch.setattr(text, "PANEL", dataclasses.replace(text.PANEL, setup=boom))
+    with ts.init(dir=store_dir):
+        pass
+    app = create_app(store_dir, warm=False)
+    (load,) = [p for p in app.state.panels if p.name == "text"]
+    assert load.error == "setup failed: RuntimeError: no luck"
+    assert any(p.name == "scalars" and p.error is None for p in app.state.panels)

@@ -40,7 +40,7 @@ from .csrf import SameOrigin
 from .encode import JSON
 from .hosts import allowed_hosts
 from .openapi import build_schema
-from .registry import load_panels
+from .registry import PanelLoad, load_panels
 from .static import AssetFiles
 from .warm import Activity, TrackActivity, Warmer
 
@@ -86,7 +86,32 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     finally:
         if warmer is not None:
             warmer.stop()
+        _teardown(app)
         app_context(app).provider.close()
+
+
+def _setup(app: Starlette, loaded: list[PanelLoad]) -> None:
+    """Each panel's ``setup(ctx)``: its state goes in ``ctx.state[name]``; a failing setup is logged, the
+    panel stays listed with its error (its routes answer 500 with the reason)."""
+    ctx = app_context(app)
+    for p in loaded:
+        if p.panel is not None and p.panel.setup is not None:
+            try:
+                ctx.state[p.name] = p.panel.setup(ctx)
+            except Exception as exc:
+                log.exception("panel %s: setup failed", p.name)
+                p.error = f"setup failed: {type(exc).__name__}: {exc}"
+
+
+def _teardown(app: Starlette) -> None:
+    """Each panel's ``teardown(state)``, once, whatever the others do."""
+    ctx = app_context(app)
+    for p in app.state.panels:
+        if p.panel is not None and p.panel.teardown is not None and p.name in ctx.state:
+            try:
+                p.panel.teardown(ctx.state.pop(p.name))
+            except Exception:
+                log.exception("panel %s: teardown failed", p.name)
 
 
 def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: str | None = None,
@@ -125,6 +150,7 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
     app.state.warmer = Warmer(provider, activity) if warm else None
     app.state.token = token
     app.state.panels = loaded
+    _setup(app, loaded)
     docs = {"/api": api.API_DOC, **{f"/api/{p.name}": p.panel.api_doc for p in loaded if p.panel is not None}}
     app.state.openapi = build_schema(app.routes, docs)
     return app

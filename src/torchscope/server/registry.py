@@ -17,6 +17,7 @@ import importlib
 import logging
 import pkgutil
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,8 @@ class Panel:
 
     ``routes`` are Starlette routes relative to ``/api/<name>``; ``order`` sorts the navigation;
     ``module`` is the ES module file inside the panel folder; ``api_doc`` lists each route for
-    the OpenAPI schema as ``{path: {"summary": ..., "params": {name: description}}}``.
+    the OpenAPI schema as ``{path: {"summary": ..., "params": {name: description}}}``; ``setup`` and
+    ``teardown`` give it long-lived state (worker threads, sessions) owned by the app, never by the module.
     """
 
     name: str
@@ -42,6 +44,10 @@ class Panel:
     module: str = "panel.js"
     api_doc: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     folder: Path | None = None
+    # lifecycle: ``setup(ctx)`` makes the panel's long-lived state when the app is created (kept in
+    # ``ctx.state[name]``); ``teardown(state)`` releases it when the app shuts down (its lifespan)
+    setup: Callable[[Any], Any] | None = None
+    teardown: Callable[[Any], None] | None = None
 
 
 @dataclasses.dataclass

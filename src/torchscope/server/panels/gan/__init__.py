@@ -138,6 +138,11 @@ def sample(request: Request) -> Response:
                     headers=PNG_HEADERS)
 
 
+def _explorers(request: Request) -> _Explorers:
+    lens.get_lens(request.app)  # makes the panel's state when its setup did not run
+    return context(request).state["gan"].explorers  # type: ignore[no-any-return]
+
+
 class _Explorers:
     """Latent explorers built on demand from a run's generator checkpoint; a few kept, newest last."""
 
@@ -169,12 +174,11 @@ class _Explorers:
             return ex
 
 
-EXPLORERS = _Explorers()
 
 
 def directions(request: Request) -> JSON:
     """The principal latent directions of the run's generator (the explorer's sliders)."""
-    ex = EXPLORERS.get(context(request).provider, run_ids(request)[0])
+    ex = _explorers(request).get(context(request).provider, run_ids(request)[0])
     d = ex.dirs
     return JSON({"k": len(d.u), "sigma": [float(x) for x in d.sigma], "explained": [float(x) for x in d.explained],
                  "layer": d.layer, "offsets": [float(o) for o in d.offsets]})
@@ -182,7 +186,7 @@ def directions(request: Request) -> JSON:
 
 def explore(request: Request) -> Response:
     """The generator's image at slider offsets ``s`` (comma-separated, in sigma of each direction)."""
-    ex = EXPLORERS.get(context(request).provider, run_ids(request)[0])
+    ex = _explorers(request).get(context(request).provider, run_ids(request)[0])
     raw = text_param(request, "s", "", max_len=400)
     try:
         vals = [max(-10.0, min(10.0, float(v))) for v in raw.split(",") if v.strip()]
@@ -199,7 +203,7 @@ def _int(description: str, lo: int, hi: int) -> Param:
 
 
 PANEL = Panel(
-    name="gan", title="GAN", order=68,
+    name="gan", title="GAN", order=68, setup=lambda ctx: lens.GanState(), teardown=lambda state: state.close(),
     routes=[Route("/runs", runs), Route("/overview", overview), Route("/sample", sample),
             Route("/directions", directions), Route("/explore", explore), Route("/prototype", lens.prototype),
             Route("/counterfactual", lens.counterfactual), Route("/job", lens.job),

@@ -14,7 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import queue
 import threading
@@ -90,8 +89,7 @@ class Jobs:
             self.queue.put((job, fn))
             if self.worker is None:  # a daemon: a job still running never holds the server's exit
                 self.worker = threading.Thread(target=self._work, name="torchscope-gan-lens", daemon=True)
-                self.worker.start()
-                atexit.register(self.stop)
+                self.worker.start()  # stopped by the panel's teardown when the app shuts down
         return job
 
     def get(self, job_id: str) -> Job | None:

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ....store.provider import Provider
-from ...context import context
+from ...context import app_context, context
 from ...download import attachment, safe_name
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
@@ -81,12 +81,26 @@ class Lens:
 
 
 def get_lens(app: Any) -> Lens:
-    """The app's lens, made on first use: ``get_lens(request.app)``."""
+    """The app's lens, made by the panel's setup: ``get_lens(request.app)``."""
+    state = app_context(app).state
     with _LOCK:
-        lens = getattr(app.state, "gan_lens", None)
-        if lens is None:
-            lens = app.state.gan_lens = Lens()
-        return lens
+        gan = state.get("gan")
+        if gan is None:  # the panel's setup did not run (an app made without the panel)
+            gan = state["gan"] = GanState()
+        return gan.lens  # type: ignore[no-any-return]
+
+
+class GanState:
+    """The GAN panel's long-lived objects: the lens (jobs, rebuilt models, GIFs) and the latent explorers."""
+
+    def __init__(self) -> None:
+        from . import _Explorers  # the package defines them beside its routes
+
+        self.lens = Lens()
+        self.explorers = _Explorers()
+
+    def close(self) -> None:
+        self.lens.jobs.stop()
 
 
 def _checkpoint(store: Provider, rid: str, key: str) -> Any:

@@ -12,7 +12,21 @@ Example::
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...registry import Panel
 from .routes import API_DOC, routes
 
-PANEL = Panel(name="ganlab", title="GAN lab", order=70, routes=routes, api_doc=API_DOC)
+
+def _setup(ctx: Any) -> Any:
+    from .hub import Hub
+
+    return Hub()
+
+
+def _teardown(hub: Any) -> None:
+    hub.close_all()  # every lab session stops with the server (torchscope serve and gan-lab alike)
+
+
+PANEL = Panel(name="ganlab", title="GAN lab", order=70, routes=routes, api_doc=API_DOC, setup=_setup,
+              teardown=_teardown)

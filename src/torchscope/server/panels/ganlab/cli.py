@@ -82,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
             uvicorn.Server(config).run()
         except KeyboardInterrupt:
             print("stopped", file=sys.stderr)
-        finally:
-            hub: Any = getattr(app.state, "ganlab", None)
+        finally:  # the app's lifespan closed every session; an app run without one: here
+            hub: Any = app_context(app).state.get("ganlab")
             if hub is not None:
                 hub.close_all()
     return 0
