@@ -114,6 +114,7 @@ class CachingProvider:
         self._runs_lock = threading.Lock()
         self._runs_at = -1e18
         self._runs: list[RunInfo] = []
+        self._by_id: dict[str, RunInfo] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -123,11 +124,17 @@ class CachingProvider:
 
     # -- runs ------------------------------------------------------------------------------
     def _listing(self) -> list[RunInfo]:
+        return self._fresh()[0]
+
+    def _fresh(self) -> tuple[list[RunInfo], dict[str, RunInfo]]:
+        if time.monotonic() - self._runs_at <= self.max_age:  # the common case: no lock, no copy
+            return self._runs, self._by_id
         with self._runs_lock:
             if time.monotonic() - self._runs_at > self.max_age:
-                self._runs = self.inner.runs()
+                runs = self.inner.runs()
+                self._runs, self._by_id = runs, {r.id: r for r in runs}
                 self._runs_at = time.monotonic()
-            return self._runs
+            return self._runs, self._by_id
 
     def runs(self, *, project: str | None = None, tags: list[str] | None = None, status: str | None = None,
              archived: bool | None = None) -> list[RunInfo]:
@@ -138,8 +145,8 @@ class CachingProvider:
                 and (archived is None or r.archived == archived) and (not tags or set(tags) <= set(r.tags))]
 
     def by_id(self) -> dict[str, RunInfo]:
-        """The cached listing as ``{run_id: RunInfo}`` (at most ``max_age`` seconds old)."""
-        return {r.id: r for r in self._listing()}
+        """The cached listing as ``{run_id: RunInfo}`` (at most ``max_age`` seconds old; do not change it)."""
+        return self._fresh()[1]
 
     def run(self, run_id: str) -> RunInfo:
         for info in self._listing():

@@ -1,0 +1,149 @@
+"""Read-side benchmark, before and after: the dashboard API, ``torchscope serve`` start-up, and the report.
+
+Runs the same measurements against two source trees of torchscope (``--before``: a git revision,
+checked out into a temporary worktree; the current tree is "after"), each in fresh processes:
+
+1. ``torchscope serve`` on a store of RUNS x KEYS x POINTS (default 100 x 10 x 100,000; built once,
+   cached under /tmp, shared with ``bench_dashboard.py``): seconds from the process start to the
+   first answer of ``/api/runs``; the first Scalars query right after (all runs, one key, 2,000
+   buckets, binary); the median of five more (warm: finished runs' series are cached); and five
+   uncached ones (new bucket counts each time);
+2. ``torchscope report`` of the demo store (``torchscope demo --quick --no-serve``, built once).
+
+Before and after alternate for ``--rounds`` rounds (default 3) and the medians are printed, with
+the ratio after/before (below 1 is faster). Not a test: figures vary with
+the machine; the issue's rule is that neither the API nor the report gets slower.
+
+    python benchmarks/bench_read_side.py [--before 2f5dcd3] [--runs 100 --keys 10 --points 100000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str, timeout: float = 300) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return bytes(r.read())
+
+
+def _env(src: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(src)
+    env.pop("TORCHSCOPE_DIR", None)
+    return env
+
+
+def measure_serve(src: Path, store: Path, key: str, buckets: int) -> dict[str, float]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "torchscope", "serve", str(store), "--port", str(port)],
+                            env=_env(src), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                runs = json.loads(_get(base + "/api/runs", timeout=5))["runs"]
+                break
+            except OSError:
+                if proc.poll() is not None or time.perf_counter() - t0 > 120:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.02)
+        start = time.perf_counter() - t0
+        ids = [r["id"] for r in runs]
+
+        def series(b: int) -> float:
+            q = urllib.parse.urlencode([("key", key), *(("run", i) for i in ids), ("buckets", b), ("format", "bin")])
+            t = time.perf_counter()
+            _get(f"{base}/api/scalars/series?{q}")
+            return time.perf_counter() - t
+
+        first = series(buckets)
+        warm = statistics.median(series(buckets) for _ in range(5))
+        uncached = statistics.median(series(buckets + 7 * (i + 1)) for i in range(5))
+        return {"start_s": start, "first_s": first, "warm_s": warm, "uncached_s": uncached}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def measure_report(src: Path, store: Path) -> float:
+    out = Path(tempfile.mkdtemp()) / "r.html"
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "torchscope", "report", str(store), "-o", str(out)], env=_env(src),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return dt
+
+
+def worktree(rev: str) -> Path:
+    where = Path(tempfile.gettempdir()) / f"torchscope-bench-{rev}"
+    if not where.exists():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), rev], check=True,
+                       stdout=subprocess.DEVNULL)
+    return where / "src"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--before", default="2f5dcd3", help="the git revision to compare with")
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--keys", type=int, default=10)
+    ap.add_argument("--points", type=int, default=100_000)
+    ap.add_argument("--buckets", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are printed")
+    ap.add_argument("--quick", action="store_true", help="20 x 4 x 20,000 points (a smoke run)")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs, args.keys, args.points = 20, 4, 20_000
+    from bench_dashboard import build_store
+
+    store = Path(tempfile.gettempdir()) / f"torchscope-bench-{args.runs}x{args.keys}x{args.points}"
+    build_store(store, args.runs, args.keys, args.points)
+    demo = Path(tempfile.gettempdir()) / "torchscope-bench-demo-store"
+    if not (demo / "torchscope.db").exists():
+        subprocess.run([sys.executable, "-m", "torchscope", "demo", "--quick", "--no-serve", "--dir", str(demo)],
+                       env=_env(ROOT / "src"), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    trees = {"before": worktree(args.before), "after": ROOT / "src"}
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    for _ in range(args.rounds):  # before and after alternate, so a busy moment costs both alike
+        for name, src in trees.items():
+            one = measure_serve(src, store, "metric/0", args.buckets)
+            one["report_s"] = measure_report(src, demo)
+            samples[name].append(one)
+    got = {name: {k: statistics.median(s[k] for s in rows) for k in rows[0]} for name, rows in samples.items()}
+    print(f"read side on {args.runs} runs x {args.keys} keys x {args.points:,} points; before = {args.before}, "
+          f"after = the working tree; medians of {args.rounds} alternating rounds")
+    rows = [("torchscope serve: start to first answer", "start_s"),
+            (f"scalars API, all runs, {args.buckets} buckets: first call", "first_s"),
+            ("  warm (median of 5)", "warm_s"), ("  uncached (median of 5)", "uncached_s"),
+            ("torchscope report of the demo store", "report_s")]
+    for label, k in rows:
+        b, a = got["before"][k], got["after"][k]
+        print(f"  {label:52} before {b * 1000:9.1f} ms   after {a * 1000:9.1f} ms   ratio {a / b:5.2f}")
+
+
+if __name__ == "__main__":
+    main()
