@@ -11,18 +11,19 @@ import numpy as np
 import pytest
 
 import torchscope as ts
+from torchscope.track.messages import ImageMsg, Message, RecordMsg, TextMsg
 from torchscope.track.writer import ERRORS_KEY, is_data_error
 
 
-def _unstorable_items(rank: int = 0) -> list[tuple]:
-    """Queue items that get past no check of the public API (so they are put straight on the queue):
+def _unstorable_items(rank: int = 0) -> list[Message]:
+    """Queue messages that get past no check of the public API (so they are put straight on the queue):
     each makes SQLite refuse the whole transaction it is in."""
     now = time.time()
     return [
-        ("t", "bad/step", rank, 2**64, now, "a step SQLite cannot hold"),       # OverflowError on bind
-        ("t", "bad/text", rank, 1, now, "lone \udcff surrogate"),                 # UnicodeEncodeError
-        ("t", "bad/wall", rank, 1, float("nan"), "a NaN wall (NOT NULL)"),       # IntegrityError
-        ("r", "bad\udcffkey", rank, 1, now, "k", "{}", {}, 2),                    # the key itself
+        TextMsg("bad/step", rank, 2**64, now, "a step SQLite cannot hold"),             # OverflowError on bind
+        TextMsg("bad/text", rank, 1, now, "lone \udcff surrogate"),                      # UnicodeEncodeError
+        TextMsg("bad/wall", rank, 1, float("nan"), "a NaN wall (NOT NULL)"),             # IntegrityError
+        RecordMsg("bad\udcffkey", rank, 1, now, "k", "{}", {}, 2),                       # the key itself
     ]
 
 
@@ -53,6 +54,26 @@ def test_one_unstorable_item_costs_only_itself(store_dir, capsys):
     assert len(notes) == 5 and any("nan_wall" in n for n in notes) and any("\\udcff" in n for n in notes)
     keys = {k.key for k in store.keys(info.id)}
     assert not keys & {"bad/step", "bad/text", "bad/wall", "nan_wall"}
+
+
+def test_a_message_that_cannot_be_converted_costs_only_itself(store_dir, capsys):
+    """A message the writer cannot turn into a row (here pixels no PNG holds) is dropped alone, named by
+    its kind, key and step; its media bytes are released (backpressure by size does not creep up)."""
+    run = ts.init(dir=store_dir, flush_interval=0.05)
+    writer = run._writer
+    bad = np.zeros((2, 2, 2, 2, 2), np.float32)  # five dimensions: never an image
+    writer.put(ImageMsg("bad/img", 0, 7, time.time(), None, bad, None, 4096))
+    run.log_image("good/img", np.eye(8), step=7)
+    run.flush()
+    assert writer.pending_bytes == 0
+    run.finish()
+    err = capsys.readouterr().err
+    assert "could not store the image 'bad/img' at step 7" in err
+    store = ts.open(store_dir)
+    (info,) = store.runs()
+    assert info.status == "finished" and "the image 'bad/img' at step 7" in info.error
+    assert [e.step for e in store.images(info.id, "good/img")] == [7]
+    assert "bad/img" not in {k.key for k in store.keys(info.id)}
 
 
 def test_steady_logging_after_an_unstorable_item_never_hangs(store_dir):

@@ -314,3 +314,38 @@ def test_watch_leaves_the_runs_auto_steps_alone(store_dir):
     rid = store.runs()[0].id
     assert store.scalars(rid, "train/loss").step.tolist() == [0, 1, 2]
     assert [h.step for h in store.histograms(rid, "watch/0/weight.grad")] == [0, 1, 2]
+
+
+class PublicOnly:
+    """A run seen through its public attributes only: what an extension may use."""
+
+    def __init__(self, run) -> None:
+        object.__setattr__(self, "_run", run)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(f"watch used the run's private {name!r}")
+        return getattr(object.__getattribute__(self, "_run"), name)
+
+
+def test_the_watcher_needs_only_the_runs_public_hooks(store_dir):
+    """The Watcher works against the public extension API (no private Run methods or tuples)."""
+    from torchscope.watch import Watcher
+
+    model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), Poison(at=2), nn.Linear(4, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    with ts.init(dir=store_dir) as run:
+        watcher = Watcher(PublicOnly(run), model, every=1, optimizer=opt)
+        for _ in range(3):
+            loss = model(torch.randn(16, 8)).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            run.log({"train/loss": loss.detach()})
+        watcher.remove()
+    store, info, alarms = _alarms(store_dir)
+    assert store.scalars(info.id, "watch/0/grad_norm").step.tolist() == [0, 1, 2]
+    assert store.scalars(info.id, "watch/lr/group0").value.tolist() == [0.05, 0.05, 0.05]
+    assert [h.step for h in store.histograms(info.id, "watch/0/weight")] == [0, 1, 2]
+    assert {a.type for a in alarms} >= {"nonfinite_output"}
+    assert store.scalars(info.id, "train/loss").step.tolist() == [0, 1, 2]

@@ -22,7 +22,7 @@ import sys
 import threading
 import traceback
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from time import time
 from typing import Any
 
@@ -44,14 +44,28 @@ from .checks import (
     printable,
 )
 from .checks import jsonable_config as _jsonable_config
+from .hooks import WriterBatch
 from .media import prepare_histogram, prepare_image
+from .messages import CallMsg, ConfigMsg, HistogramMsg, ImageMsg, RecordMsg, SummaryMsg, TextMsg
 from .writer import BackgroundWriter
 
 __all__ = ["Run", "init"]
 
 
 class Run:
-    """One training run. Create it with :func:`ts.init <torchscope.init>`."""
+    """One training run. Create it with :func:`ts.init <torchscope.init>`.
+
+    Example: ``run = ts.init(project="mnist"); run.log({"train/loss": 0.3})``.
+
+    Extending the tracker (what ``run.watch`` is built on, and all it uses):
+
+    - every ``log*`` method takes ``advance=False``: the data goes at ``step`` (or at the coming
+      step) and the run's step counter stays put, so an extension logging at its own steps never
+      shifts the user's auto-stepped logs;
+    - :meth:`on_writer_thread` hands a function to the background writer thread, which calls it
+      with the batch it is assembling (a :class:`~torchscope.track.hooks.WriterBatch`): read device
+      tensors there (the host sync is off the training thread) and add scalars and records.
+    """
 
     def __init__(self, *, project: str, name: str, config: dict[str, Any], tags: list[str], dir: Any,
                  flush_interval: float, rank: int, world_size: int, enabled: bool, run_id: str,
@@ -91,7 +105,7 @@ class Run:
         from .system import SystemMonitor, machine_info
 
         assert self._writer is not None
-        self._writer.put(("t", "system/info", self._log_rank, 0, time(), machine_info()))
+        self._writer.put(TextMsg("system/info", self._log_rank, 0, time(), machine_info()))
         put = self._put_scalars
 
         def emit(values: dict[str, float]) -> None:
@@ -106,9 +120,14 @@ class Run:
         return f"Run(id={self.id!r}, project={self.project!r}, name={self.name!r}, {state}, dir={str(self.dir)!r})"
 
     # -- logging -----------------------------------------------------------------------------
-    def _next_step(self, step: Any) -> int:
-        step = check_step(self._step if step is None else step)
-        self._step = step + 1
+    def _next_step(self, step: Any, advance: bool = True) -> int:
+        """The step of a log call (``None``: the coming step); the counter moves past it unless ``advance=False``."""
+        if step is None:
+            step = self._step
+        elif type(step) is not int or not MIN_STEP <= step <= MAX_STEP:
+            step = check_step(step)
+        if advance:
+            self._step = step + 1
         return step
 
     def _live(self) -> bool:
@@ -116,10 +135,12 @@ class Run:
             raise RuntimeError(f"run {self.id!r} is finished; start a new one with ts.init()")
         return self.enabled and not self._forked  # a forked child (a DataLoader worker) never writes
 
-    def log(self, data: Mapping[str, Any], step: int | None = None, *, wall_time: float | None = None) -> None:
+    def log(self, data: Mapping[str, Any], step: int | None = None, *, wall_time: float | None = None,
+            advance: bool = True) -> None:
         """Log scalars: ``run.log({"train/loss": 0.31}, step=120)``; step auto-increments when omitted.
 
         ``wall_time`` (seconds since the epoch) overrides the time of logging, e.g. when importing.
+        ``advance=False`` leaves the run's step counter as it is (see *Extending the tracker* on :class:`Run`).
         """
         if type(data) is not dict:
             if not isinstance(data, Mapping):
@@ -137,7 +158,8 @@ class Run:
             step = self._step
         if type(step) is not int or not MIN_STEP <= step <= MAX_STEP:
             step = check_step(step)
-        self._step = step + 1
+        if advance:
+            self._step = step + 1
         self._put_scalars(step, time() if wall_time is None else check_wall(wall_time), data)
 
     def _checked(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -151,9 +173,20 @@ class Run:
             out[key] = value if type(value) is float else check_scalar(key, value)
         return out
 
+    def _key(self, key: Any) -> str:
+        """``check_key``, remembered: a key seen before costs one set lookup."""
+        ok = self._keys_ok
+        if type(key) is not str or key not in ok:
+            check_key(key)
+            if len(ok) > 100_000:  # a bound on what the cache of checked keys holds
+                ok.clear()
+            ok.add(key)
+        return key
+
     def log_image(self, key: str, image: Any, step: int | None = None, *, caption: str | None = None,
                   nrow: int | None = None, boxes: Any = None, labels: Any = None, scores: Any = None,
-                  masks: Any = None, class_names: list[str] | None = None, score_threshold: float = 0.0) -> None:
+                  masks: Any = None, class_names: list[str] | None = None, score_threshold: float = 0.0,
+                  advance: bool = True) -> None:
         """Log an image or a batch (shown as a grid): ``run.log_image("samples", x[:16], step=10)``.
 
         Detection/segmentation results: give ``boxes`` (N x 4, x1 y1 x2 y2 in pixels) and/or
@@ -161,7 +194,7 @@ class Run:
         the raw results as an ``explain.detections`` record under the same key (the dashboard
         toggles classes and filters by score).
         """
-        check_key(key)
+        self._key(key)
         if boxes is not None or masks is not None:
             from ..explain.detection import detections
 
@@ -177,39 +210,38 @@ class Run:
         if not self._live():
             return
         assert self._writer is not None
-        step = self._next_step(step)
+        step = self._next_step(step, advance)
         if rec is not None:
-            self.log_record(rec, step=step, key=key)
-        self._writer.put(("i", key, self._log_rank, step, time(), caption, arr, nrow, arr.nbytes), arr.nbytes)
+            self.log_record(rec, step=step, key=key, advance=False)
+        self._writer.put(ImageMsg(key, self._log_rank, step, time(), caption, arr, nrow, arr.nbytes))
 
-    def log_histogram(self, key: str, values: Any, step: int | None = None, *, bins: int = 64) -> None:
-        """Log a histogram of a tensor/array: ``run.log_histogram("weights/fc", model.fc.weight)``."""
-        self._log_histogram(key, values, step, bins, advance=True)
+    def log_histogram(self, key: str, values: Any, step: int | None = None, *, bins: int = 64,
+                      advance: bool = True) -> None:
+        """Log a histogram of a tensor/array: ``run.log_histogram("weights/fc", model.fc.weight)``.
 
-    def _log_histogram(self, key: str, values: Any, step: int | None, bins: int = 64, *,
-                       advance: bool = False) -> None:
-        """``log_histogram``; with ``advance=False`` (``run.watch``'s own histograms, at its own steps)
-        the run's step counter stays put, so the user's next auto-step ``run.log()`` keeps its step."""
-        check_key(key)
+        ``advance=False`` leaves the run's step counter as it is (``run.watch``'s histograms, at its
+        own steps, so the user's next auto-step ``run.log()`` keeps its step).
+        """
+        self._key(key)
         prepared = prepare_histogram(values, bins, name="values")
         if not self._live():
             return
         assert self._writer is not None
-        at = self._next_step(step) if advance or step is None else check_step(step)
         nbytes = prepared.nbytes if isinstance(prepared, np.ndarray) else 8 * bins
-        self._writer.put(("h", key, self._log_rank, at, time(), prepared, bins, nbytes), nbytes)
+        self._writer.put(HistogramMsg(key, self._log_rank, self._next_step(step, advance), time(), prepared, bins,
+                                      nbytes))
 
-    def log_text(self, key: str, text: str, step: int | None = None) -> None:
+    def log_text(self, key: str, text: str, step: int | None = None, *, advance: bool = True) -> None:
         """Log markdown text: ``run.log_text("notes", "**lr** halved")``."""
-        check_key(key)
+        self._key(key)
         check_text(text)
         if not self._live():
             return
         assert self._writer is not None
-        self._writer.put(("t", key, self._log_rank, self._next_step(step), time(), text))
+        self._writer.put(TextMsg(key, self._log_rank, self._next_step(step, advance), time(), text))
 
     def log_record(self, record: Record | Mapping[str, Any], step: int | None = None, *, key: str | None = None,
-                   kind: str | None = None) -> None:
+                   kind: str | None = None, advance: bool = True) -> None:
         """Log a typed result: ``run.log_record(ts.summary(model, x))``. A plain dict needs ``kind=``."""
         if isinstance(record, Mapping):
             if not kind:
@@ -218,7 +250,7 @@ class Run:
         if not isinstance(record, Record):
             raise TypeError(f"record must be a torchscope Record (or a dict with kind=), got {type(record).__name__}")
         rkind = check_key(record.kind, "record kind")
-        key = check_key(key if key is not None else rkind)
+        key = self._key(key if key is not None else rkind)
         data, blobs = record.to_dict()
         try:
             text = json.dumps(data, allow_nan=True)
@@ -228,8 +260,8 @@ class Run:
             return
         assert self._writer is not None
         nbytes = len(text) + sum(len(b) for b in blobs.values())
-        self._writer.put(("r", key, self._log_rank, self._next_step(step), time(), rkind, text, blobs, nbytes),
-                         nbytes)
+        self._writer.put(RecordMsg(key, self._log_rank, self._next_step(step, advance), time(), rkind, text, blobs,
+                                   nbytes))
 
     def log_graph(self, model: torch.nn.Module, input: Any = None, *, step: int | None = None, **kw: Any) -> Any:
         """Store the model's summary and hierarchical graph with the run: ``run.log_graph(model, x)``.
@@ -308,10 +340,21 @@ class Run:
                     if w.check_losses in self._writer.monitors:
                         self._writer.monitors.remove(w.check_losses)
 
-    def _hand_over(self, fn: Any) -> None:
-        """Run ``fn(batch)`` on the writer thread with the next batch (reads device tensors there)."""
-        if self._writer is not None and not self._finished and not self._forked:
-            self._writer.put(("call", fn))
+    def on_writer_thread(self, fn: Callable[[WriterBatch], None]) -> None:
+        """Call ``fn(out)`` on the background writer thread with the next batch it writes:
+        ``run.on_writer_thread(lambda out: out.add_scalars("ext/norm", [step], [norm.item()]))``.
+
+        ``out`` is a :class:`~torchscope.track.hooks.WriterBatch` (``add_scalars``, ``add_record``).
+        Calls run in the order given, before everything logged after them is committed; ``run.flush()``
+        returns once they have run. An exception in ``fn`` drops that call alone (said on stderr and
+        in the run's ``torchscope/errors``). Like every ``log*`` call, an error after ``finish()``.
+        """
+        if not callable(fn):
+            raise TypeError(f"on_writer_thread() takes a function of one argument, got {type(fn).__name__}")
+        if not self._live():
+            return
+        assert self._writer is not None
+        self._writer.put(CallMsg(fn))
 
     def update_config(self, changes: Mapping[str, Any]) -> None:
         """Add or change hyper-parameters after ``init``: ``run.update_config({"batch_size": 64})``."""
@@ -319,11 +362,11 @@ class Run:
         self.config.update(cfg)
         if self._live():
             assert self._writer is not None
-            self._writer.put(("cfg", cfg))
+            self._writer.put(ConfigMsg(cfg))
 
     def _push_summary(self) -> None:
         if self.enabled and not self._finished and self._writer is not None:
-            self._writer.put(("u", to_jsonable(dict(self.summary))))
+            self._writer.put(SummaryMsg(to_jsonable(dict(self.summary))))
 
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self, timeout: float | None = 60.0) -> None:

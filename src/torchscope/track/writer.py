@@ -34,7 +34,20 @@ from typing import Any
 from ..store._db import StoreDamagedError
 from ..store.write import Batch, SQLiteWriter
 from .checks import printable
+from .hooks import WriterBatch
 from .media import compute_histogram, encode_image
+from .messages import (
+    CallMsg,
+    ConfigMsg,
+    FlushMsg,
+    HistogramMsg,
+    ImageMsg,
+    Message,
+    RecordMsg,
+    SummaryMsg,
+    TextMsg,
+    describe,
+)
 
 __all__ = ["BackgroundWriter"]
 
@@ -69,7 +82,7 @@ class BackgroundWriter:
         self.flush_interval = flush_interval
         self.max_items = max_items
         self.max_bytes = max_bytes
-        self.queue: collections.deque[tuple[Any, ...]] = collections.deque()
+        self.queue: collections.deque[Message] = collections.deque()
         self.pending_bytes = 0
         self._cols: dict[str, tuple[array, array, array, list[tuple[int, Any]]]] = {}
         self._cols_lock = threading.Lock()
@@ -82,7 +95,7 @@ class BackgroundWriter:
         self.drop_notes: list[str] = []  # the first few, said in the run's error field at the end
         self._behind = False  # the writer could not keep its cadence: the next put waits for it
         # called on the writer thread with each assembled batch (health checks read it)
-        self.monitors: list[Callable[[Batch], None]] = []
+        self.monitors: list[Callable[[WriterBatch], None]] = []
         self._bytes_lock = threading.Lock()
         self._wake = threading.Event()
         self._drained = threading.Condition()
@@ -120,9 +133,11 @@ class BackgroundWriter:
             self._npoints = 0
         return cols
 
-    def put(self, item: tuple[Any, ...], nbytes: int = 0) -> None:
+    def put(self, msg: Message) -> None:
+        """Queue one message (see :mod:`~torchscope.track.messages`); waits when the writer is behind."""
+        nbytes = msg.nbytes  # first: what is not a message never reaches the queue
         queue = self.queue
-        queue.append(item)
+        queue.append(msg)
         if self._behind:
             self._catch_up()
         if nbytes:
@@ -171,7 +186,7 @@ class BackgroundWriter:
         if self.dead is not None:
             raise RuntimeError(f"torchscope could not write to {self.store.path}: {self.dead}") from self.dead
         done = threading.Event()
-        self.queue.append(("flush", done))
+        self.queue.append(FlushMsg(done))
         self._wake.set()
         if not self._thread.is_alive():
             return False
@@ -284,7 +299,7 @@ class BackgroundWriter:
         if len(self.drop_notes) < 20:  # bounded: a note that could itself fail cannot loop
             self.drop_notes.append(note)
             print(f"torchscope: {note}; the rest of the data is written", file=sys.stderr)
-            self.queue.append(("t", ERRORS_KEY, self.store.rank, self.dropped, time.time(), note))
+            self.queue.append(TextMsg(ERRORS_KEY, self.store.rank, self.dropped, time.time(), note))
 
     def _drain(self, deadline: float = float("inf")) -> tuple[Batch, list[threading.Event], bool]:
         """One batch of what was queued when the cycle began (at most until ``deadline``).
@@ -296,6 +311,8 @@ class BackgroundWriter:
         waiters: list[threading.Event] = []
         popleft = self.queue.popleft
         freed = 0
+        rank = self.store.rank
+        view = WriterBatch(batch, rank)
         todo = len(self.queue)  # only what is there now: a producer that never stops cannot hold us here
         while todo > 0:
             try:
@@ -304,18 +321,16 @@ class BackgroundWriter:
                 break
             todo -= 1
             try:
-                freed += _add(batch, item, waiters)
+                freed += _add(batch, view, item, waiters)
             except Exception as exc:  # a value that could not be converted: skip it, loudly
-                what = f"a {item[0]!r} item for key {item[1]!r}" if len(item) > 1 and isinstance(item[1], str) \
-                    else f"a {item[0]!r} item"
-                self._drop(what, exc)
+                freed += item.nbytes
+                self._drop(describe(item), exc)
             if waiters:
                 break  # commit what came before the flush marker now
             if freed > self.max_bytes // 4 or time.monotonic() > deadline:
                 break  # keep one transaction a reasonable size and the cadence; the loop comes straight back
         with self._bytes_lock:
             self.pending_bytes -= freed
-        rank = self.store.rank
         for key, (steps, walls, vals, deferred) in self._take_scalars().items():
             for i, tensor in deferred:
                 try:
@@ -325,7 +340,7 @@ class BackgroundWriter:
             batch.add_scalars(key, rank, steps, walls, vals)
         for monitor in list(self.monitors):
             try:
-                monitor(batch)
+                monitor(view)
             except Exception as exc:  # a monitor must never stop the data from being written
                 print(f"torchscope: monitor {monitor!r} failed: {exc}", file=sys.stderr)
         left = todo > 0 and bool(self.queue) and not waiters
@@ -334,38 +349,30 @@ class BackgroundWriter:
         return batch, waiters, left
 
 
-def _add(batch: Batch, item: tuple[Any, ...], waiters: list[threading.Event]) -> int:
-    """Add one queued item to the batch; returns the media bytes it held."""
-    tag = item[0]
-    if tag == "flush":
-        waiters.append(item[1])
-        return 0
-    if tag == "i":
-        _, key, rank, step, wall, caption, arr, nrow, nbytes = item
-        data, w, h = encode_image(arr, nrow=nrow)
-        batch.images.append((key, rank, step, wall, caption, w, h, "image/png", data))
-        return int(nbytes)
-    if tag == "h":
-        _, key, rank, step, wall, prepared, bins, nbytes = item
-        lo, hi, counts, stats = compute_histogram(prepared, bins)
-        batch.histograms.append((key, rank, step, wall, lo, hi, counts, stats))
-        return int(nbytes)
-    if tag == "t":
-        batch.texts.append(item[1:])
-        return 0
-    if tag == "r":
-        batch.records.append(item[1:-1])
-        return int(item[-1])
-    if tag == "u":
-        batch.summary = item[1]
-        return 0
-    if tag == "cfg":
-        batch.config = {**(batch.config or {}), **item[1]}
-        return 0
-    if tag == "call":  # work handed over by the training thread (e.g. reading CUDA statistics)
-        item[1](batch)
-        return 0
-    raise ValueError(f"unknown queue item {tag!r}")
+def _add(batch: Batch, view: WriterBatch, msg: Message, waiters: list[threading.Event]) -> int:
+    """Add one queued message to the batch; returns the media bytes it held."""
+    match msg:
+        case ImageMsg():
+            data, w, h = encode_image(msg.pixels, nrow=msg.nrow)
+            batch.images.append((msg.key, msg.rank, msg.step, msg.wall, msg.caption, w, h, "image/png", data))
+        case HistogramMsg():
+            lo, hi, counts, stats = compute_histogram(msg.values, msg.bins)
+            batch.histograms.append((msg.key, msg.rank, msg.step, msg.wall, lo, hi, counts, stats))
+        case TextMsg():
+            batch.texts.append((msg.key, msg.rank, msg.step, msg.wall, msg.text))
+        case RecordMsg():
+            batch.records.append((msg.key, msg.rank, msg.step, msg.wall, msg.kind, msg.data, msg.blobs))
+        case SummaryMsg():
+            batch.summary = msg.summary
+        case ConfigMsg():
+            batch.config = {**(batch.config or {}), **msg.changes}
+        case CallMsg():  # work handed over by the training thread (e.g. reading device statistics)
+            msg.fn(view)
+        case FlushMsg():
+            waiters.append(msg.done)
+        case _:
+            raise TypeError(f"unknown queue message {type(msg).__name__}")
+    return msg.nbytes
 
 
 def _resolve(value: Any) -> float:

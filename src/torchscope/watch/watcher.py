@@ -10,6 +10,8 @@ compute activation mean/std/zero fraction/dead units and gradient norms, and wei
 update-to-weight ratios and histograms are taken. All of it stays on the device: the tensors are
 handed to the run's background writer, which reads them (the only host sync, on its own thread),
 writes ``watch/<layer>/<stat>`` scalars and raises :class:`~torchscope.watch.alarms.Alarm` records.
+It uses only the run's public extension hooks: ``log_histogram(..., advance=False)`` (at the
+watcher's own steps, the run's step counter untouched) and ``run.on_writer_thread``.
 
 Hooks are registered inside ``try`` and removed by :meth:`Watcher.remove` (``run.unwatch``,
 ``run.finish``), also when registration fails half-way.
@@ -18,7 +20,6 @@ Hooks are registered inside ``try`` and removed by :meth:`Watcher.remove` (``run
 from __future__ import annotations
 
 import functools
-import json
 import math
 from time import time
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from .alarms import Alarm, HealthMonitor
 from .stats import ACT_FIELDS, CHANNELS_FIRST, SAFE_ELEMENTWISE, activation_stats, first_tensor, nonfinite
 
 if TYPE_CHECKING:
-    from ..store.write import Batch
+    from ..track.hooks import WriterBatch
     from ..track.run import Run
 
 __all__ = ["LOG_CHOICES", "Watcher"]
@@ -119,7 +120,7 @@ class Watcher:
             self._grads[pidx] = torch.stack([g.float().norm(), (~torch.isfinite(g)).any().float()])
             if self.histograms:
                 lname, pname, _ = self.param_layer[pidx]
-                self.run._log_histogram(f"{self.prefix}/{lname}/{pname}.grad", g, self.step)
+                self.run.log_histogram(f"{self.prefix}/{lname}/{pname}.grad", g, self.step, advance=False)
         elif self.check_nonfinite:
             self._grads[pidx] = nonfinite(g)
 
@@ -141,13 +142,13 @@ class Watcher:
             self._snapshot = None
             if self.histograms:
                 for lname, pname, p in self.param_layer:
-                    self.run._log_histogram(f"{self.prefix}/{lname}/{pname}", p, step)
+                    self.run.log_histogram(f"{self.prefix}/{lname}/{pname}", p, step, advance=False)
         lrs = [g["lr"] for g in self.optimizer.param_groups] if (sampled and self.optimizer) else []
         payload = (step, time(), sampled, outs, grads, order, weights, ratios, lrs)
-        self.run._hand_over(functools.partial(self._resolve, payload))
+        self.run.on_writer_thread(functools.partial(self._resolve, payload))
 
     # -- resolution (writer thread) ------------------------------------------------------------
-    def _resolve(self, payload: tuple[Any, ...], batch: Batch) -> None:
+    def _resolve(self, payload: tuple[Any, ...], out: WriterBatch) -> None:
         step, wall, sampled, outs, grads, order, weights, ratios, lrs = payload
         outs = {i: t.tolist() for i, t in outs.items()}
         grads = {i: t.tolist() for i, t in grads.items()}
@@ -156,14 +157,13 @@ class Watcher:
         alarms = self.monitor.check_nonfinite(step, bad_out, bad_grad)
         if sampled:
             stats = self._layer_stats(outs, grads, weights, ratios)
-            rank = self.run._log_rank
             for layer, fields in stats.items():
                 for field, value in fields.items():
-                    batch.add_scalars(f"{self.prefix}/{layer}/{field}", rank, [step], [wall], [value])
+                    out.add_scalars(f"{self.prefix}/{layer}/{field}", [step], [value], [wall])
             for i, lr in enumerate(lrs):
-                batch.add_scalars(f"{self.prefix}/lr/group{i}", rank, [step], [wall], [float(lr)])
+                out.add_scalars(f"{self.prefix}/lr/group{i}", [step], [float(lr)], [wall])
             alarms += self.monitor.check_layers(step, stats, self.relu_layers)
-        self._store_alarms(batch, alarms, step, wall)
+        self._store_alarms(out, alarms, wall)
 
     def _layer_stats(self, outs: dict[int, Any], grads: dict[int, Any], weights: torch.Tensor | None,
                      ratios: torch.Tensor | None) -> dict[str, dict[str, float]]:
@@ -192,19 +192,18 @@ class Watcher:
                 out["update_ratio"] = (acc["update"] / acc["weight_norm"]) ** 0.5
         return stats
 
-    def _store_alarms(self, batch: Batch, alarms: list[Alarm], step: int, wall: float) -> None:
+    @staticmethod
+    def _store_alarms(out: WriterBatch, alarms: list[Alarm], wall: float) -> None:
         for alarm in alarms:
-            data, blobs = alarm.to_dict()
-            batch.records.append(("health/alarms", self.run._log_rank, alarm.step, wall, alarm.kind,
-                                  json.dumps(data, allow_nan=True), blobs))
+            out.add_record(alarm, step=alarm.step, key="health/alarms", wall=wall)
 
-    def check_losses(self, batch: Batch) -> None:
+    def check_losses(self, out: WriterBatch) -> None:
         """Writer-thread monitor: divergence and plateau alarms on logged keys named like a loss."""
         alarms: list[Alarm] = []
-        for (key, _), (steps, _, vals) in list(batch.scalars.items()):
+        for key, steps, vals in out.scalars():
             if "loss" in key.lower() and not key.startswith(self.prefix + "/"):
                 alarms += self.monitor.check_loss(key, list(steps), list(vals))
-        self._store_alarms(batch, alarms, -1, time())
+        self._store_alarms(out, alarms, time())
 
     def remove(self) -> None:
         """Remove every hook; pending statistics are handed over first."""
