@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..records import GenericRecord, Record, to_jsonable
+from ..records import GenericRecord, Record
 from ..store.write import SQLiteWriter
 from . import dist
 from .checks import (
@@ -47,6 +47,7 @@ from .checks import jsonable_config as _jsonable_config
 from .hooks import WriterBatch
 from .media import prepare_histogram, prepare_image
 from .messages import CallMsg, ConfigMsg, HistogramMsg, ImageMsg, RecordMsg, SummaryMsg, TextMsg
+from .summary import Summary
 from .writer import BackgroundWriter
 
 __all__ = ["Run", "init"]
@@ -56,6 +57,9 @@ class Run:
     """One training run. Create it with :func:`ts.init <torchscope.init>`.
 
     Example: ``run = ts.init(project="mnist"); run.log({"train/loss": 0.3})``.
+
+    ``run.summary`` is a mapping of the run's final numbers (``run.summary["best_acc"] = 0.97``):
+    every change, by any mapping method, is checked and written with the run.
 
     Extending the tracker (what ``run.watch`` is built on, and all it uses):
 
@@ -74,7 +78,7 @@ class Run:
         self.id = run_id
         self.rank, self.world_size = rank, world_size
         self.enabled = enabled
-        self.summary: dict[str, Any] = _Summary(self)
+        self._summary = Summary(self._persist_summary)
         self._log_rank = log_rank
         self._step = 0
         self._keys_ok: set[str] = set()  # keys of log() that passed check_key
@@ -364,9 +368,25 @@ class Run:
             assert self._writer is not None
             self._writer.put(ConfigMsg(cfg))
 
-    def _push_summary(self) -> None:
-        if self.enabled and not self._finished and self._writer is not None:
-            self._writer.put(SummaryMsg(to_jsonable(dict(self.summary))))
+    @property
+    def summary(self) -> Summary:
+        """The run's final numbers, a mutable mapping: ``run.summary["best_acc"] = 0.97``.
+
+        Every change (``[]=``, ``update``, ``setdefault``, ``|=``, ``del``, ``pop``, ``popitem``,
+        ``clear``) checks keys like ``log`` and values as JSON, then is written with the run; a bad
+        key or value raises and leaves the summary as it was. Assigning a mapping replaces it.
+        """
+        return self._summary
+
+    @summary.setter
+    def summary(self, values: Mapping[str, Any]) -> None:
+        self._summary.replace(values)
+
+    def _persist_summary(self, values: dict[str, Any]) -> None:
+        """The summary's writer: refuses a change after ``finish()`` (it could not be stored)."""
+        if self._live():
+            assert self._writer is not None
+            self._writer.put(SummaryMsg(values))
 
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self, timeout: float | None = 60.0) -> None:
@@ -421,23 +441,6 @@ class Run:
             self.finish()
         else:
             self.finish("crashed", error="".join(traceback.format_exception_only(exc_type, exc)).strip())
-
-
-class _Summary(dict):  # type: ignore[type-arg]
-    """``run.summary``: a dict whose changes are written with the run."""
-
-    def __init__(self, run: Run) -> None:
-        super().__init__()
-        self._run = run
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        super().__setitem__(check_key(key), to_jsonable(value))
-        self._run._push_summary()
-
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        for k, v in dict(*args, **kwargs).items():
-            super().__setitem__(check_key(k), to_jsonable(v))
-        self._run._push_summary()
 
 
 _ACTIVE: set[Run] = set()  # runs of this process still open: crashed on an uncaught exception
