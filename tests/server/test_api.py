@@ -171,3 +171,38 @@ def test_nonfinite_encoding():
 
     assert jsonable({"a": [math.nan, math.inf, -math.inf, 1.5], "b": np.array([np.nan, 2.0])}) == {
         "a": ["NaN", "Infinity", "-Infinity", 1.5], "b": ["NaN", 2.0]}
+
+
+def test_only_typed_errors_choose_the_status_a_bug_is_a_500(store_dir, monkeypatch):
+    """A UnicodeEncodeError is a ValueError and a KeyError in our code is no missing run: both used to be
+    answered as a fake 400/404. Now only torchscope.errors choose the status; anything else is a 500."""
+    import pytest
+    from starlette.testclient import TestClient
+
+    import torchscope as ts
+    from torchscope.errors import InvalidArgument, NotFound
+    from torchscope.server import create_app
+    from torchscope.server.context import app_context
+
+    with ts.init(dir=store_dir) as run:
+        run.log_text("notes", "hi")
+    app = create_app(store_dir, warm=False)
+    provider = app_context(app).provider
+    client = TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+    url = f"/api/text/entries?key=notes&run={run.id}"
+    assert client.get(url).json()["runs"] == {run.id: [{"step": 0, "wall_time": pytest.approx(0, abs=1e10),
+                                                        "text": "hi"}]}
+    cases = [(UnicodeEncodeError("utf-8", "\udcff", 0, 1, "surrogates not allowed"), 500),
+             (KeyError("a bug"), 500), (ValueError("a bug"), 500), (InvalidArgument("bad ask"), 400),
+             (NotFound("gone"), 200)]  # the Text panel leaves a run without the key out
+    for exc, status in cases:
+        def boom(*args, exc=exc, **kw):
+            raise exc
+
+        monkeypatch.setattr(provider.inner, "texts", boom)
+        resp = client.get(url)
+        assert resp.status_code == status, (exc, resp.status_code, resp.text)
+        if status == 400:
+            assert resp.json() == {"error": "bad ask"}
+        if status == 200:
+            assert resp.json()["runs"] == {}

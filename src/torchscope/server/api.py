@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .. import __version__
+from ..errors import NotFound
 from ..store.admin import RunAdmin
 from .apidoc import RUN, Param
 from .context import context
@@ -62,7 +63,7 @@ def keys(request: Request) -> JSON:
     for rid in run_ids(request):
         try:
             infos = reader.keys(rid, kind=kind)
-        except KeyError:
+        except NotFound:
             continue
         for k in infos:
             if k.rank != 0:

@@ -140,9 +140,9 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
     token, allow_hosts = clean_token(token), allowed_hosts(allow_hosts)  # a bad name fails here, not at a request
     middleware = [Middleware(TokenAuth, token=token, allow_hosts=allow_hosts), Middleware(SameOrigin),
                   Middleware(TrackActivity, activity=activity)]
-    # typed errors answer with their own status (NotFound 404, InvalidArgument 400, StoreBusyError 503...)
-    handlers: dict[Any, Any] = {HTTPException: _error(400), TorchscopeError: _typed_error, KeyError: _error(404),
-                                ValueError: _error(400)}
+    # typed errors answer with their own status (NotFound 404, InvalidArgument 400, StoreBusyError 503...);
+    # nothing else is mapped: a KeyError or ValueError escaping a handler is a bug of ours, a logged 500
+    handlers: dict[Any, Any] = {HTTPException: _error(400), TorchscopeError: _typed_error}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=_lifespan)
     provider = CachingProvider(store, cache=SeriesCache(cache_bytes(cache_mb)))
     app.state.context = PanelContext(provider=provider, admin=store if isinstance(store, RunAdmin) else None,

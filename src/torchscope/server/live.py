@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
+from ..errors import NotFound
 from ..store.provider import Provider
 from .context import context
 from .encode import jsonable
@@ -61,7 +62,7 @@ class Watch:
                 continue  # finished runs do not change: never re-read them
             try:
                 infos = self.store.keys(run.id)
-            except KeyError:  # deleted meanwhile
+            except NotFound:  # deleted meanwhile
                 continue
             for k in infos:
                 if k.rank != 0:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ....data._images import encode_png, figure_png
+from ....errors import InvalidArgument
 from ....records import Record
 
 __all__ = ["BROWSER_KINDS", "figure", "payload", "pixels"]
@@ -100,7 +101,7 @@ def pixels(rec: Record, field: str) -> bytes:
             lo = 0.0 if field == "std" else float(arr.min(initial=0.0))
             arr = (arr - lo) / (top - lo) if top > lo else arr * 0
         return encode_png(_row((np.clip(arr, 0, 1) * 255).round().astype(np.uint8)))
-    raise ValueError(f"record {rec.kind!r} has no pixel sheet {field!r}")
+    raise InvalidArgument(f"record {rec.kind!r} has no pixel sheet {field!r}")
 
 
 def figure(rec: Record) -> bytes:

@@ -25,6 +25,7 @@ import numpy as np
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from ....errors import NotFound
 from ....records import Record
 from ...context import context
 
@@ -91,7 +92,7 @@ def data_entries(request: Request, run_id: str, kinds: tuple[str, ...] = ("data.
     store = context(request).provider
     try:
         infos = store.keys(run_id, kind="record")
-    except KeyError:
+    except NotFound:
         return
     for info in infos:
         if not (info.record_kind or "").startswith(kinds) or (key is not None and info.key != key):

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ....data._images import encode_png, sprite_sheet, thumbnails
+from ....errors import NotFound
 from ....store.provider import Provider
 from ...context import context
 from ...params import int_param, run_ids, text_param
@@ -43,7 +44,7 @@ def entries(store: Provider, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
     for kind in kinds:
         try:
             out += store.records(run_id, kind=kind)
-        except KeyError:
+        except NotFound:
             continue
     return sorted(out, key=lambda e: (e.step, e.id))
 
@@ -58,7 +59,7 @@ def pick(request: Request, kind: str) -> Any:
     step = None if raw_step in (None, "") else int_param(request, "step", 0, *STEP_RANGE)
     try:
         found = store.records(rid, kind=kind, key=key)
-    except KeyError:
+    except NotFound:
         found = []
     if step is not None:
         found = [e for e in found if e.step == step]

@@ -59,14 +59,14 @@ def _fields(rec: Any) -> dict[str, Any]:
 def _records(store: Provider, rid: str, **kw: Any) -> list[Any]:
     try:
         return store.records(rid, **kw)
-    except KeyError:
+    except NotFound:
         return []
 
 
 def _timeline(store: Provider, rid: str) -> list[dict[str, Any]]:
     try:
         entries = store.images(rid, SAMPLES, with_data=False)
-    except KeyError:
+    except NotFound:
         return []
     return [{"step": e.step, "width": e.width, "height": e.height, "wall_time": e.wall_time} for e in entries]
 
@@ -129,7 +129,7 @@ def sample(request: Request) -> Response:
     step = int_param(request, "step", 0, -(2 ** 62), 2 ** 62)
     try:
         entries = store.images(rid, SAMPLES, step=step, with_data=True)
-    except KeyError:
+    except NotFound:
         entries = []
     if not entries:
         raise HTTPException(404, f"no {SAMPLES} image at step {step}")

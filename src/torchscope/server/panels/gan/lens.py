@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ....errors import NotFound
 from ....store.provider import Provider
 from ...context import app_context, context
 from ...download import attachment, safe_name
@@ -112,7 +113,7 @@ def _versions(store: Provider, rid: str) -> dict[str, int]:
     """How many checkpoints of each role the run holds (cheap: no blobs read); 0 = none."""
     try:
         keys = store.keys(rid, kind="record")
-    except KeyError:
+    except NotFound:
         return {}
     return {k.key: k.count for k in keys if k.key in (GENERATOR, CLASSIFIER) and k.record_kind == "gan.checkpoint"}
 
@@ -243,7 +244,7 @@ def gif(request: Request) -> Response:
     fps = int_param(request, "fps", 6, 1, 30)
     try:
         entries = store.images(rid, "gan/samples", with_data=False)
-    except KeyError:
+    except NotFound:
         entries = []
     if not entries:
         raise HTTPException(404, f"run {rid!r} has no gan/samples images (no timeline to export)")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ....errors import InvalidArgument
 from ....gan.lab import LabFrame
 from ....gan.lab.export import render_png, save_gif
 
@@ -99,9 +100,9 @@ def export(frames: Sequence[LabFrame], fmt: str = "gif", *, curves: bool = False
     Example: ``open("lab.gif", "wb").write(export(rec.frames(session.latest()), "gif"))``.
     """
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; choose gif or png")
+        raise InvalidArgument(f"unknown export format {fmt!r}; choose gif or png")
     if not frames:
-        raise ValueError("nothing to export yet: play the lab for a moment first")
+        raise InvalidArgument("nothing to export yet: play the lab for a moment first")
     if fmt == "png":
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:  # PNGs are compressed already

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ....errors import NotFound
 from ...apidoc import RUN, Param
 from ...context import context
 from ...encode import JSON
@@ -34,7 +35,7 @@ def _record(request: Request, kind: str) -> Any:
     rid, key = _one_run(request), text_param(request, "key", "")
     try:
         return load(context(request).provider, rid, kind, key)
-    except KeyError as e:
+    except NotFound as e:
         raise HTTPException(404, str(e.args[0] if e.args else e)) from None
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from torchscope.model import ModelGraph
 from torchscope.model.svg import PALETTE
 
+from ....errors import InvalidArgument
 from ....store.provider import Provider
 
 __all__ = ["expanded_set", "graph_index", "layout_view", "load", "parse_ids", "weight_histograms"]
@@ -30,7 +31,7 @@ def parse_ids(text: str) -> list[int]:
         lo, _, hi = part.partition("-")
         a, b = int(lo), int(hi or lo)
         if b < a or b - a > 1_000_000:
-            raise ValueError(f"bad id range {part!r}")
+            raise InvalidArgument(f"bad id range {part!r}")
         out.extend(range(a, b + 1))
     return out
 

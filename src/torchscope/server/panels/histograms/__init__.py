@@ -14,6 +14,7 @@ import numpy as np
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ....errors import NotFound
 from ...apidoc import RUN, Param
 from ...context import context
 from ...encode import JSON
@@ -29,7 +30,7 @@ def series(request: Request) -> JSON:
     for rid in run_ids(request):
         try:
             entries = store.histograms(rid, key)
-        except KeyError:
+        except NotFound:
             continue
         if len(entries) > limit:  # keep the first and last, evenly spaced between
             pick = np.unique(np.linspace(0, len(entries) - 1, limit).round().astype(int))

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ....errors import NotFound
 from ...apidoc import RUN, Param
 from ...context import context
 from ...encode import JSON
@@ -32,7 +33,7 @@ def index(request: Request) -> JSON:
     for rid in run_ids(request):
         try:
             entries = store.images(rid, key, with_data=False)
-        except KeyError:
+        except NotFound:
             continue
         seen: dict[int, int] = {}
         rows = []

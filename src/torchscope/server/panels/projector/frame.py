@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ....data._images import encode_png
+from ....errors import InvalidArgument
 from ...encode import jsonable
 
 __all__ = ["PAGE", "PAGE_COLUMNS", "page_png", "points_frame"]
@@ -68,7 +69,7 @@ def page_png(thumbs: np.ndarray, page: int) -> bytes:
     n, h, w, c = thumbs.shape
     chunk = thumbs[page * PAGE:(page + 1) * PAGE]
     if not len(chunk):
-        raise ValueError(f"no thumbnail page {page} (there are {-(-n // PAGE)})")
+        raise InvalidArgument(f"no thumbnail page {page} (there are {-(-n // PAGE)})")
     rows = -(-len(chunk) // PAGE_COLUMNS)
     sheet = np.zeros((rows * PAGE_COLUMNS, h, w, c), np.uint8)
     sheet[:len(chunk)] = chunk

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from ....errors import NotFound
 from ....store.provider import Provider
 from ...apidoc import RUN, Param
 from ...context import context
@@ -60,7 +61,7 @@ def _ranks_of(reader: Provider, rid: str, key: str) -> list[int]:
     """The ranks that logged scalar ``key`` in run ``rid`` (none for an unknown run)."""
     try:
         return sorted({k.rank for k in reader.keys(rid, kind="scalar") if k.key == key})
-    except KeyError:
+    except NotFound:
         return []
 
 
@@ -89,7 +90,7 @@ def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, i
         for rid, r in pairs:
             try:
                 out.append((rid, r, store.scalars(rid, key, rank=r, x_range=ranges[rid], x=x)))
-            except KeyError:
+            except NotFound:
                 continue
         return key, x, out
     # finished runs' answers come from the server's cache; the others are read in parallel
@@ -113,7 +114,7 @@ def keys(request: Request) -> Response:
     for rid in run_ids(request):
         try:
             infos = reader.keys(rid, kind="scalar")
-        except KeyError:
+        except NotFound:
             continue
         mine: set[int] = set()
         for k in infos:

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ....errors import NotFound
 from ...apidoc import RUN, Param
 from ...context import context
 from ...encode import JSON
@@ -27,7 +28,7 @@ def entries(request: Request) -> JSON:
     for rid in run_ids(request):
         try:
             rows = store.texts(rid, key)
-        except KeyError:
+        except NotFound:
             continue
         out[rid] = [{"step": t.step, "wall_time": t.wall_time, "text": t.text} for t in rows[-limit:]]
     return JSON({"key": key, "runs": out})
