@@ -5,9 +5,9 @@ checked out into a temporary worktree; the current tree is "after"), each in fre
 
 1. ``torchscope serve`` on a store of RUNS x KEYS x POINTS (default 100 x 10 x 100,000; built once,
    cached under /tmp, shared with ``bench_dashboard.py``): seconds from the process start to the
-   first answer of ``/api/runs``; the first Scalars query right after (all runs, one key, 2,000
-   buckets, binary); the median of five more (warm: finished runs' series are cached); and five
-   uncached ones (new bucket counts each time);
+   first answer of ``/api/runs``; then, once the start-up warm-up is done, the first Scalars query
+   (all runs, one key, 2,000 buckets, binary), the median of five more (finished runs' series
+   are cached), and five uncached ones (new bucket counts each time);
 2. ``torchscope report`` of the demo store (``torchscope demo --quick --no-serve``, built once).
 
 Before and after alternate for ``--rounds`` rounds (default 3) and the medians are printed, with
@@ -72,6 +72,9 @@ def measure_serve(src: Path, store: Path, key: str, buckets: int) -> dict[str, f
                 time.sleep(0.02)
         start = time.perf_counter() - t0
         ids = [r["id"] for r in runs]
+        deadline = time.perf_counter() + 180  # the start-up warm-up reads the first screen: let it finish
+        while json.loads(_get(base + "/api/health"))["warm"]["state"] == "running" and time.perf_counter() < deadline:
+            time.sleep(0.1)
 
         def series(b: int) -> float:
             q = urllib.parse.urlencode([("key", key), *(("run", i) for i in ids), ("buckets", b), ("format", "bin")])
@@ -137,7 +140,7 @@ def main() -> None:
     print(f"read side on {args.runs} runs x {args.keys} keys x {args.points:,} points; before = {args.before}, "
           f"after = the working tree; medians of {args.rounds} alternating rounds")
     rows = [("torchscope serve: start to first answer", "start_s"),
-            (f"scalars API, all runs, {args.buckets} buckets: first call", "first_s"),
+            (f"scalars API, all runs, {args.buckets} buckets: first call", "first_s"),  # after the warm-up
             ("  warm (median of 5)", "warm_s"), ("  uncached (median of 5)", "uncached_s"),
             ("torchscope report of the demo store", "report_s")]
     for label, k in rows:
