@@ -19,9 +19,9 @@ from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
+from ...shared.data_records import data_entries, find_record
 from .payload import figure as figure_png
 from .payload import payload, pixels
-from .records import data_entries, find_record
 
 PNG_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
 

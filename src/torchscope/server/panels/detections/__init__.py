@@ -22,7 +22,7 @@ from ...context import context
 from ...encode import JSON
 from ...params import run_ids
 from ...registry import Panel
-from ..evaluation.records import entries, pick, png_response
+from ...shared.records import entries, pick, png_response
 
 KIND = "explain.detections"
 

@@ -22,7 +22,7 @@ from ...context import context
 from ...encode import JSON
 from ...params import run_ids, text_param
 from ...registry import Panel
-from .records import entries, pick, sprite, sprite_layout
+from ...shared.records import entries, pick, sprite, sprite_layout
 
 KINDS = ("eval.confusion", "eval.per_class", "eval.curves", "eval.calibration", "eval.most_confused",
          "eval.mistakes")

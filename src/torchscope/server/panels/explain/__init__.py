@@ -26,7 +26,7 @@ from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids
 from ...registry import Panel
-from ..evaluation.records import entries, pick, png_response, sprite, sprite_layout, to_uint8
+from ...shared.records import entries, pick, png_response, sprite, sprite_layout, to_uint8
 
 THUMB = 64  # the sample gallery's tiles
 MAP_THUMB = 48  # feature-map tiles

@@ -25,7 +25,7 @@ from ...apidoc import RUN, Param
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
-from ..data.records import data_entries, find_record
+from ...shared.data_records import data_entries, find_record
 from .frame import PAGE, PAGE_COLUMNS, page_png, points_frame
 
 KINDS = ("data.projection", "data.profile")

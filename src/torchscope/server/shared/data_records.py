@@ -3,7 +3,7 @@
 A record is addressed by run, key, its row ``id`` in the store and ``part``: the index of a child
 view inside a ``data.profile`` record, or -1 for the record itself. Rebuilding a record costs
 real time (a 70,000-point projection decodes a 50 MB sprite sheet), so the rebuilt entries of a
-key are kept in a small LRU on ``app.state`` keyed by (run, key, rank, count): a record once
+key are kept in a small LRU in the app's context state keyed by (run, key, rank, count): a record once
 written never changes, and a new one changes the count.
 
 Example::
@@ -25,13 +25,13 @@ import numpy as np
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from ....errors import NotFound
-from ....records import Record
-from ...context import context
+from ...errors import NotFound
+from ...records import Record
+from ..context import context
 
 __all__ = ["RecordCache", "data_entries", "find_record", "record_bytes"]
 
-_CREATE = threading.Lock()  # guards the one-time creation of the cache on app.state
+_CREATE = threading.Lock()  # guards the one-time creation of the cache in an app's state
 
 
 def record_bytes(rec: Any) -> int:
@@ -75,15 +75,15 @@ class RecordCache:
 
 
 def _cache(request: Request) -> RecordCache:
-    state = request.app.state
-    cache = getattr(state, "data_records", None)
+    state = context(request).state  # the app's, never the module's
+    cache = state.get("data_records")
     if cache is None:
         with _CREATE:
-            cache = getattr(state, "data_records", None)
+            cache = state.get("data_records")
             if cache is None:
                 mb = int(os.environ.get("TORCHSCOPE_RECORD_CACHE_MB", "512"))
-                cache = state.data_records = RecordCache(mb << 20)
-    return cache
+                cache = state["data_records"] = RecordCache(mb << 20)
+    return cache  # type: ignore[no-any-return]
 
 
 def data_entries(request: Request, run_id: str, kinds: tuple[str, ...] = ("data.",), *,

@@ -19,11 +19,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ....data._images import encode_png, sprite_sheet, thumbnails
-from ....errors import NotFound
-from ....store.provider import Provider
-from ...context import context
-from ...params import int_param, run_ids, text_param
+from ...data._images import encode_png, sprite_sheet, thumbnails
+from ...errors import NotFound
+from ...store.provider import Provider
+from ..context import context
+from ..params import int_param, run_ids, text_param
 
 __all__ = ["entries", "pick", "png_response", "sprite", "sprite_layout", "to_uint8", "typed"]
 
