@@ -89,3 +89,22 @@ def test_a_failing_setup_is_reported_not_fatal(store_dir, monkeypatch):
     (load,) = [p for p in app.state.panels if p.name == "text"]
     assert load.error == "setup failed: RuntimeError: no luck"
     assert any(p.name == "scalars" and p.error is None for p in app.state.panels)
+
+
+def test_no_panel_imports_another_panels_code():
+    """A panel is one folder: what two panels share lives in server/shared, not in one of them."""
+    import re
+    from pathlib import Path
+
+    import torchscope.server.panels as panels
+
+    root = Path(panels.__file__).parent
+    names = {p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    found = []
+    for name in names:
+        for py in (root / name).rglob("*.py"):
+            text = py.read_text()
+            for other in names - {name}:
+                if re.search(rf"from \.\.{other}\b|panels\.{other}\b|from \.\.\s+import\s+{other}\b", text):
+                    found.append(f"{py.relative_to(root)} imports panel {other}")
+    assert found == []
