@@ -279,8 +279,8 @@ def test_graph_is_logged_from_the_first_call_without_changing_training(store_dir
         assert torch.equal(a, b)  # the extra eval forward drew no random numbers and changed nothing
     store = ts.open(store_dir)
     rid = store.runs()[0].id
-    graph = store.record(rid, "model.graph")
-    summary = store.record(rid, "model.summary")
+    graph = store.latest(rid, "model.graph")
+    summary = store.latest(rid, "model.summary")
     assert summary.rows[0]["output_shapes"] == [[16, 4]]  # captured from the real batch
     assert {"0", "1", "2", "3"} <= {n.get("name") for n in graph.nodes}
     assert store.scalars(rid, "watch/0/grad_norm").step.tolist() == [0, 1, 2]  # the capture is not a step
