@@ -1,9 +1,9 @@
 """A snapshot of the dashboard's API: the answers a report's panels will ask for, kept as bytes.
 
 :class:`Snapshot` asks the real dashboard app (``create_app(store, warm=False)``, in-process
-through Starlette's ``TestClient``) and keeps each answer under its request: the route, its
-sorted query parameters and how the panel reads it (``json``, ``bin`` for ``api.binary``,
-``url`` for ``api.url``). Answers go into two packs, deduplicated by content: already-compressed
+through :class:`~.inprocess.InProcessClient`, which needs no httpx) and keeps each answer under
+its request: the route, its sorted query parameters and how the panel reads it (``json``, ``bin``
+for ``api.binary``, ``url`` for ``api.url``). Answers go into two packs, deduplicated by content: already-compressed
 images as they are, everything else in one gzip stream (decompressed in the browser by
 ``DecompressionStream``). In the page, ``web/offline.js`` answers ``api.json/binary/url`` from it.
 
@@ -21,6 +21,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
+
+from .inprocess import InProcessClient
 
 __all__ = ["Snapshot", "canonical"]
 
@@ -53,9 +55,7 @@ class Snapshot:
     """Answers of one app, by request; see the module docstring."""
 
     def __init__(self, app: Any) -> None:
-        from starlette.testclient import TestClient
-
-        self.client = TestClient(app, base_url="http://127.0.0.1")  # a loopback Host, as the app asks
+        self.client = InProcessClient(app)  # from a loopback Host, as the app asks
         self.entries: dict[str, dict[str, Any]] = {}
         self.failed: list[str] = []
         self._blobs: dict[str, tuple[str, int, int]] = {}  # digest -> (pack, offset, length)
