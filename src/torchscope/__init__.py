@@ -10,17 +10,23 @@ run's panels). Capabilities load on first use, so a plain
 """
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .integrations import SummaryWriter
 from .records import GenericRecord, Record, register_record
 from .store import SchemaError, Store, StoreLocationError
 from .store import open_store as open
-from .track import Run, init
 
-# name -> (module, attribute or None for the module itself), imported on first access
+if TYPE_CHECKING:  # imported on first use below: each of these imports torch
+    from .integrations import SummaryWriter
+    from .track import Run, init
+
+# name -> (module, attribute or None for the module itself), imported on first access; the reading
+# side (ts.open, `torchscope serve`, `torchscope report`) never imports torch (tests/test_imports.py)
 _LAZY = {
+    "Run": (".track", "Run"),
+    "SummaryWriter": (".integrations", "SummaryWriter"),
+    "init": (".track", "init"),
     "autograd_graph": (".model", "autograd_graph"),
     "build_report": (".report", "build_report"),
     "data": (".data", None),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import importlib
 import io
 import json
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-__all__ = ["GenericRecord", "Record", "rebuild", "record_class", "register_record", "to_jsonable"]
+__all__ = ["BUILTIN_KINDS", "GenericRecord", "Record", "rebuild", "record_class", "register_record", "to_jsonable"]
 
 _BLOB = "__blob__"
 _REGISTRY: dict[str, type[Record]] = {}
@@ -48,8 +49,15 @@ def register_record(cls: R) -> R:
 
 
 def record_class(kind: str) -> type[Record] | None:
-    """The registered class for ``kind``, or None: ``record_class("data.profile")``."""
-    return _REGISTRY.get(kind)
+    """The registered class for ``kind``, or None: ``record_class("data.profile")``.
+
+    torchscope's own kinds are found in :data:`BUILTIN_KINDS` and imported on first use.
+    """
+    cls = _REGISTRY.get(kind)
+    if cls is None and kind in BUILTIN_KINDS:
+        module, _, name = BUILTIN_KINDS[kind].partition(":")
+        cls = getattr(importlib.import_module(module), name)  # which registers it
+    return cls
 
 
 def to_jsonable(value: Any) -> Any:
@@ -211,19 +219,50 @@ class GenericRecord(Record):
         return value
 
 
-# where the record classes of torchscope's own kinds live: imported when a reader first meets one
-_KIND_MODULES = {"data": "torchscope.data", "model": "torchscope.model", "eval": "torchscope.evaluate",
-                 "explain": "torchscope.explain", "gan": "torchscope.gan", "health": "torchscope.watch"}
+# where the record classes of torchscope's own kinds live ("module:Class"): a reader imports one the first
+# time it meets its kind. These modules import torch only inside the functions that compute records, so
+# reading a store (ts.open, `torchscope serve`, `torchscope report`) never imports it; tests/test_records.py
+# checks the table against every registered class, tests/test_imports.py that reading needs no torch.
+BUILTIN_KINDS = {
+    "data.class_balance": "torchscope.data.views.class_balance:ClassBalance",
+    "data.correlation": "torchscope.data.views.correlation:Correlation",
+    "data.feature_dists": "torchscope.data.views.feature_dists:FeatureDists",
+    "data.mean_images": "torchscope.data.views.mean_images:MeanImages",
+    "data.pairplot": "torchscope.data.views.pairplot:PairPlot",
+    "data.pixel_stats": "torchscope.data.views.pixel_stats:PixelStats",
+    "data.profile": "torchscope.data.profile:Profile",
+    "data.projection": "torchscope.data.projection:Projection",
+    "data.samples": "torchscope.data.views.samples:SampleGrid",
+    "eval.calibration": "torchscope.evaluate.calibration:Calibration",
+    "eval.confusion": "torchscope.evaluate.confusion:ConfusionMatrix",
+    "eval.curves": "torchscope.evaluate.curves:Curves",
+    "eval.mistakes": "torchscope.evaluate.mistakes:Mistakes",
+    "eval.most_confused": "torchscope.evaluate.mistakes:MostConfused",
+    "eval.per_class": "torchscope.evaluate.per_class:PerClass",
+    "explain.attribution": "torchscope.explain.attribution:Attribution",
+    "explain.detections": "torchscope.explain.detection:Detections",
+    "explain.feature_maps": "torchscope.explain.features:FeatureMaps",
+    "explain.filters": "torchscope.explain.features:Filters",
+    "explain.topk": "torchscope.explain.topk:TopK",
+    "gan.checkpoint": "torchscope.gan.checkpoint:ModelCheckpoint",
+    "gan.counterfactual": "torchscope.gan.prototypes:Counterfactual",
+    "gan.directions": "torchscope.gan.directions:LatentDirections",
+    "gan.interpolation": "torchscope.gan.lens:Interpolation",
+    "gan.lab2d.frame": "torchscope.gan.lab.frame:LabFrame",
+    "gan.metrics": "torchscope.gan.metrics:GanMetrics",
+    "gan.neighbours": "torchscope.gan.lens:Neighbours",
+    "gan.prototypes": "torchscope.gan.prototypes:Prototypes",
+    "gan.timeline": "torchscope.gan.timeline:Timeline",
+    "health.alarm": "torchscope.watch.alarms:Alarm",
+    "model.autograd_graph": "torchscope.model.autograd:AutogradGraph",
+    "model.graph": "torchscope.model.graph:ModelGraph",
+    "model.summary": "torchscope.model.summary:ModelSummary",
+}
 
 
 def rebuild(kind: str, data: dict[str, Any], blobs: dict[str, bytes]) -> Record:
-    """Rebuild a stored record: typed when its kind is registered, else a GenericRecord."""
-    cls = _REGISTRY.get(kind)
-    if cls is None and kind.split(".")[0] in _KIND_MODULES:
-        import importlib
-
-        importlib.import_module(_KIND_MODULES[kind.split(".")[0]])
-        cls = _REGISTRY.get(kind)
+    """Rebuild a stored record: typed when its kind is registered or built in, else a GenericRecord."""
+    cls = record_class(kind)
     if cls is None:
         return GenericRecord(kind=kind, data=data, blobs=blobs)
     return cls.from_dict(data, blobs)

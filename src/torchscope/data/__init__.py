@@ -8,31 +8,36 @@ Example::
     ds = ts.data.load("digits"); train, test = ds.split(0.8); ts.data.profile(train, test)
 """
 
-from .builtin import BUILTIN
-from .convert import from_arrays, from_torch
-from .dataset import DataError, Dataset
-from .embed import embeddings
-from .limits import Limits
-from .load import load
-from .profile import Profile, profile
-from .projection import Projection
-from .projector import project
-from .views import (
-    ClassBalance,
-    Correlation,
-    FeatureDists,
-    MeanImages,
-    PairPlot,
-    PixelStats,
-    SampleGrid,
-    class_balance,
-    correlation,
-    feature_dists,
-    mean_images,
-    pairplot,
-    pixel_stats,
-    samples,
-)
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_package
+
+if TYPE_CHECKING:
+    from .builtin import BUILTIN
+    from .convert import from_arrays, from_torch
+    from .dataset import DataError, Dataset
+    from .embed import embeddings
+    from .limits import Limits
+    from .load import load
+    from .profile import Profile, profile
+    from .projection import Projection
+    from .projector import project
+    from .views import (
+        ClassBalance,
+        Correlation,
+        FeatureDists,
+        MeanImages,
+        PairPlot,
+        PixelStats,
+        SampleGrid,
+        class_balance,
+        correlation,
+        feature_dists,
+        mean_images,
+        pairplot,
+        pixel_stats,
+        samples,
+    )
 
 __all__ = [
     "BUILTIN",
@@ -62,3 +67,14 @@ __all__ = [
     "project",
     "samples",
 ]
+
+# each name loads on first use: the records read back (and `torchscope serve`) without torch
+lazy_package(__name__, {
+    "BUILTIN": ".builtin", "from_arrays": ".convert", "from_torch": ".convert", "DataError": ".dataset",
+    "Dataset": ".dataset", "embeddings": ".embed", "Limits": ".limits", "load": ".load", "Profile": ".profile",
+    "profile": ".profile", "Projection": ".projection", "project": ".projector", "ClassBalance": ".views",
+    "Correlation": ".views", "FeatureDists": ".views", "MeanImages": ".views", "PairPlot": ".views",
+    "PixelStats": ".views", "SampleGrid": ".views", "class_balance": ".views", "correlation": ".views",
+    "feature_dists": ".views", "mean_images": ".views", "pairplot": ".views", "pixel_stats": ".views",
+    "samples": ".views",
+})

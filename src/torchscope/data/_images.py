@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import DataError
-
 __all__ = ["IMAGE_EXTENSIONS", "decode_image", "decode_png", "encode_png", "figure_html", "figure_png", "split_sprite",
            "sprite_sheet", "thumbnails", "to_display"]
 
@@ -32,6 +30,8 @@ def decode_image(data: bytes | str, where: str, *, mode: str | None = None,
     ``mode`` is ``"L"`` or ``"RGB"`` (converted to it); ``size`` is ``(H, W)`` (resized to it).
     """
     from PIL import Image, UnidentifiedImageError
+
+    from .dataset import DataError  # the loaders' error (they import torch; the dashboard only encodes)
 
     try:
         with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as img:

@@ -16,16 +16,17 @@ from __future__ import annotations
 import hashlib
 import html
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ..records import Record, rebuild, register_record, to_jsonable
 from ._images import figure_png
-from .dataset import Dataset
-from .projector import project
 from .views import class_balance, correlation, feature_dists, mean_images, pairplot, pixel_stats, samples
 from .views._common import require, table, view_arrays
+
+if TYPE_CHECKING:  # the records read back without torch; computing one imports it
+    from .dataset import Dataset
 
 __all__ = ["Profile", "profile"]
 
@@ -147,6 +148,7 @@ def profile(ds: Any, test: Any = None, *, projection: str | None = "pca", limit:
     (default: all of an in-memory set, 10,000 of a file-backed one).
     """
     from .load import load
+    from .projector import project
 
     ds = require(load(ds), "", "profile")
     test = require(load(test), "", "profile") if test is not None else None

@@ -11,21 +11,24 @@ Example::
     ts.explain(model, x, method="ig").save("ig.png")
 """
 
-import sys as _sys
-import types as _types
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from .api import METHODS, explain, explainer
-from .attribution import Attribution
-from .base import Explainer
-from .detection import Detections, detections
-from .features import FeatureMaps, Filters, feature_maps, filters
-from .gradcam import GradCAM
-from .integrated_gradients import IntegratedGradients
-from .occlusion import Occlusion
-from .saliency import Saliency
-from .smoothgrad import SmoothGrad
-from .topk import TopK, topk
+from .._lazy import LazyPackage as _LazyPackage
+from .._lazy import lazy_package as _lazy_package
+
+if _TYPE_CHECKING:
+    from .api import METHODS, explain, explainer
+    from .attribution import Attribution
+    from .base import Explainer
+    from .detection import Detections, detections
+    from .features import FeatureMaps, Filters, feature_maps, filters
+    from .gradcam import GradCAM
+    from .integrated_gradients import IntegratedGradients
+    from .occlusion import Occlusion
+    from .saliency import Saliency
+    from .smoothgrad import SmoothGrad
+    from .topk import TopK, topk
 
 __all__ = [
     "METHODS",
@@ -49,14 +52,23 @@ __all__ = [
 ]
 
 
-class _CallableModule(_types.ModuleType):
+class _CallableModule(_LazyPackage):
     """Importing ``torchscope.explain`` binds the package over the lazy ``ts.explain`` function (Python
     sets a submodule as an attribute of its parent), so the package itself calls
     through: ``ts.explain(model, x, method="ig")``
     works whatever was imported first."""
 
     def __call__(self, *args: _Any, **kwargs: _Any) -> _Any:
+        from .api import explain
+
         return explain(*args, **kwargs)
 
 
-_sys.modules[__name__].__class__ = _CallableModule
+# each name loads on first use: the records (torch-free) read back without the methods' torch
+_lazy_package(__name__, {
+    "METHODS": ".api", "explain": ".api", "explainer": ".api", "Attribution": ".attribution", "Explainer": ".base",
+    "Detections": ".detection", "detections": ".detection", "FeatureMaps": ".features", "Filters": ".features",
+    "feature_maps": ".features", "filters": ".features", "GradCAM": ".gradcam",
+    "IntegratedGradients": ".integrated_gradients", "Occlusion": ".occlusion", "Saliency": ".saliency",
+    "SmoothGrad": ".smoothgrad", "TopK": ".topk", "topk": ".topk",
+}, cls=_CallableModule)

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
-from torch import nn
 
 from ..records import Record, register_record
-from ._hooks import eval_mode, forward_hooks
-from ._layers import find_layer, layer_by_name, tokens_to_grid
+
+if TYPE_CHECKING:  # the records read back without torch; computing one imports it
+    import torch
+    from torch import nn
 
 __all__ = ["FeatureMaps", "Filters", "feature_maps", "filters"]
 
@@ -69,6 +69,11 @@ def feature_maps(model: nn.Module, inputs: torch.Tensor, layer: str | nn.Module 
     ``layer`` defaults to the last spatial feature layer (as Grad-CAM's). ``sort="mean"`` keeps the
     most active channels first instead of the first ``max_channels``.
     """
+    import torch
+
+    from ._hooks import eval_mode, forward_hooks
+    from ._layers import find_layer, layer_by_name, tokens_to_grid
+
     x = inputs[None] if inputs.ndim == 3 else inputs[:1]
     device = next((p.device for p in model.parameters()), x.device)
     x = x.detach().to(device)
@@ -124,6 +129,11 @@ class Filters(Record):
 
 def filters(model: nn.Module, layer: str | nn.Module | None = None, *, max_filters: int = 64) -> Filters:
     """The first convolution's filters (or ``layer``'s): ``ts.filters(model).save("f.png")``."""
+    import torch
+    from torch import nn
+
+    from ._layers import layer_by_name
+
     if layer is None:
         found = next(((n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)), None)
         if found is None:

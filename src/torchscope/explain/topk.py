@@ -10,16 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
-from torch import nn
 
 from ..evaluate._common import display_images, names_for
 from ..records import Record, register_record
-from ._budget import chunks
-from ._hooks import eval_mode
+
+if TYPE_CHECKING:  # the record reads back without torch; computing one imports it
+    import torch
+    from torch import nn
 
 __all__ = ["TopK", "topk"]
 
@@ -74,6 +74,11 @@ class TopK(Record):
 def topk(model: nn.Module, inputs: torch.Tensor, k: int = 5, *, class_names: Sequence[str] | None = None,
          labels: Any = None, images: Any = None, batch_size: int = 256) -> TopK:
     """The ``k`` most probable classes per input: ``ts.topk(model, x, k=3)``."""
+    import torch
+
+    from ._budget import chunks
+    from ._hooks import eval_mode
+
     x = inputs[None] if inputs.ndim == 3 else inputs
     device = next((p.device for p in model.parameters()), x.device)
     with torch.no_grad(), eval_mode(model):

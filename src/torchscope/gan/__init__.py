@@ -7,17 +7,23 @@ Example::
     ts.gan.counterfactual(gan.generator, ts.gan.feature_extractor(ds), "3", "8").figure()
 """
 
-from .checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
-from .dcgan import Discriminator, Generator
-from .directions import LatentDirections, LatentExplorer, directions
-from .features import Classifier, FeatureExtractor, feature_extractor
-from .lab import Lab2D, LabFrame, LabWorker
-from .lens import Interpolation, Neighbours, interpolate, neighbours
-from .metrics import GanMetrics, frechet_distance, gan_metrics, kid, precision_recall
-from .monitor import Monitor
-from .prototypes import Counterfactual, Prototypes, class_means, counterfactual, prototypes
-from .timeline import Timeline, timeline
-from .train import DCGAN, train_dcgan
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_package
+
+if TYPE_CHECKING:
+    from .checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
+    from .dcgan import Discriminator, Generator
+    from .directions import LatentDirections, LatentExplorer, directions
+    from .features import Classifier, FeatureExtractor, feature_extractor
+    from .lab import Lab2D, LabFrame, LabWorker
+    from .lens import Interpolation, Neighbours, interpolate, neighbours
+    from .manifold import precision_recall
+    from .metrics import GanMetrics, frechet_distance, gan_metrics, kid
+    from .monitor import Monitor
+    from .prototypes import Counterfactual, Prototypes, class_means, counterfactual, prototypes
+    from .timeline import Timeline, timeline
+    from .train import DCGAN, train_dcgan
 
 __all__ = [
     "DCGAN",
@@ -54,3 +60,17 @@ __all__ = [
     "timeline",
     "train_dcgan",
 ]
+
+# each name loads on first use: the records read back (and `torchscope serve`) without torch
+lazy_package(__name__, {
+    "ModelCheckpoint": ".checkpoint", "load_checkpoint": ".checkpoint", "save_checkpoint": ".checkpoint",
+    "Discriminator": ".dcgan", "Generator": ".dcgan", "LatentDirections": ".directions",
+    "LatentExplorer": ".directions", "directions": ".directions", "Classifier": ".features",
+    "FeatureExtractor": ".features", "feature_extractor": ".features", "Lab2D": ".lab", "LabFrame": ".lab",
+    "LabWorker": ".lab", "Interpolation": ".lens", "Neighbours": ".lens", "interpolate": ".lens",
+    "neighbours": ".lens", "precision_recall": ".manifold", "GanMetrics": ".metrics", "frechet_distance": ".metrics",
+    "gan_metrics": ".metrics", "kid": ".metrics", "Monitor": ".monitor", "Counterfactual": ".prototypes",
+    "Prototypes": ".prototypes", "class_means": ".prototypes", "counterfactual": ".prototypes",
+    "prototypes": ".prototypes", "Timeline": ".timeline", "timeline": ".timeline", "DCGAN": ".train",
+    "train_dcgan": ".train",
+})

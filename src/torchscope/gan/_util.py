@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # imported where used: the records that draw with these helpers read back without torch
+    import torch
 
 __all__ = ["as_uint8", "dataset_tensors", "frozen_stats", "generate", "grid", "image_axes", "small_model_threads",
            "threads", "to_unit"]
@@ -23,6 +25,8 @@ __all__ = ["as_uint8", "dataset_tensors", "frozen_stats", "generate", "grid", "i
 
 def dataset_tensors(ds: Any, limit: int | None = None, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Images as float NCHW in [0, 1] and labels as int64: ``x, y = dataset_tensors(ds, 5000)``."""
+    import torch
+
     from ..data.views._common import require
 
     ds = require(ds, "image", "torchscope.gan")
@@ -40,6 +44,8 @@ def to_unit(x: torch.Tensor, value_range: tuple[float, float] = (-1.0, 1.0)) -> 
 
 def as_uint8(x: torch.Tensor | np.ndarray) -> np.ndarray:
     """Images in [0, 1] (NCHW tensor or NHWC array) as uint8 NHWC: ``as_uint8(to_unit(G(z)))``."""
+    import torch
+
     if isinstance(x, torch.Tensor):
         x = x.detach().float().cpu().permute(0, 2, 3, 1).numpy()
     return np.clip(np.nan_to_num(np.asarray(x, np.float32)) * 255.0 + 0.5, 0, 255).astype(np.uint8)
@@ -51,6 +57,8 @@ def frozen_stats(model: torch.nn.Module, *, train: bool | None = None) -> Iterat
 
     ``train=None`` keeps the model's mode. Example: ``with frozen_stats(G): x = G(z)``.
     """
+    import torch
+
     was_training = model.training
     saved = [(b, b.detach().clone()) for b in model.buffers()]
     try:
@@ -71,6 +79,8 @@ def threads(n: int | None) -> Iterator[None]:
     Small models (8x8 to 32x32 GANs, the feature CNN) train faster on one thread: splitting tiny
     convolutions costs more than it gains, and far more on a loaded machine.
     """
+    import torch
+
     before = torch.get_num_threads()
     if n is not None:
         torch.set_num_threads(max(1, int(n)))
@@ -82,6 +92,8 @@ def threads(n: int | None) -> Iterator[None]:
 
 def small_model_threads(*models: Any, limit: int = 2_000_000) -> Any:
     """``threads(1)`` for small models on the CPU (under ``limit`` parameters in all), else no change."""
+    import torch
+
     mods = [m for m in models if isinstance(m, torch.nn.Module)]
     params = [p for m in mods for p in m.parameters()]
     small = bool(params) and all(p.device.type == "cpu" for p in params) and sum(p.numel() for p in params) < limit
@@ -94,6 +106,8 @@ def generate(generator: torch.nn.Module, z: torch.Tensor, *, value_range: tuple[
 
     ``train=False`` samples in eval mode (BatchNorm running statistics), ``None`` in the model's mode.
     """
+    import torch
+
     with frozen_stats(generator, train=train):
         out = [to_unit(generator(z[i:i + batch]).float(), value_range) for i in range(0, len(z), batch)]
     return torch.cat(out)

@@ -17,12 +17,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
 from ..records import Record, register_record
+
+if TYPE_CHECKING:  # the record reads back without torch; building the model imports it
+    import torch
 
 __all__ = ["BUILDERS", "ModelCheckpoint", "load_checkpoint", "save_checkpoint"]
 
@@ -56,6 +58,8 @@ class ModelCheckpoint(Record):
 
     def build(self, model: torch.nn.Module | None = None) -> torch.nn.Module:
         """The model with these weights, in eval mode: ``rec.build()`` (or into ``model``)."""
+        import torch
+
         if model is None:
             cls = _builders().get(self.builder)
             if cls is None:
@@ -71,6 +75,8 @@ class ModelCheckpoint(Record):
 
     def facts(self) -> list[tuple[str, Any]]:
         """What the checkpoint holds, as (name, value) rows: role, model, size, parameters, meta."""
+        import torch
+
         try:
             state = torch.load(io.BytesIO(self.state), weights_only=True, map_location="cpu")
             params = sum(int(v.numel()) for v in state.values() if hasattr(v, "numel"))
@@ -91,6 +97,8 @@ class ModelCheckpoint(Record):
 
     def _pictures(self) -> tuple[np.ndarray, list[str]] | None:
         """Images worth showing: a generator's samples (seed 0), else a classifier's class means."""
+        import torch
+
         from ._util import as_uint8, generate
 
         if self.role == "generator" and self.builder in BUILDERS:
@@ -144,6 +152,8 @@ def save_checkpoint(run: Any, model: Any, *, role: str = "generator", step: int 
     Example: ``ts.gan.save_checkpoint(run, G, role="generator", z_dim=100)``,
     ``ts.gan.save_checkpoint(run, ts.gan.feature_extractor(ds), role="classifier", real=ds)``.
     """
+    import torch
+
     from .dcgan import Discriminator, Generator
     from .features import Classifier, FeatureExtractor
 

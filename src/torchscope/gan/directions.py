@@ -15,18 +15,18 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
 from ..records import Record, register_record
 from ._util import as_uint8, frozen_stats, generate, image_axes, small_model_threads
 from .lens import _z_dim
 
-__all__ = ["LatentDirections", "LatentExplorer", "directions"]
+if TYPE_CHECKING:  # the records read back without torch; computing one imports it
+    import torch
 
-_ACTIVATIONS = (torch.nn.ReLU, torch.nn.LeakyReLU, torch.nn.GELU, torch.nn.SiLU, torch.nn.ELU)
+__all__ = ["LatentDirections", "LatentExplorer", "directions"]
 
 
 @register_record
@@ -61,13 +61,18 @@ class LatentDirections(Record):
 
 
 def _first_activation(G: torch.nn.Module) -> tuple[str, torch.nn.Module] | None:
-    return next(((n, m) for n, m in G.named_modules() if isinstance(m, _ACTIVATIONS)), None)
+    from torch import nn
+
+    activations = (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.ELU)
+    return next(((n, m) for n, m in G.named_modules() if isinstance(m, activations)), None)
 
 
 def directions(generator: torch.nn.Module, *, z_dim: int | None = None, k: int = 6, samples: int = 2000,
                layer: str | None = None, offsets: tuple[float, ...] = (-3, -2, -1, 0, 1, 2, 3),
                value_range: tuple[float, float] = (-1.0, 1.0), seed: int = 0) -> LatentDirections:
     """Principal latent directions of a generator (GANSpace): ``ts.gan.directions(G, z_dim=100, k=6)``."""
+    import torch
+
     d = _z_dim(generator, z_dim)
     device = next(generator.parameters()).device
     g = torch.Generator().manual_seed(seed)
@@ -115,6 +120,8 @@ class LatentExplorer:
     """
 
     def __init__(self, generator: torch.nn.Module, dirs: LatentDirections, z0: Any = None) -> None:
+        import torch
+
         self.G, self.dirs = generator.eval(), dirs
         self.device = next(generator.parameters()).device
         self.u = torch.as_tensor(dirs.u, dtype=torch.float32)
@@ -123,6 +130,8 @@ class LatentExplorer:
 
     def z(self, sliders: Any) -> torch.Tensor:
         """The code at slider positions (a list of σ offsets, missing ones at 0)."""
+        import torch
+
         s = torch.zeros(len(self.u))
         vals = torch.as_tensor(list(sliders), dtype=torch.float32)[: len(self.u)]
         s[: len(vals)] = vals

@@ -14,19 +14,23 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
 from ..records import Record, register_record
 from ._util import as_uint8, dataset_tensors, generate, image_axes, small_model_threads
+
+if TYPE_CHECKING:  # the records read back without torch; computing one imports it
+    import torch
 
 __all__ = ["Interpolation", "Neighbours", "interpolate", "neighbours", "slerp"]
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Spherical interpolation between rows ``a`` and ``b`` at fractions ``t``: ``slerp(z0, z1, torch.rand(5))``."""
+    import torch
+
     an, bn = a / a.norm(), b / b.norm()
     omega = torch.arccos((an * bn).sum().clamp(-1 + 1e-7, 1 - 1e-7))
     t = t.reshape(-1, 1)
@@ -75,6 +79,8 @@ def interpolate(generator: torch.nn.Module, z0: torch.Tensor | None = None, z1: 
 
     ``classifier`` (a :class:`~torchscope.gan.FeatureExtractor`) adds its class probabilities.
     """
+    import torch
+
     if mode not in ("linear", "slerp"):
         raise ValueError(f"mode must be 'linear' or 'slerp', got {mode!r}")
     d = _z_dim(generator, z_dim)
@@ -126,6 +132,8 @@ class Neighbours(Record):
 def neighbours(images: torch.Tensor, dataset: Any, *, k: int = 5, space: str = "features", extractor: Any = None,
                limit: int | None = 20000) -> Neighbours:
     """Nearest real images of generated ones (N x C x H x W in [0, 1]): ``ts.gan.neighbours(x, ds, k=5)``."""
+    import torch
+
     if space not in ("features", "pixels"):
         raise ValueError(f"space must be 'features' or 'pixels', got {space!r}")
     xr, yr = dataset_tensors(dataset, limit)

@@ -25,16 +25,15 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 
 from ..records import Record, register_record
-from ._util import dataset_tensors, generate
-from .manifold import precision_recall
 
-__all__ = ["GanMetrics", "frechet_distance", "gan_metrics", "kid", "precision_recall"]
+__all__ = ["GanMetrics", "frechet_distance", "gan_metrics", "kid"]
 
 
 def _f64(x: Any) -> np.ndarray:
+    import torch
+
     x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
     return x.astype(np.float64).reshape(len(x), -1)
 
@@ -129,7 +128,11 @@ def gan_metrics(fake: Any, real: Any, *, z_dim: int | None = None, n: int = 2000
     (``n`` random samples) or a tensor in [0, 1] with ``extractor`` given.
     Example: ``ts.gan.gan_metrics(G, ds, z_dim=100, n=2000)``.
     """
+    import torch
+
+    from ._util import dataset_tensors, generate
     from .features import feature_extractor
+    from .manifold import precision_recall
 
     if isinstance(real, torch.Tensor):
         if extractor is None:

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
 from ..records import Record, register_record
 from ._util import as_uint8, dataset_tensors, frozen_stats, image_axes, small_model_threads
 from .lens import _z_dim
+
+if TYPE_CHECKING:  # the records read back without torch; computing one imports it
+    import torch
 
 __all__ = ["Counterfactual", "Prototypes", "class_means", "counterfactual", "prototypes"]
 
@@ -83,6 +85,8 @@ class Prototypes(Record):
 
 def class_means(dataset: Any, classes: Any = None, *, limit: int | None = 20000, seed: int = 0) -> np.ndarray:
     """Each class's real mean image (uint8 NHWC, from up to ``limit`` samples): ``class_means(ds)``."""
+    import torch
+
     x, y = dataset_tensors(dataset, limit, seed=seed)
     idx = range(len(dataset.class_names)) if classes is None else classes
     return as_uint8(torch.stack([x[y == c].mean(0) if bool((y == c).any()) else torch.zeros(x.shape[1:])
@@ -99,6 +103,8 @@ def prototypes(generator: torch.nn.Module, classifier: Any, classes: Any = None,
     ``dataset`` adds each class's real mean image (or give ``means``, all classes' uint8 means, as
     :func:`class_means` returns them). ``callback(done, total)`` is called after every step.
     """
+    import torch
+
     model, names = _parts(classifier)
     d = _z_dim(generator, z_dim)
     idx = list(range(len(names))) if classes is None else [_index(c, names) for c in classes]
@@ -184,6 +190,8 @@ def counterfactual(generator: torch.nn.Module, classifier: Any, source: Any, tar
     Without ``z`` the start is the most confident ``source`` sample among 512 random codes.
     ``callback(done, total)`` is called after every step (``done == total`` when it stops early).
     """
+    import torch
+
     model, names = _parts(classifier)
     s, t = _index(source, names), _index(target, names)
     d = _z_dim(generator, z_dim)

@@ -11,13 +11,18 @@ Example: ``print(ts.summary(model, input_size=(1, 1, 28, 28)))``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+from .._lazy import lazy_package
 
-from .autograd import AutogradGraph, autograd_graph
-from .graph import ModelGraph, build_graph, graph
-from .summary import ModelSummary, summarize, summary
+if TYPE_CHECKING:
+    import torch
+
+    from .autograd import AutogradGraph, autograd_graph
+    from .graph import ModelGraph, graph
+    from .graph import build_graph as build_graph
+    from .summary import ModelSummary, summary
+    from .summary import summarize as summarize
 
 __all__ = ["AutogradGraph", "ModelGraph", "ModelSummary", "autograd_graph", "graph", "log_graph", "summary"]
 
@@ -31,6 +36,8 @@ def log_graph(run: Any, model: torch.nn.Module, input: Any = None, *, step: int 
     """
     from ._tree import make_call
     from .capture import capture
+    from .graph import build_graph
+    from .summary import summarize
 
     mode = kw.pop("mode", "eval")
     fold = kw.pop("fold", True)
@@ -42,3 +49,11 @@ def log_graph(run: Any, model: torch.nn.Module, input: Any = None, *, step: int 
     run.log_record(rec_s, step=step, key="model/summary")
     run.log_record(rec_g, step=step, key="model/graph")
     return rec_s, rec_g
+
+
+# each name loads on first use: the records read back (and `torchscope serve`) without torch
+lazy_package(__name__, {
+    "AutogradGraph": ".autograd", "autograd_graph": ".autograd",
+    "ModelGraph": ".graph", "build_graph": ".graph", "graph": ".graph",
+    "ModelSummary": ".summary", "summarize": ".summary", "summary": ".summary",
+})

@@ -13,10 +13,12 @@ Example: ``list(iter_tensors({"a": x}, "out"))  # [("out['a']", x)]``
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import torch
+
+from .view import shape_str  # torch-free: the records draw shapes without torch
 
 __all__ = ["describe", "iter_tensors", "make_call", "shape_str"]
 
@@ -61,11 +63,6 @@ def flat_tensors(obj: Any) -> list[torch.Tensor]:
             elif isinstance(a, (list, tuple, dict)) and a:
                 out.extend(flat_tensors(a))
     return out
-
-
-def shape_str(shape: Sequence[int]) -> str:
-    """``shape_str((1, 3, 224, 224)) == "1×3×224×224"`` (``"scalar"`` for 0-d)."""
-    return "×".join(str(int(s)) for s in shape) if len(shape) else "scalar"
 
 
 def describe(t: torch.Tensor) -> dict[str, Any]:

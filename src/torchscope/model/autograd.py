@@ -15,13 +15,13 @@ Example: ``ts.autograd_graph(model(x).sum(), params=dict(model.named_parameters(
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
-import torch
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..records import Record, register_record
-from ._tree import iter_tensors, shape_str
-from .view import View, category, to_dot
+from .view import View, category, shape_str, to_dot
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["AutogradGraph", "autograd_graph"]
 
@@ -110,6 +110,8 @@ def autograd_graph(output: Any, params: dict[str, torch.Tensor] | None = None, *
     ``params``: names for leaf tensors (``dict(model.named_parameters())``); ``show_saved``: add
     the tensors saved for backward. Example: ``ts.autograd_graph(y, params=dict(m.named_parameters()))``.
     """
+    from ._tree import iter_tensors
+
     names = {id(p): n for n, p in (params or {}).items()}
     rec = AutogradGraph()
     ids: dict[Any, int] = {}
@@ -166,6 +168,8 @@ def _fn_node(add: Any, fn: Any, names: dict[int, str]) -> tuple[int, bool]:
 
 
 def _saved(add: Any, rec: AutogradGraph, fn: Any, me: int, attrs: list[str]) -> None:
+    import torch
+
     for attr in attrs:
         try:
             val = getattr(fn, attr)

@@ -21,14 +21,15 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
-import torch
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..records import Record, register_record
-from ._tree import make_call
-from .capture import Capture, capture
 from .view import View, auto_depth, build_view, fold_repeats, to_dot
+
+if TYPE_CHECKING:  # the record reads back without torch; building one imports it
+    import torch
+
+    from .capture import Capture
 
 __all__ = ["ModelGraph", "build_graph", "graph"]
 
@@ -182,6 +183,9 @@ def graph(model: torch.nn.Module, input: Any = None, *, input_size: Any = None, 
     ``flops=False`` skips the per-node FLOP counts (a faster capture).
     If the forward pass fails, the partial graph is returned with ``error`` set and a warning.
     """
+    from ._tree import make_call
+    from .capture import capture
+
     args, kw = make_call(model, input, input_size=input_size, dtypes=dtypes, kwargs=kwargs)
     cap = capture(model, args, kw, mode=mode, flops=flops)
     if cap.error:

@@ -17,13 +17,15 @@ from __future__ import annotations
 import html
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
-import torch
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..records import Record, register_record
-from ._tree import make_call, shape_str
-from .capture import Capture, capture
+from .view import shape_str
+
+if TYPE_CHECKING:  # the record reads back without torch; building one imports it
+    import torch
+
+    from .capture import Capture
 
 __all__ = ["ModelSummary", "summarize", "summary"]
 
@@ -243,6 +245,8 @@ def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3) -> ModelS
 
 
 def _nbytes(desc: dict[str, Any]) -> int:
+    import torch
+
     n = 1
     for s in desc["shape"]:
         n *= s
@@ -260,6 +264,9 @@ def summary(model: torch.nn.Module, input: Any = None, *, input_size: Any = None
     ``flops=False`` skips FLOP counting (about torchinfo's cost; MACs show as 0).
     If the forward pass fails, a partial summary is returned with ``error`` set and a warning.
     """
+    from ._tree import make_call
+    from .capture import capture
+
     args, kw = make_call(model, input, input_size=input_size, dtypes=dtypes, kwargs=kwargs)
     cap = capture(model, args, kw, mode=mode, flops=flops)
     if cap.error:

@@ -15,12 +15,17 @@ Example: ``v = build_view(g.nodes, g.edges, {0}); len(v.nodes)``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._tree import shape_str
+__all__ = ["View", "auto_depth", "build_view", "category", "fold_repeats", "shape_str", "to_dot"]
 
-__all__ = ["View", "auto_depth", "build_view", "category", "fold_repeats", "to_dot"]
+
+def shape_str(shape: Sequence[int]) -> str:
+    """``shape_str((1, 3, 224, 224)) == "1×3×224×224"`` (``"scalar"`` for 0-d)."""
+    return "×".join(str(int(s)) for s in shape) if len(shape) else "scalar"
+
 
 _CATS = (
     ("attention", ("attention", "attn", "scaled_dot_product", "lstm", "gru", "rnn")),

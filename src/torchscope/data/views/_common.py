@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._display import card, class_colors, table
-from ..dataset import Dataset
+
+if TYPE_CHECKING:  # the records read back without torch; computing one imports it
+    from ..dataset import Dataset
 
 __all__ = ["LAZY_LIMIT", "card", "chunks", "class_colors", "float_images", "require", "table", "view_arrays"]
 
@@ -20,6 +22,8 @@ LAZY_LIMIT = 10_000  # samples a view reads by default from a set that lives in 
 
 def require(ds: Any, task: str, view: str) -> Dataset:
     """Check a view's input: a torchscope Dataset (or a name or path to load) of the right task."""
+    from ..dataset import Dataset
+
     if isinstance(ds, (str, os.PathLike)):
         from ..load import load
 

@@ -27,10 +27,7 @@ import time
 import uuid
 from typing import Any
 
-import torch
-
 from ...records import to_jsonable
-from .engine import Lab2D
 from .frame import LabFrame
 
 __all__ = ["LabSession", "LabWorker"]
@@ -49,6 +46,8 @@ class LabSession:
 
     def __init__(self, config: dict[str, Any] | None = None, *, fps: float = 30.0, steps_per_frame: int = 1,
                  idle_timeout: float = 120.0, phase_seconds: float = 1.5, torch_threads: int | None = 1) -> None:
+        from .engine import Lab2D
+
         self.lab = Lab2D(**(config or {}))  # raises ValueError on bad settings, before any thread starts
         self.id = uuid.uuid4().hex[:12]
         self.fps, self.steps_per_frame = float(fps), int(steps_per_frame)
@@ -113,6 +112,8 @@ class LabSession:
         self.frames_made += 1
 
     def _run(self) -> None:
+        import torch
+
         if self.torch_threads:  # per thread with PyTorch's OpenMP backend: the rest of the process keeps its setting
             torch.set_num_threads(self.torch_threads)
         next_phase = 0.0
@@ -161,6 +162,8 @@ class LabSession:
         return {"ok": True, "type": msg.get("type"), "step": self.lab.steps, "playing": self.playing, **reply}
 
     def _handle(self, msg: dict[str, Any]) -> dict[str, Any]:
+        import torch
+
         kind = msg.get("type")
         if kind not in _COMMANDS:
             raise ValueError(f"unknown command {kind!r}; commands are {', '.join(_COMMANDS)}")
@@ -208,6 +211,10 @@ class LabSession:
         return {"fps": self.fps, "steps_per_frame": self.steps_per_frame, "status": self.lab.status}
 
     def _load(self, state: Any) -> None:
+        import torch
+
+        from .engine import Lab2D
+
         if isinstance(state, str):
             state = base64.b64decode(state)
         if not isinstance(state, (bytes, bytearray)):
