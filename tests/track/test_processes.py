@@ -183,8 +183,8 @@ for line in sys.stdin:  # one trial per line: a forked child logs in a tight loo
                 run.log_image("img", imgs, step=i)
                 run.log_histogram("h", h, step=i)
                 run.log_text("t", f"step {i}", step=i)
-            if i % 100 == 0:
-                print(i, time.time(), flush=True)
+            if i % 100 == 0:  # one write (python -u): a kill never leaves half a line
+                sys.stdout.write(f"{i} {time.time()}\\n")
             i += 1
     os.waitpid(pid, 0)
     print("reaped", flush=True)
@@ -210,8 +210,9 @@ def test_kill_9_in_a_tight_loop_loses_nothing_older_than_one_flush_interval(tmp_
                 progress.append((int(step), float(when)))
             os.kill(int(pid), signal.SIGKILL)
             killed_at = time.time()
-            while (line := server.stdout.readline().split()) != ["reaped"]:  # printed before it died
-                progress.append((int(line[0]), float(line[1])))
+            while not (line := server.stdout.readline()).endswith("reaped\n"):  # printed before it died
+                step, when = line.split()
+                progress.append((int(step), float(when)))
             logged = [step for step, when in progress if when < killed_at - interval]
             must_have = max(logged, default=-1)
             db = sqlite3.connect(store_dir / "torchscope.db")

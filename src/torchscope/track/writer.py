@@ -7,9 +7,11 @@ stops cannot keep it draining), turns it into one :class:`~torchscope.store.writ
 commits it in a single transaction. So a point is on disk at most one ``flush_interval`` after it
 was logged, which is what a ``kill -9`` can cost.
 
-Two kinds of backpressure keep that promise and bound memory. *By time*: when a cycle could not
-take everything queued, or took longer than half an interval (a tight loop starving the writer of
-the GIL), the next ``log*`` call waits until the writer has caught up. *By size*: past
+Two kinds of backpressure keep that promise and bound memory. *By time*: each cycle must commit
+within 0.4 of an interval of its start (and start on its cadence); a ``log*`` call made past that
+moment (a tight loop starving the writer of the GIL, or a busy machine) waits until the writer
+has committed, and so does one after a cycle that could not take everything queued. So a point
+is committed at most about 0.9 of an interval after it was logged. *By size*: past
 ``max_items`` queued calls or ``max_bytes`` of queued media, ``put`` waits for the writer rather
 than growing without limit or dropping data.
 
@@ -23,6 +25,7 @@ the run's error field), and everything else is written. One bad value never cost
 from __future__ import annotations
 
 import collections
+import math
 import sqlite3
 import sys
 import threading
@@ -94,6 +97,9 @@ class BackgroundWriter:
         self.dropped = 0  # items the store refused (isolated and dropped, the rest written)
         self.drop_notes: list[str] = []  # the first few, said in the run's error field at the end
         self._behind = False  # the writer could not keep its cadence: the next put waits for it
+        # the wall time by which the writer's current (or next) cycle must have committed: a caller
+        # that logs later waits for it (backpressure by time; inf while the store cannot be written)
+        self._due_wall = math.inf
         # called on the writer thread with each assembled batch (health checks read it)
         self.monitors: list[Callable[[WriterBatch], None]] = []
         self._bytes_lock = threading.Lock()
@@ -120,7 +126,7 @@ class BackgroundWriter:
                     col[3].append((len(col[2]), value))
                     col[2].append(NAN)
             self._npoints += len(data)
-        if self._behind:
+        if self._behind or wall > self._due_wall:
             self._catch_up()
         if self._npoints > self._soft_items:
             self._wake.set()
@@ -138,7 +144,7 @@ class BackgroundWriter:
         nbytes = msg.nbytes  # first: what is not a message never reaches the queue
         queue = self.queue
         queue.append(msg)
-        if self._behind:
+        if self._behind or time.time() > self._due_wall:
             self._catch_up()
         if nbytes:
             with self._bytes_lock:
@@ -169,7 +175,8 @@ class BackgroundWriter:
             return
         self._wake.set()
         with self._drained:
-            while self._behind and self._thread.is_alive() and self.error is None:
+            while (self._behind or time.time() > self._due_wall) and self._thread.is_alive() and self.error is None \
+                    and self.dead is None:
                 self._drained.wait(0.05)
 
     def _wait_for_room(self) -> None:
@@ -206,6 +213,7 @@ class BackgroundWriter:
     # -- writer thread -----------------------------------------------------------------------
     def _loop(self) -> None:
         half = self.flush_interval / 2
+        budget = 0.4 * self.flush_interval  # a cycle commits within this of its start, or callers wait
         due = last_beat = time.monotonic()
         pending: Batch | None = None
         waiters: list[threading.Event] = []
@@ -215,6 +223,7 @@ class BackgroundWriter:
             self._wake.clear()
             start = time.monotonic()
             due = start + half
+            self._due_wall = time.time() + budget
             closing = self._closing
             left = False
             try:
@@ -242,6 +251,7 @@ class BackgroundWriter:
                           f"the data is kept in memory and retried", file=sys.stderr)
                 self.error = retry.exc
                 self._behind = False  # a store that cannot be written must not stall training by time
+                self._due_wall = math.inf
                 with self._drained:
                     self._drained.notify_all()
                 if closing:  # at exit: a few more tries over CLOSE_RETRY seconds, then give up loudly
@@ -262,6 +272,7 @@ class BackgroundWriter:
             self._behind = left or time.monotonic() - start > half
             if self._behind:
                 due = time.monotonic()  # straight back
+            self._due_wall = time.time() + max(due - time.monotonic(), 0.0) + budget  # the next cycle's
             with self._drained:
                 self._drained.notify_all()
             if closing and not self.queue and not self._cols:
