@@ -5,8 +5,7 @@ Each check runs in a fresh interpreter and looks at ``sys.modules`` (or ``-X imp
 What does import torch, by design: writing (``ts.init``), computing records (``ts.graph``...), and the
 dashboard features that run a model: the GAN lab, the GAN panel's latent explorer and lens (they
 rebuild a generator from its checkpoint), and the report's GAN section, which pre-renders that
-explorer. A ``health.alarm`` record read back still imports it (``torchscope/watch/__init__.py``
-imports the watcher eagerly): the strict xfail below flips when that is fixed.
+explorer.
 """
 
 from __future__ import annotations
@@ -106,7 +105,6 @@ def test_every_builtin_record_class_loads_without_torch():
     assert _no_heavy_modules(code)["torch"] is False
 
 
-@pytest.mark.xfail(strict=True, reason="torchscope/watch/__init__.py imports the watcher (torch) eagerly")
 def test_health_alarm_record_class_loads_without_torch():
     loaded = _no_heavy_modules("from torchscope.records import record_class; record_class('health.alarm')")
     assert loaded["torch"] is False

@@ -25,21 +25,13 @@ from ...store.provider import Provider
 from ..context import context
 from ..params import int_param, run_ids, text_param
 
-__all__ = ["entries", "pick", "png_response", "sprite", "sprite_layout", "to_uint8", "typed"]
+__all__ = ["entries", "pick", "png_response", "sprite", "sprite_layout", "to_uint8"]
 
 STEP_RANGE = (-(2 ** 62), 2 ** 62)
 
 
-def typed() -> None:
-    """Register the ``eval.*`` and ``explain.*`` record types, so the store rebuilds them typed
-    (a server process has not imported them; imported on first use, not at server start)."""
-    import torchscope.evaluate
-    import torchscope.explain  # noqa: F401
-
-
 def entries(store: Provider, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
     """Every stored record of ``kinds`` in a run (step order); an unknown run has none."""
-    typed()
     out: list[Any] = []
     for kind in kinds:
         try:
@@ -51,7 +43,6 @@ def entries(store: Provider, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
 
 def pick(request: Request, kind: str) -> Any:
     """The record entry named by ``?run=&key=&step=`` (the latest of the key without ``step``)."""
-    typed()
     store = context(request).provider
     rid = run_ids(request)[0]
     key = text_param(request, "key")
