@@ -16,7 +16,11 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..store.provider import Provider
+    from ..store.types import RunInfo
 
 __all__ = ["Selection", "select_runs"]
 
@@ -27,8 +31,8 @@ DB_NAME = "torchscope.db"
 class Selection:
     """A store and the runs of it to report, in the store's order (newest first)."""
 
-    store: Any
-    runs: list[Any]
+    store: Provider
+    runs: list[RunInfo]
     dir: Path
 
 

@@ -29,7 +29,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 
 from ..errors import TorchscopeError
-from ..store import MultiStore, Store, open_store
+from ..store import open_store
 from ..store.admin import RunAdmin
 from ..store.caching import CachingProvider, SeriesCache, cache_bytes
 from ..store.provider import Provider
@@ -114,7 +114,7 @@ def _teardown(app: Starlette) -> None:
                 log.exception("panel %s: teardown failed", p.name)
 
 
-def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: str | None = None,
+def create_app(store: Provider | str | os.PathLike[str] | None = None, *, token: str | None = None,
                poll_interval: float = 0.5, panels: list[str] | None = None, warm: bool = True,
                cache_mb: int | None = None, allow_hosts: Iterable[str] = ()) -> Starlette:
     """The dashboard app over ``store`` (a Store or a directory): ``create_app("tsruns")``.
@@ -126,9 +126,9 @@ def create_app(store: Store | str | os.PathLike[str] | None = None, *, token: st
     (see ``warm.py``); ``cache_mb``: the finished runs' series cache (default
     ``$TORCHSCOPE_CACHE_MB`` or 256).
     """
-    if not isinstance(store, (Store, MultiStore)):
+    if not isinstance(store, Provider):
         store = open_store(store)
-    assert isinstance(store, Provider)
+    assert isinstance(store, Provider), f"not a store: {store!r}"
     loaded = load_panels(only=panels)
     routes: list[Any] = [Route("/", index)]
     for p in loaded:

@@ -25,6 +25,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from ...store.provider import Provider
 from . import atwork, data, gan, model, training
 
 __all__ = ["FUZZY", "PLANS", "Context", "Limits"]
@@ -61,7 +62,7 @@ class Context:
     """What a plan works with: the snapshot, the store, the runs (their ``/api/runs`` JSON)."""
 
     snap: Any
-    store: Any
+    store: Provider
     runs: list[dict[str, Any]]
     limits: Limits
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
