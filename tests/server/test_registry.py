@@ -108,3 +108,13 @@ def test_no_panel_imports_another_panels_code():
                 if re.search(rf"from \.\.{other}\b|panels\.{other}\b|from \.\.\s+import\s+{other}\b", text):
                     found.append(f"{py.relative_to(root)} imports panel {other}")
     assert found == []
+
+
+def test_every_panel_brings_its_report_part_from_its_own_folder():
+    """A panel is one folder: its routes, its module, its doc and its part of the static report."""
+    from torchscope.server.registry import load_panels
+
+    for p in load_panels():
+        assert p.panel is not None, p.error
+        assert callable(p.panel.report), p.name
+        assert p.panel.report.__module__ == f"torchscope.server.panels.{p.name}.report"

@@ -2,9 +2,10 @@
 
 Steps: choose the runs (:mod:`.source`); build the real dashboard app over the store, in-process
 (``create_app(store, warm=False)``); for each panel, make the requests its default view makes
-(:mod:`.plans`) and keep the answers (:mod:`.snapshot`); inline them with the panels' own
-modules and styles (:mod:`.assets`) into one page (:mod:`.page`). The page needs no server and
-no network: ``web/offline.js`` answers the panels' ``api`` from the snapshot.
+(each panel's ``report`` part, in its folder; the contract is in :mod:`.plans`) and keep the
+answers (:mod:`.snapshot`); inline them with the panels' own modules and styles (:mod:`.assets`)
+into one page (:mod:`.page`). The page needs no server and no network: ``web/offline.js``
+answers the panels' ``api`` from the snapshot.
 
 Example::
 
@@ -23,7 +24,7 @@ from typing import Any
 
 from .assets import collect_modules, stylesheets
 from .page import render_page
-from .plans import FUZZY, PLANS, Context, Limits
+from .plans import FUZZY, Context, Limits
 from .snapshot import Snapshot
 from .source import select_runs
 
@@ -75,7 +76,7 @@ def build_report(source: str | os.PathLike[str] | None = None, out: str | os.Pat
             if p.panel is None:
                 skipped.append({"name": p.name, "title": title_, "reason": f"the panel failed to load: {p.error}"})
                 continue
-            plan = PLANS.get(p.name)
+            plan = p.panel.report
             if plan is None:
                 skipped.append({"name": p.name, "title": title_, "reason": "no static view of this panel"})
                 continue

@@ -48,6 +48,8 @@ class Panel:
     # ``ctx.state[name]``); ``teardown(state)`` releases it when the app shuts down (its lifespan)
     setup: Callable[[Any], Any] | None = None
     teardown: Callable[[Any], None] | None = None
+    # its part of the static report: ``report(ctx) -> summary | None`` (see torchscope.report.plans)
+    report: Callable[[Any], str | None] | None = None
 
 
 @dataclasses.dataclass

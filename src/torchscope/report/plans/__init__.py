@@ -1,13 +1,13 @@
-"""What each dashboard panel asks the API for in its default view, replayed for a report.
+"""The contract of a panel's part of the static report (its ``report.py``, given as ``Panel(report=...)``).
 
-A *plan* is one function per panel, ``plan(ctx) -> str | None``: it makes through ``ctx.snap`` the
+A panel's *report part* is one function, ``report(ctx) -> str | None``, in the panel's own folder
+(``server/panels/<name>/report.py``): it makes through ``ctx.snap`` the
 requests the panel's ``panel.js`` makes (read from its source: the ``api.json``, ``api.binary``
 and ``api.url`` calls, with the same parameters), plus the ones its controls make where a report
 can afford them (every image step, every evaluation record, graph views one fold away...). It
 returns a one-line summary for the progress output, or None when the runs hold nothing for the
-panel (the report leaves it out). Keep a plan next to its panel's code in mind: a panel that asks
-for something new needs it here too (``tests/report`` checks that the default views ask for
-nothing the report lacks).
+panel (the report leaves it out). A panel that asks for something new asks for it in its report
+part too (``tests/report`` checks that the default views ask for nothing the report lacks).
 
 ``FUZZY`` tells the page how to answer a request the snapshot lacks with the nearest one it holds:
 ``near`` parameters are compared numerically (comma-separated lists as vectors), ``quiet`` ones
@@ -16,7 +16,7 @@ parameters are not compared; every other parameter must match.
 
 Example::
 
-    summary = PLANS["scalars"](ctx)   # "12 charts, 48,000 points"
+    summary = panel.report(ctx)   # "12 charts, 48,000 points"
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ...store.provider import Provider
-from . import atwork, data, gan, model, training
 
-__all__ = ["FUZZY", "PLANS", "Context", "Limits"]
+__all__ = ["FUZZY", "Context", "Limits", "Plan"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,22 +73,6 @@ class Context:
 
 Plan = Callable[[Context], "str | None"]
 
-PLANS: dict[str, Plan] = {
-    "scalars": training.scalars,
-    "images": training.images,
-    "histograms": training.histograms,
-    "text": training.text,
-    "config": training.config,
-    "health": model.health,
-    "graph": model.graph,
-    "data": data.data,
-    "evaluation": atwork.evaluation,
-    "explain": atwork.explain,
-    "detections": atwork.detections,
-    "projector": data.projector,
-    "gan": gan.gan,
-    "ganlab": gan.ganlab,
-}
 
 FUZZY: dict[str, dict[str, list[str]]] = {
     "scalars/series": {"quiet": ["buckets"], "ignore": ["lo", "hi"]},  # a zoom: the full series, zoomed here

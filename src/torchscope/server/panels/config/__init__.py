@@ -22,6 +22,7 @@ from ...context import context
 from ...encode import JSON
 from ...params import run_ids
 from ...registry import Panel
+from .report import report
 
 MAX_KEYS = 50
 
@@ -65,7 +66,7 @@ def table(request: Request) -> JSON:
 
 
 PANEL = Panel(
-    name="config", title="Config", order=50,
+    name="config", report=report, title="Config", order=50,
     routes=[Route("/table", table)],
     api_doc={"/table": {"summary": "Hyper-parameters and final/min/max metrics per run", "params": {"run": RUN}}},
 )

@@ -22,6 +22,7 @@ from ...registry import Panel
 from ...shared.data_records import data_entries, find_record
 from .payload import figure as figure_png
 from .payload import payload, pixels
+from .report import report
 
 PNG_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
 
@@ -78,7 +79,7 @@ _ADDR = {"run": RUN, "key": Param("record key", required=True),
                        minimum=-1, maximum=10_000)}
 
 PANEL = Panel(
-    name="data", title="Data", order=60,
+    name="data", report=report, title="Data", order=60,
     routes=[Route("/overview", overview), Route("/pixels", pixel_sheet), Route("/figure", figure)],
     api_doc={
         "/overview": {"summary": "The data records of runs (data.profile and data.* views) with their payloads",

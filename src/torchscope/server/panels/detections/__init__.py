@@ -23,6 +23,7 @@ from ...encode import JSON
 from ...params import run_ids
 from ...registry import Panel
 from ...shared.records import entries, pick, png_response
+from .report import report
 
 KIND = "explain.detections"
 
@@ -64,7 +65,7 @@ def masks_png(request: Request) -> Response:
 ONE = {"run": RUN, "key": Param("record key (the image's key)", required=True), "step": STEP}
 
 PANEL = Panel(
-    name="detections", title="Detections", order=64,
+    name="detections", report=report, title="Detections", order=64,
     routes=[Route("/index", index), Route("/record", record), Route("/image.png", image_png),
             Route("/masks.png", masks_png)],
     api_doc={

@@ -23,6 +23,7 @@ from ...encode import JSON
 from ...params import run_ids, text_param
 from ...registry import Panel
 from ...shared.records import entries, pick, sprite, sprite_layout
+from .report import report
 
 KINDS = ("eval.confusion", "eval.per_class", "eval.curves", "eval.calibration", "eval.most_confused",
          "eval.mistakes")
@@ -71,7 +72,7 @@ def mistakes_png(request: Request) -> Response:
 ONE = {"run": RUN, "key": Param("record key", required=True), "step": STEP}
 
 PANEL = Panel(
-    name="evaluation", title="Evaluation", order=62,
+    name="evaluation", report=report, title="Evaluation", order=62,
     routes=[Route("/index", index), Route("/record", record), Route("/mistakes.png", mistakes_png)],
     api_doc={
         "/index": {"summary": "Evaluation records per run (kind, key, step)", "params": {"run": RUN}},

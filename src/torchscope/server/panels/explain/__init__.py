@@ -27,6 +27,7 @@ from ...encode import JSON
 from ...params import int_param, run_ids
 from ...registry import Panel
 from ...shared.records import entries, pick, png_response, sprite, sprite_layout, to_uint8
+from .report import report
 
 THUMB = 64  # the sample gallery's tiles
 MAP_THUMB = 48  # feature-map tiles
@@ -115,7 +116,7 @@ ONE = {"run": RUN, "key": Param("record key", required=True), "step": STEP}
 SAMPLE = {**ONE, "i": Param("sample index in the record", type="integer", minimum=0, maximum=1 << 24)}
 
 PANEL = Panel(
-    name="explain", title="Explain", order=63,
+    name="explain", report=report, title="Explain", order=63,
     routes=[Route("/index", index), Route("/image.png", image_png), Route("/heat.png", heat_png),
             Route("/gallery.png", gallery_png), Route("/maps.png", maps_png), Route("/filters.png", filters_png)],
     api_doc={

@@ -36,6 +36,7 @@ from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
 from . import lens
+from .report import report
 
 SAMPLES = "gan/samples"
 LOSS_KEYS = ["gan/d_loss", "gan/g_loss"]
@@ -203,7 +204,8 @@ def _int(description: str, lo: int, hi: int) -> Param:
 
 
 PANEL = Panel(
-    name="gan", title="GAN", order=68, setup=lambda ctx: lens.GanState(), teardown=lambda state: state.close(),
+    name="gan", report=report, title="GAN", order=68, setup=lambda ctx: lens.GanState(),
+    teardown=lambda state: state.close(),
     routes=[Route("/runs", runs), Route("/overview", overview), Route("/sample", sample),
             Route("/directions", directions), Route("/explore", explore), Route("/prototype", lens.prototype),
             Route("/counterfactual", lens.counterfactual), Route("/job", lens.job),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...registry import Panel
+from .report import report
 from .routes import API_DOC, routes
 
 
@@ -28,5 +29,5 @@ def _teardown(hub: Any) -> None:
     hub.close_all()  # every lab session stops with the server (torchscope serve and gan-lab alike)
 
 
-PANEL = Panel(name="ganlab", title="GAN lab", order=70, routes=routes, api_doc=API_DOC, setup=_setup,
+PANEL = Panel(name="ganlab", report=report, title="GAN lab", order=70, routes=routes, api_doc=API_DOC, setup=_setup,
               teardown=_teardown)

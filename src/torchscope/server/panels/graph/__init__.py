@@ -25,6 +25,7 @@ from ...encode import JSON
 from ...params import run_ids, text_param
 from ...registry import Panel
 from .data import BASES, graph_index, layout_view, load, parse_ids, weight_histograms
+from .report import report
 
 
 def _one_run(request: Request) -> str:
@@ -75,7 +76,7 @@ def weights(request: Request) -> JSON:
 _RUN = {"run": RUN, "key": "record key (default: the latest)"}
 _IDS = "^([0-9]{1,9}(,[0-9]{1,9})*)?$"
 PANEL = Panel(
-    name="graph", title="Graph", order=58,
+    name="graph", report=report, title="Graph", order=58,
     routes=[Route("/index", index), Route("/record", record), Route("/layout", layout),
             Route("/summary", summary), Route("/weights", weights)],
     api_doc={

@@ -34,6 +34,7 @@ from ...params import int_param, run_ids, text_param
 from ...registry import Panel
 from .data import LOG_STATS, STATS, WatchKeys, alarms, layer_histograms, matrix, watch_keys
 from .graphmap import graph_map
+from .report import report
 
 MAX_RANK = 100000  # as the Scalars panel's rank parameter
 
@@ -123,7 +124,7 @@ def graph_layers(request: Request) -> JSON:
 _RANK = "rank whose watch data to read (default 0; runs logged with ts.init(..., all_ranks=True))"
 _RUN = {"run": RUN, "rank": Param(_RANK, type="integer", minimum=0, maximum=MAX_RANK)}
 PANEL = Panel(
-    name="health", title="Health", order=55,
+    name="health", report=report, title="Health", order=55,
     routes=[Route("/runs", runs), Route("/overview", overview), Route("/matrix", heat),
             Route("/histograms", histograms), Route("/graph_map", graph_layers)],
     api_doc={

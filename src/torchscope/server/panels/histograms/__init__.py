@@ -20,6 +20,7 @@ from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
+from .report import report
 
 
 def series(request: Request) -> JSON:
@@ -41,7 +42,7 @@ def series(request: Request) -> JSON:
 
 
 PANEL = Panel(
-    name="histograms", title="Histograms", order=30,
+    name="histograms", report=report, title="Histograms", order=30,
     routes=[Route("/series", series)],
     api_doc={"/series": {"summary": "Histograms of a key over time per run",
                          "params": {"key": Param("histogram key", required=True), "run": RUN,

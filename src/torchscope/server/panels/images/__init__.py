@@ -21,6 +21,7 @@ from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
+from .report import report
 
 SAFE_MIME = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # never SVG: it can carry script
 
@@ -61,7 +62,7 @@ def blob(request: Request) -> Response:
 
 
 PANEL = Panel(
-    name="images", title="Images", order=20,
+    name="images", report=report, title="Images", order=20,
     routes=[Route("/index", index), Route("/blob", blob)],
     api_doc={
         "/index": {"summary": "Images of a key per run (no bytes)",

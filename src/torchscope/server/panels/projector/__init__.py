@@ -27,6 +27,7 @@ from ...params import int_param, run_ids, text_param
 from ...registry import Panel
 from ...shared.data_records import data_entries, find_record
 from .frame import PAGE, PAGE_COLUMNS, page_png, points_frame
+from .report import report
 
 KINDS = ("data.projection", "data.profile")
 IMMUTABLE = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400"}
@@ -94,7 +95,7 @@ _ADDR = {"run": RUN, "key": Param("record key", required=True),
          "part": Param("index inside a data.profile record, or -1", type="integer", minimum=-1, maximum=10_000)}
 
 PANEL = Panel(
-    name="projector", title="Projector", order=65,
+    name="projector", report=report, title="Projector", order=65,
     routes=[Route("/sources", sources), Route("/points", points), Route("/thumbs", thumbs)],
     api_doc={
         "/sources": {"summary": "The projections of runs (data.projection records and inside data.profile)",

@@ -36,6 +36,7 @@ from ...download import attachment, safe_name
 from ...encode import JSON, binary_frame, column
 from ...params import float_param, int_param, run_ids, text_param
 from ...registry import Panel
+from .report import report
 
 COLS = ("step", "wall_time", "value", "min", "max")
 
@@ -186,7 +187,7 @@ _PARAMS = {"key": Param("scalar key", required=True), "run": RUN,
            "rank": Param("rank (default 0), or all: every rank that logged the key, one entry per run and rank",
                          pattern="^(all|[0-9]{1,5})?$", max_length=8)}
 PANEL = Panel(
-    name="scalars", title="Scalars", order=10,
+    name="scalars", report=report, title="Scalars", order=10,
     routes=[Route("/keys", keys), Route("/series", series), Route("/csv", export_csv)],
     api_doc={
         "/keys": {"summary": "Scalar keys of the runs at every rank: keys [{key, runs, ranks, count, counts "

@@ -18,6 +18,7 @@ from ...context import context
 from ...encode import JSON
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
+from .report import report
 
 
 def entries(request: Request) -> JSON:
@@ -35,7 +36,7 @@ def entries(request: Request) -> JSON:
 
 
 PANEL = Panel(
-    name="text", title="Text", order=40,
+    name="text", report=report, title="Text", order=40,
     routes=[Route("/entries", entries)],
     api_doc={"/entries": {"summary": "Texts of a key per run, newest last",
                           "params": {"key": Param("text key", required=True), "run": RUN,
