@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidArgument, NotFound
+from ..errors import NotFound
 from ..records import Record
 from .provider import Provider
-from .types import RUN_STATUSES, HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry
+from .types import HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry, check_status
 
 __all__ = ["MISSING", "CachingProvider", "SeriesCache", "cache_bytes"]
 
@@ -138,8 +138,7 @@ class CachingProvider:
 
     def runs(self, *, project: str | None = None, tags: list[str] | None = None, status: str | None = None,
              archived: bool | None = None) -> list[RunInfo]:
-        if status is not None and status not in RUN_STATUSES:
-            raise InvalidArgument(f"status must be one of {', '.join(RUN_STATUSES)}; got {status!r:.40}")
+        check_status(status)
         return [r for r in self._listing()
                 if (project is None or r.project == project) and (status is None or r.status == status)
                 and (archived is None or r.archived == archived) and (not tags or set(tags) <= set(r.tags))]

@@ -78,14 +78,21 @@ def check(dir: str | os.PathLike[str]) -> Report:
                 problems.append(f"schema_version is {version[:40]!r}, not a number")
         except sqlite3.DatabaseError as exc:
             problems.append(f"meta: {exc}")
-        for table in _TABLES:
-            try:
-                counts[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-            except sqlite3.DatabaseError:
-                counts[table] = None
+        counts = _counts(con)
     finally:
         con.close()
     return Report(path=path, ok=not problems, problems=problems, schema_version=version, counts=counts)
+
+
+def _counts(con: sqlite3.Connection) -> dict[str, int | None]:
+    """Rows each table claims (None where the count itself cannot be read)."""
+    counts: dict[str, int | None] = {}
+    for table in _TABLES:
+        try:
+            counts[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        except sqlite3.DatabaseError:
+            counts[table] = None
+    return counts
 
 
 def _readable(con: sqlite3.Connection, sql: str, lo: int) -> bool:
@@ -142,9 +149,9 @@ def salvage(dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> dict[st
     out_dir = resolve_dir(out)
     if (out_dir / DB_NAME).exists():
         raise FileExistsError(f"{str(out_dir)!r} already holds a store: give a new directory to salvage into")
-    before = check(dir).counts
-    dst, _ = connect(out_dir, create=True)
     src = _open_raw(src_path)
+    before = _counts(src)  # what the damaged file claims (the full check is the caller's, if wanted)
+    dst, _ = connect(out_dir, create=True)
     result: dict[str, tuple[int, int | None]] = {}
     try:
         dst.execute("BEGIN IMMEDIATE")

@@ -45,7 +45,7 @@ from .downsample import (
     pick_block,
     summarize,
 )
-from .types import RUN_STATUSES, HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry
+from .types import HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry, check_status
 
 __all__ = ["RecordEntry", "Store", "open_store"]  # RecordEntry: from .types, kept importable here
 
@@ -137,8 +137,7 @@ class Store:
 
         A run whose process died without finishing reads as ``crashed`` (derived, nothing written).
         """
-        if status is not None and status not in RUN_STATUSES:
-            raise InvalidArgument(f"status must be one of {', '.join(RUN_STATUSES)}; got {status!r:.40}")
+        check_status(status)
         dead = self._dead_procs()
         sql = ("SELECT id, project, name, config, tags, status, created, ended, summary, world_size, notes, "
                "archived, error FROM runs")

@@ -13,6 +13,14 @@ __all__ = ["HistogramEntry", "ImageEntry", "KeyInfo", "RecordEntry", "RunInfo", 
 RUN_STATUSES = ("running", "finished", "crashed")
 
 
+def check_status(status: str | None) -> None:
+    """InvalidArgument unless ``status`` is None or one of :data:`RUN_STATUSES` (the runs filter)."""
+    if status is not None and status not in RUN_STATUSES:
+        from ..errors import InvalidArgument
+
+        raise InvalidArgument(f"status must be one of {', '.join(RUN_STATUSES)}; got {status!r:.40}")
+
+
 @dataclasses.dataclass
 class RunInfo:
     """One run as readers see it. ``status`` is running, finished or crashed."""
