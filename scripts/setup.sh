@@ -17,3 +17,11 @@ if [ "${SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; the
     echo "setup: chromium not found (install Debian's chromium for the browser tests)" >&2
   fi
 fi
+# the team store's tests use a real PostgreSQL server on loopback (Debian's postgresql, as root)
+if [ "${SKIP_POSTGRES:-0}" != "1" ]; then
+  if [ "$(id -u)" = "0" ]; then
+    bash scripts/postgres.sh >/dev/null || echo "setup: could not start PostgreSQL; the team-store tests will be skipped" >&2
+  else
+    echo "setup: not root: start PostgreSQL yourself (scripts/postgres.sh) for the team-store tests" >&2
+  fi
+fi

@@ -38,3 +38,55 @@ def popen_python(code: str, *args: str, stdin: bool = False) -> subprocess.Popen
     return subprocess.Popen([sys.executable, "-u", "-c", textwrap.dedent(code), *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else None, text=True,
                             env=child_env())
+
+
+# -- the team store: a real PostgreSQL server (scripts/postgres.sh starts one; CI runs it) ----------
+PG_URL = os.environ.get("TORCHSCOPE_TEST_PG", "postgresql://torchscope:torchscope@127.0.0.1:5432/torchscope")
+
+
+def postgres_available() -> str | None:
+    """Why the test PostgreSQL server cannot be used, or None. With ``TORCHSCOPE_NEED_PG=1`` (CI) a
+    missing server fails the tests instead of skipping them."""
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed (pip install 'torchscope[postgres]')"
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return f"no PostgreSQL server at {PG_URL} (run scripts/postgres.sh): {str(exc).strip()[:120]}"
+    return None
+
+
+def new_pg_schema(label: str = "t") -> str:
+    """A store URL on a new, empty schema of the test server (a store of its own, cheap to make)."""
+    import uuid
+
+    import psycopg
+
+    why = postgres_available()
+    if why is not None:
+        if os.environ.get("TORCHSCOPE_NEED_PG") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
+    schema = f"ts_{label}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_pg_schema(url: str) -> None:
+    import psycopg
+
+    schema = url.rsplit("%3D", 1)[1]
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_url() -> object:
+    """A PostgreSQL store URL of its own (a fresh schema), dropped after the test."""
+    url = new_pg_schema()
+    yield url
+    drop_pg_schema(url)

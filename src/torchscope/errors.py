@@ -22,7 +22,7 @@ import sqlite3
 from pathlib import Path
 
 __all__ = ["InvalidArgument", "NotFound", "SchemaError", "StoreBusyError", "StoreDamagedError",
-           "StoreLocationError", "TorchscopeError"]
+           "StoreLocationError", "StoreUnavailableError", "TorchscopeError"]
 
 
 class TorchscopeError(Exception):
@@ -62,6 +62,14 @@ class StoreBusyError(TorchscopeError, TimeoutError):
     """Another process held the store's write lock for longer than ``$TORCHSCOPE_LOCK_TIMEOUT`` seconds (503)."""
 
     status = 503
+
+
+class StoreUnavailableError(StoreBusyError):
+    """The store's database server cannot be reached (down, restarting, refused the login) (503).
+
+    The tracker keeps what it could not write and retries; a dashboard answers 503 and recovers
+    when the server is back.
+    """
 
 
 class StoreDamagedError(TorchscopeError, sqlite3.DatabaseError):

@@ -11,17 +11,18 @@ import numpy as np
 import pytest
 
 import torchscope as ts
-from tests.conftest import run_python
+from tests.conftest import drop_pg_schema, new_pg_schema, run_python
 from torchscope.errors import InvalidArgument, NotFound, TorchscopeError
 from torchscope.records import GenericRecord
 from torchscope.store import MultiStore, Provider, Store
 from torchscope.store.caching import CachingProvider
+from torchscope.store.postgres import PostgresStore
 
 KEYS = ["train/übung", "train/损失", "val/خسارة", "emoji/🔥", "plain"]
 
 
-def _log(dir: Path, name: str, tags: list[str]) -> str:
-    with ts.init(project="conf", name=name, dir=dir, tags=tags, config={"lr": 0.1}) as run:
+def _log(dir: Path | str, name: str, tags: list[str]) -> str:
+    with ts.init(project="conf", name=name, store=dir, tags=tags, config={"lr": 0.1}) as run:
         for i in range(300):
             run.log({k: float(i) * (j + 1) for j, k in enumerate(KEYS)}, step=i)
         run.log({"spiky": 0.0}, step=0)
@@ -35,20 +36,29 @@ def _log(dir: Path, name: str, tags: list[str]) -> str:
     return run.id
 
 
-def _crashed(dir: Path) -> str:
+def _crashed(dir: Path | str) -> str:
     """A run whose process died without finishing (os._exit: what kill -9 leaves)."""
     proc = run_python("""
         import os, sys, torchscope as ts
-        run = ts.init(project="conf", name="dead", dir=sys.argv[1])
+        run = ts.init(project="conf", name="dead", store=sys.argv[1])
         run.log({"x": 1.0}); run.flush(); print(run.id, flush=True); os._exit(0)
     """, str(dir))
     return proc.stdout.split()[-1]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "multi", "caching"])
+@pytest.fixture(scope="module", params=["sqlite", "multi", "caching", "postgres"])
 def provider(request, tmp_path_factory) -> tuple[Provider, dict[str, str]]:
     """Built once per implementation: every test only reads (one persists a crash, idempotently)."""
     tmp_path = tmp_path_factory.mktemp(request.param)
+    if request.param == "postgres":  # the team store, on a real server (a schema of its own)
+        url = new_pg_schema("conf")
+        ids = {"a": _log(url, "a", ["x"]), "b": _log(url, "b", ["x", "y"]), "dead": _crashed(url)}
+        p = PostgresStore(url)
+        p.source = url  # type: ignore[attr-defined]
+        yield p, ids
+        p.close()
+        drop_pg_schema(url)
+        return
     if request.param in ("sqlite", "caching"):
         root = tmp_path / "store"
         ids = {"a": _log(root, "a", ["x"]), "b": _log(root, "b", ["x", "y"]), "dead": _crashed(root)}
@@ -62,14 +72,23 @@ def provider(request, tmp_path_factory) -> tuple[Provider, dict[str, str]]:
     p.close()
 
 
-def _fingerprint(root: Path) -> dict[str, str]:
+def _fingerprint(root: Path | str) -> dict[str, str]:
+    """The store's bytes (files), or every row of every table (a PostgreSQL store)."""
+    if isinstance(root, str):
+        import psycopg
+
+        with psycopg.connect(root) as conn:
+            tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = "
+                                                 "current_schema() ORDER BY tablename")]
+            return {t: hashlib.sha256(repr(sorted(conn.execute(f"SELECT * FROM {t}").fetchall())).encode()).hexdigest()
+                    for t in tables}
     return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest()
             for f in sorted(root.rglob("torchscope.db*")) if f.stat().st_size}
 
 
 def test_it_is_a_provider(provider):
     p, _ = provider
-    assert isinstance(p, Provider) and isinstance(ts.open(p.dir), Provider)
+    assert isinstance(p, Provider) and isinstance(ts.open(getattr(p, "source", p.location)), Provider)
 
 
 def test_runs_and_filters(provider):
@@ -88,7 +107,7 @@ def test_runs_and_filters(provider):
 
 def test_a_dead_process_reads_as_crashed_without_writing(provider):
     p, ids = provider
-    root = p.dir
+    root = getattr(p, "source", None) or p.dir
     before = _fingerprint(root)
     info = p.run(ids["dead"])
     assert info.status == "crashed" and "stopped without finishing" in info.error and info.ended

@@ -120,7 +120,11 @@ class CachingProvider:
 
     @property
     def dir(self) -> Path:
-        return self.inner.dir
+        return self.inner.dir  # type: ignore[attr-defined,no-any-return]  # a directory store's
+
+    @property
+    def location(self) -> str:
+        return self.inner.location
 
     # -- runs ------------------------------------------------------------------------------
     def _listing(self) -> list[RunInfo]:

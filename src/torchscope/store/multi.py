@@ -55,6 +55,10 @@ class MultiStore:
     def dir(self) -> Path:
         return self.root
 
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
     def _scan(self) -> None:
         with self._lock:
             for path in find_stores(self.root):

@@ -26,8 +26,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from ..records import Record
     from .types import HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry
 
@@ -39,8 +37,8 @@ class Provider(Protocol):
     """Read runs and what they logged. Every method may raise ``NotFound`` / ``InvalidArgument``."""
 
     @property
-    def dir(self) -> Path:
-        """Where the store lives (a directory)."""
+    def location(self) -> str:
+        """Where the store lives, for people and messages: a directory, or a URL without its password."""
         ...
 
     def runs(self, *, project: str | None = None, tags: list[str] | None = None, status: str | None = None,

@@ -20,7 +20,7 @@ import numpy as np
 from ._db import connect, retry
 from .downsample import BLOCKS, summarize
 
-__all__ = ["Batch", "SQLiteWriter"]
+__all__ = ["Batch", "ChunkWriter", "SQLiteWriter"]
 
 FULL = 16384  # points per chunk at which merging stops
 MERGE = 8  # chunks of one level merged together
@@ -100,7 +100,46 @@ def _json(value: Any) -> str:
     return json.dumps(value, allow_nan=True)
 
 
-class SQLiteWriter:
+class ChunkWriter:
+    """The chunk layout's write logic, shared by the SQLite and PostgreSQL writers: points appended as
+    chunks, small chunks merged ``MERGE`` at a time until one holds ``FULL`` points. A backend gives
+    :meth:`_insert_chunk` (a new chunk's id) and :meth:`_read_chunks` (chunks' points, in id order)."""
+
+    _open_chunks: dict[int, list[list[int]]]  # per scalar series: the chunks not yet full, [chunk_id, n, level]
+
+    def _insert_chunk(self, sid: int, steps: np.ndarray, walls: np.ndarray, vals: np.ndarray, level: int) -> int:
+        raise NotImplementedError
+
+    def _read_chunks(self, ids: list[int], delete: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _append_scalars(self, sid: int, steps: np.ndarray, walls: np.ndarray, vals: np.ndarray) -> None:
+        opened = self._open_chunks.setdefault(sid, [])
+        if opened and len(steps) + sum(c[1] for c in opened) >= FULL:
+            # fold the open chunks into this batch, so chunk ids stay in the order points came
+            old = self._read_chunks([c[0] for c in opened], delete=True)
+            steps, walls, vals = (np.concatenate([o, n]) for o, n in zip(old, (steps, walls, vals)))
+            opened.clear()
+        for start in range(0, len(steps), FULL):  # a large batch becomes full chunks directly
+            s, w, v = steps[start:start + FULL], walls[start:start + FULL], vals[start:start + FULL]
+            cid = self._insert_chunk(sid, s, w, v, 0)
+            if len(s) < FULL:
+                opened.append([cid, len(s), 0])
+                self._merge_tail(sid)
+
+    def _merge_tail(self, sid: int) -> None:
+        chunks = self._open_chunks[sid]
+        while len(chunks) >= MERGE and len({c[2] for c in chunks[-MERGE:]}) == 1:
+            tail = chunks[-MERGE:]
+            steps, walls, vals = self._read_chunks([c[0] for c in tail], delete=True)
+            level = tail[0][2] + 1
+            cid = self._insert_chunk(sid, steps, walls, vals, level)
+            del chunks[-MERGE:]
+            if len(steps) < FULL:
+                chunks.append([cid, len(steps), level])
+
+
+class SQLiteWriter(ChunkWriter):
     """Writes one process's data for one run (all of its ranks' keys go through the same run id)."""
 
     def __init__(self, dir: str | os.PathLike[str] | None, run_id: str, rank: int = 0) -> None:
@@ -244,20 +283,6 @@ class SQLiteWriter:
                             [(cid, b, summarize(steps, walls, vals, b).tobytes()) for b in BLOCKS])
         return cid
 
-    def _append_scalars(self, sid: int, steps: np.ndarray, walls: np.ndarray, vals: np.ndarray) -> None:
-        opened = self._open_chunks.setdefault(sid, [])
-        if opened and len(steps) + sum(c[1] for c in opened) >= FULL:
-            # fold the open chunks into this batch, so chunk ids stay in the order points came
-            old = self._read_chunks([c[0] for c in opened], delete=True)
-            steps, walls, vals = (np.concatenate([o, n]) for o, n in zip(old, (steps, walls, vals)))
-            opened.clear()
-        for start in range(0, len(steps), FULL):  # a large batch becomes full chunks directly
-            s, w, v = steps[start:start + FULL], walls[start:start + FULL], vals[start:start + FULL]
-            cid = self._insert_chunk(sid, s, w, v, 0)
-            if len(s) < FULL:
-                opened.append([cid, len(s), 0])
-                self._merge_tail(sid)
-
     def _read_chunks(self, ids: list[int], delete: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(f"SELECT steps, walls, vals FROM scalar_points WHERE chunk_id IN ({marks}) "
@@ -269,14 +294,3 @@ class SQLiteWriter:
         return (np.concatenate([np.frombuffer(r[0], "<i8") for r in rows]),
                 np.concatenate([np.frombuffer(r[1], "<f8") for r in rows]),
                 np.concatenate([np.frombuffer(r[2], "<f8") for r in rows]))
-
-    def _merge_tail(self, sid: int) -> None:
-        chunks = self._open_chunks[sid]
-        while len(chunks) >= MERGE and len({c[2] for c in chunks[-MERGE:]}) == 1:
-            tail = chunks[-MERGE:]
-            steps, walls, vals = self._read_chunks([c[0] for c in tail], delete=True)
-            level = tail[0][2] + 1
-            cid = self._insert_chunk(sid, steps, walls, vals, level)
-            del chunks[-MERGE:]
-            if len(steps) < FULL:
-                chunks.append([cid, len(steps), level])

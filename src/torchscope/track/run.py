@@ -23,6 +23,7 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from time import time
 from typing import Any
 
@@ -30,6 +31,9 @@ import numpy as np
 import torch
 
 from ..records import GenericRecord, Record
+from ..store.location import is_url, redact
+from ..store.location import resolve as resolve_location
+from ..store.postgres.write import PostgresWriter
 from ..store.write import SQLiteWriter
 from . import dist
 from .checks import (
@@ -71,7 +75,7 @@ class Run:
       tensors there (the host sync is off the training thread) and add scalars and records.
     """
 
-    def __init__(self, *, project: str, name: str, config: dict[str, Any], tags: list[str], dir: Any,
+    def __init__(self, *, project: str, name: str, config: dict[str, Any], tags: list[str], dir: Any, store: Any,
                  flush_interval: float, rank: int, world_size: int, enabled: bool, run_id: str,
                  log_rank: int, system: float | None = None) -> None:
         self.project, self.name, self.config, self.tags = project, name, config, tags
@@ -90,11 +94,15 @@ class Run:
         self._watchers: list[Any] = []
         self._forked = False
         self._system: Any = None
-        self.dir = None
+        self.dir: Path | None = None  # the store's directory (None for a PostgreSQL store)
+        self.location: Any = None  # where the run is stored: a directory or a postgresql:// URL
         if not enabled:
             return
-        store = SQLiteWriter(dir, run_id, rank=log_rank)
-        self.dir = store.dir
+        location = resolve_location(store, dir)
+        writer = PostgresWriter(location, run_id, rank=log_rank) if is_url(location) \
+            else SQLiteWriter(location, run_id, rank=log_rank)
+        self.dir, self.location = writer.dir, location
+        store = writer
         store.create_run(project=project, name=name, config=config, tags=tags, world_size=world_size)
         self._writer = BackgroundWriter(store, flush_interval=flush_interval)
         self._put_scalars = self._writer.put_scalars
@@ -121,7 +129,8 @@ class Run:
 
     def __repr__(self) -> str:
         state = "finished" if self._finished else ("disabled" if not self.enabled else "running")
-        return f"Run(id={self.id!r}, project={self.project!r}, name={self.name!r}, {state}, dir={str(self.dir)!r})"
+        where = redact(self.location) if is_url(self.location) else str(self.dir)
+        return f"Run(id={self.id!r}, project={self.project!r}, name={self.name!r}, {state}, store={where!r})"
 
     # -- logging -----------------------------------------------------------------------------
     def _next_step(self, step: Any, advance: bool = True) -> int:
@@ -471,12 +480,14 @@ def _install_process_hooks() -> None:
         sys.excepthook = hook
 
 
-def init(project: str = "default", name: str | None = None, *, config: Any = None, dir: Any = None,
+def init(project: str = "default", name: str | None = None, *, config: Any = None, dir: Any = None, store: Any = None,
          tags: list[str] | None = None, flush_interval: float = 1.0, all_ranks: bool = False,
          system: bool | float = False) -> Run:
     """Start a run: ``run = ts.init(project="mnist", name="cnn-a", config={"lr": 1e-3})``.
 
-    ``dir`` defaults to ``$TORCHSCOPE_DIR`` or ``./tsruns``. In distributed jobs only rank 0 logs
+    ``store`` is where the run goes: a directory (the SQLite store) or a ``postgresql://`` URL (the
+    team store, ``pip install 'torchscope[postgres]'``); ``dir`` is the same for a directory. Without
+    either: ``$TORCHSCOPE_STORE``, else ``$TORCHSCOPE_DIR``, else ``./tsruns``. In distributed jobs only rank 0 logs
     unless ``all_ranks=True``, which keeps every rank's data in the same run, labelled by rank.
     ``system=True`` logs CPU, memory, disk and GPU metrics under ``system/`` every 10 s (a number:
     every that many seconds) from a background thread; see :mod:`torchscope.track.system`.
@@ -498,6 +509,6 @@ def init(project: str = "default", name: str | None = None, *, config: Any = Non
     rank, world = dist.rank_and_world()
     run_id = dist.shared_run_id(rank, world, seed=f"{project}|{name}")
     enabled = rank == 0 or all_ranks
-    return Run(project=project, name=name or f"run-{run_id[:6]}", config=cfg, tags=tag_list, dir=dir,
+    return Run(project=project, name=name or f"run-{run_id[:6]}", config=cfg, tags=tag_list, dir=dir, store=store,
                flush_interval=float(flush_interval), rank=rank, world_size=world, enabled=enabled, run_id=run_id,
                log_rank=rank if all_ranks else 0, system=system_interval)
