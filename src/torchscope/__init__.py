@@ -5,8 +5,8 @@ capability functions that return :class:`ts.Record` results: ``ts.data`` (loader
 views), ``ts.summary`` / ``ts.graph`` / ``ts.autograd_graph`` (the model), ``ts.evaluate`` and
 ``ts.explain`` (the model at work), ``ts.gan`` (the GAN lab, a monitor for any GAN loop, a built-in
 DCGAN, quality metrics and the GAN lens), ``ts.build_report`` (one self-contained HTML file of a
-run's panels). Capabilities load on first use, so a plain
-``import torchscope`` stays light.
+run's panels), ``ts.export`` (runs as pandas, Arrow or polars tables, Parquet or CSV files).
+Capabilities load on first use, so a plain ``import torchscope`` stays light.
 """
 
 from importlib import import_module
@@ -34,6 +34,7 @@ _LAZY = {
     "errors": (".errors", None),
     "evaluate": (".evaluate", "evaluate"),
     "explain": (".explain", "explain"),
+    "export": (".export", None),
     "feature_maps": (".explain", "feature_maps"),
     "filters": (".explain", "filters"),
     "gan": (".gan", None),
@@ -58,6 +59,7 @@ __all__ = [
     "errors",
     "evaluate",
     "explain",
+    "export",
     "feature_maps",
     "filters",
     "gan",

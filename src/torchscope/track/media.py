@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["compute_histogram", "encode_image", "make_grid", "prepare_histogram", "prepare_image"]
+__all__ = ["compute_histogram", "encode_image", "given_histogram", "make_grid", "prepare_histogram", "prepare_image"]
 
 _CHANNELS = (1, 3, 4)
 
@@ -144,6 +144,31 @@ def prepare_histogram(values: Any, bins: int, name: str = "values") -> Any:
     raise TypeError(f"{name} must be a torch.Tensor, numpy.ndarray or list of numbers, got {type(values).__name__}")
 
 
+def given_histogram(edges: Any, counts: Any, stats: Any = None) -> tuple[Any, ...]:
+    """Validate a histogram binned by the caller: ``("given", lo, hi, counts, stats)`` with the edges in stats.
+
+    ``edges``: ``len(counts) + 1`` finite, non-decreasing numbers; ``counts``: finite and >= 0;
+    ``stats`` (count, min, max, mean, std, sum, ...) default to what the bins say (mid-points).
+    """
+    e = np.array(edges.detach().cpu() if isinstance(edges, torch.Tensor) else edges, dtype=np.float64).reshape(-1)
+    c = np.array(counts.detach().cpu() if isinstance(counts, torch.Tensor) else counts, dtype=np.float64).reshape(-1)
+    if len(c) < 1 or len(e) != len(c) + 1:
+        raise ValueError(f"a histogram needs len(edges) == len(counts) + 1 >= 2, got {len(e)} edges and {len(c)} "
+                         f"counts")
+    if not (np.isfinite(e).all() and np.isfinite(c).all()) or np.any(np.diff(e) < 0) or np.any(c < 0):
+        raise ValueError("histogram edges must be finite and non-decreasing, counts finite and >= 0")
+    mids = (e[:-1] + e[1:]) / 2
+    n = float(c.sum())
+    mean = float(np.dot(mids, c) / n) if n else float("nan")
+    var = float(np.dot((mids - mean) ** 2, c) / n) if n else float("nan")
+    out = {"count": n, "min": float(e[0]), "max": float(e[-1]), "mean": mean, "std": math.sqrt(var) if n else var,
+           "sum": float(np.dot(mids, c)), "nan": 0.0, "inf": 0.0, "-inf": 0.0}
+    for name, value in dict(stats or {}).items():
+        out[str(name)] = float(value)
+    out["edges"] = e.tolist()  # type: ignore[assignment]  # the store keeps uneven edges in stats
+    return ("given", float(e[0]), float(e[-1]), c, out)
+
+
 def _device_histogram(t: torch.Tensor, bins: int) -> tuple[Any, ...]:
     """Bin on the GPU without a host sync; the writer waits on the returned CUDA event."""
     x = t.float()
@@ -168,7 +193,9 @@ def _device_histogram(t: torch.Tensor, bins: int) -> tuple[Any, ...]:
 
 
 def compute_histogram(prepared: Any, bins: int) -> tuple[float, float, np.ndarray, dict[str, float]]:
-    """(lo, hi, counts, stats) from what :func:`prepare_histogram` returned."""
+    """(lo, hi, counts, stats) from what :func:`prepare_histogram` (or :func:`given_histogram`) returned."""
+    if isinstance(prepared, tuple) and prepared and prepared[0] == "given":
+        return prepared[1], prepared[2], prepared[3], prepared[4]
     if isinstance(prepared, tuple) and prepared and prepared[0] == "cuda":
         _, counts_t, stats_t, event = prepared
         event.synchronize()

@@ -49,7 +49,7 @@ from .checks import (
 )
 from .checks import jsonable_config as _jsonable_config
 from .hooks import WriterBatch
-from .media import prepare_histogram, prepare_image
+from .media import given_histogram, prepare_histogram, prepare_image
 from .messages import CallMsg, ConfigMsg, HistogramMsg, ImageMsg, RecordMsg, SummaryMsg, TextMsg
 from .summary import Summary
 from .writer import BackgroundWriter
@@ -199,15 +199,17 @@ class Run:
     def log_image(self, key: str, image: Any, step: int | None = None, *, caption: str | None = None,
                   nrow: int | None = None, boxes: Any = None, labels: Any = None, scores: Any = None,
                   masks: Any = None, class_names: list[str] | None = None, score_threshold: float = 0.0,
-                  advance: bool = True) -> None:
+                  advance: bool = True, wall_time: float | None = None) -> None:
         """Log an image or a batch (shown as a grid): ``run.log_image("samples", x[:16], step=10)``.
 
         Detection/segmentation results: give ``boxes`` (N x 4, x1 y1 x2 y2 in pixels) and/or
         ``masks`` (N x H x W) with ``labels``/``scores``: the image is stored with them drawn, and
         the raw results as an ``explain.detections`` record under the same key (the dashboard
-        toggles classes and filters by score).
+        toggles classes and filters by score). ``wall_time`` (seconds since the epoch) overrides
+        the time of logging, on every ``log*`` method.
         """
         self._key(key)
+        wall = time() if wall_time is None else check_wall(wall_time)
         if boxes is not None or masks is not None:
             from ..explain.detection import detections
 
@@ -225,36 +227,56 @@ class Run:
         assert self._writer is not None
         step = self._next_step(step, advance)
         if rec is not None:
-            self.log_record(rec, step=step, key=key, advance=False)
-        self._writer.put(ImageMsg(key, self._log_rank, step, time(), caption, arr, nrow, arr.nbytes))
+            self.log_record(rec, step=step, key=key, advance=False, wall_time=wall)
+        self._writer.put(ImageMsg(key, self._log_rank, step, wall, caption, arr, nrow, arr.nbytes))
 
     def log_histogram(self, key: str, values: Any, step: int | None = None, *, bins: int = 64,
-                      advance: bool = True) -> None:
+                      advance: bool = True, wall_time: float | None = None) -> None:
         """Log a histogram of a tensor/array: ``run.log_histogram("weights/fc", model.fc.weight)``.
 
         ``advance=False`` leaves the run's step counter as it is (``run.watch``'s histograms, at its
         own steps, so the user's next auto-step ``run.log()`` keeps its step).
         """
         self._key(key)
+        wall = time() if wall_time is None else check_wall(wall_time)
         prepared = prepare_histogram(values, bins, name="values")
         if not self._live():
             return
         assert self._writer is not None
         nbytes = prepared.nbytes if isinstance(prepared, np.ndarray) else 8 * bins
-        self._writer.put(HistogramMsg(key, self._log_rank, self._next_step(step, advance), time(), prepared, bins,
+        self._writer.put(HistogramMsg(key, self._log_rank, self._next_step(step, advance), wall, prepared, bins,
                                       nbytes))
 
-    def log_text(self, key: str, text: str, step: int | None = None, *, advance: bool = True) -> None:
-        """Log markdown text: ``run.log_text("notes", "**lr** halved")``."""
+    def log_histogram_raw(self, key: str, edges: Any, counts: Any, step: int | None = None, *,
+                          stats: Mapping[str, float] | None = None, advance: bool = True,
+                          wall_time: float | None = None) -> None:
+        """Log a histogram you binned yourself: ``run.log_histogram_raw("w", [0, 1, 2], [3, 4])``.
+
+        ``edges`` are the ``len(counts) + 1`` bin edges (non-decreasing, finite), kept exactly;
+        ``stats`` (count, min, max, mean, std, sum...) default to what the bins say.
+        """
         self._key(key)
-        check_text(text)
+        wall = time() if wall_time is None else check_wall(wall_time)
+        prepared = given_histogram(edges, counts, stats)
         if not self._live():
             return
         assert self._writer is not None
-        self._writer.put(TextMsg(key, self._log_rank, self._next_step(step, advance), time(), text))
+        self._writer.put(HistogramMsg(key, self._log_rank, self._next_step(step, advance), wall, prepared,
+                                      len(prepared[3]), 16 * len(prepared[3])))
+
+    def log_text(self, key: str, text: str, step: int | None = None, *, advance: bool = True,
+                 wall_time: float | None = None) -> None:
+        """Log markdown text: ``run.log_text("notes", "**lr** halved")``."""
+        self._key(key)
+        check_text(text)
+        wall = time() if wall_time is None else check_wall(wall_time)
+        if not self._live():
+            return
+        assert self._writer is not None
+        self._writer.put(TextMsg(key, self._log_rank, self._next_step(step, advance), wall, text))
 
     def log_record(self, record: Record | Mapping[str, Any], step: int | None = None, *, key: str | None = None,
-                   kind: str | None = None, advance: bool = True) -> None:
+                   kind: str | None = None, advance: bool = True, wall_time: float | None = None) -> None:
         """Log a typed result: ``run.log_record(ts.summary(model, x))``. A plain dict needs ``kind=``."""
         if isinstance(record, Mapping):
             if not kind:
@@ -264,6 +286,7 @@ class Run:
             raise TypeError(f"record must be a torchscope Record (or a dict with kind=), got {type(record).__name__}")
         rkind = check_key(record.kind, "record kind")
         key = self._key(key if key is not None else rkind)
+        wall = time() if wall_time is None else check_wall(wall_time)
         data, blobs = record.to_dict()
         try:
             text = json.dumps(data, allow_nan=True)
@@ -273,7 +296,7 @@ class Run:
             return
         assert self._writer is not None
         nbytes = len(text) + sum(len(b) for b in blobs.values())
-        self._writer.put(RecordMsg(key, self._log_rank, self._next_step(step, advance), time(), rkind, text, blobs,
+        self._writer.put(RecordMsg(key, self._log_rank, self._next_step(step, advance), wall, rkind, text, blobs,
                                    nbytes))
 
     def log_graph(self, model: torch.nn.Module, input: Any = None, *, step: int | None = None, **kw: Any) -> Any:
@@ -396,6 +419,26 @@ class Run:
         if self._live():
             assert self._writer is not None
             self._writer.put(SummaryMsg(values))
+
+    def history(self, keys: list[str] | None = None, *, wide: bool = True) -> Any:
+        """This run's scalars as a pandas DataFrame, every point: ``df = run.history()``.
+
+        Wide (default): one row per step, a ``step`` column, a ``wall_time`` column (the latest
+        of the step) and one column per key (NaN where a key has no point at that step);
+        ``wide=False``: the long form of :func:`torchscope.export.to_pandas`. Flushes first.
+        Needs pandas (``pip install torchscope[export]``).
+        """
+        from ..export import history
+        from ..store import open_store
+
+        if self.location is None:
+            raise RuntimeError(f"run {self.id!r} logs nothing on this process (rank {self.rank}), so it has no history")
+        self.flush()
+        store = open_store(self.location)
+        try:
+            return history(store, self.id, keys, rank=self._log_rank, wide=wide)
+        finally:
+            store.close()
 
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self, timeout: float | None = 60.0) -> None:
