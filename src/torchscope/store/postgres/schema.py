@@ -158,7 +158,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _version(cur: Any) -> int:
-    cur.execute("SELECT to_regclass('meta') IS NOT NULL")
+    # a catalog query, not to_regclass(): the catalog cache may not yet know a table another process
+    # just made (an advisory lock does not refresh it); a query of pg_class reads the committed rows
+    cur.execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
+                "n.oid = c.relnamespace WHERE c.relname = 'meta' AND n.nspname = current_schema())")
     if not cur.fetchone()[0]:
         return 0
     cur.execute("SELECT value FROM meta WHERE key='schema_version'")
