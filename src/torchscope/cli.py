@@ -50,7 +50,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _runs_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dir", nargs="?", default=None, help="store directory (default: $TORCHSCOPE_DIR or ./tsruns)")
+    p.add_argument("dir", nargs="?", default=None, help="store directory or postgresql:// URL "
+                                                        "(default: $TORCHSCOPE_STORE, $TORCHSCOPE_DIR or ./tsruns)")
     p.add_argument("--project", default=None)
 
 
@@ -60,7 +61,7 @@ def _runs(args: argparse.Namespace) -> int:
     store = open_store(args.dir)
     rows = store.runs(project=args.project)
     if not rows:
-        print(f"no runs in {store.dir}")
+        print(f"no runs in {store.location}")
         return 0
     print(f"{'id':12}  {'project':14}  {'name':20}  {'status':9}  keys")
     for r in rows:
@@ -102,6 +103,20 @@ def _doctor(args: argparse.Namespace) -> int:
     return doctor(args.dir, args.to, repair=not args.check_only)
 
 
+def _sync_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("src", help="a local store directory, or a directory with stores below it (one per node)")
+    p.add_argument("dest", help="the team store: a postgresql:// URL")
+    p.add_argument("--run", action="append", default=None, metavar="ID", help="only this run (repeat for more)")
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from .store.sync import sync
+
+    report = sync(args.src, args.dest, runs=args.run, progress=sys.stderr.isatty())
+    print(report.text())
+    return 0
+
+
 def _version(args: argparse.Namespace) -> int:
     import torch
 
@@ -128,6 +143,8 @@ COMMANDS: dict[str, Command] = {
     "demo": ("train a small CNN on the embedded digits data set and log everything", _demo_args, _demo),
     "runs": ("list the runs in a store", _runs_args, _runs),
     "import-tensorboard": ("convert TensorBoard event files into a torchscope store", _import_tb_args, _import_tb),
+    "sync": ("push local stores (one per node, or many below a directory) into a PostgreSQL team store: "
+             "only what is new, safe to run again or after a kill", _sync_args, _sync),
     "version": ("print versions", lambda p: None, _version),
     "doctor": ("check a store; copy what is readable of a damaged one into a new store", _doctor_args, _doctor),
     "serve": ("serve the live web dashboard over a store", _serve_args, _serve),

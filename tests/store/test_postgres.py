@@ -131,8 +131,11 @@ print("finished", flush=True)
 def test_the_server_restarted_mid_run_loses_nothing(pg_url):
     proc = popen_python(RESTARTED, pg_url)
     rid = proc.stdout.readline().strip()
+    reader = ts.open(pg_url)  # a dashboard's store, open across the restart
+    assert reader.run(rid).status == "running"
     time.sleep(1.5)
     _restart_server()
+    assert reader.run(rid).status == "running"  # its dead connection is replaced, no error
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0 and "finished" in out, err
     assert "cannot be reached" in err and "retried" in err  # said once, then recovered

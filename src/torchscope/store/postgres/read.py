@@ -1,10 +1,15 @@
 """The team store's read side: :class:`PostgresStore`, the Provider (and RunAdmin) over PostgreSQL.
 
 Every query is the SQLite store's (:class:`~torchscope.store.reader.SQLReader`: the tables are the
-same), run on a small pool of connections (psycopg-pool), so the dashboard's parallel reads
-(``scalars_many``) each get their own. A server that stops answering makes a read raise
-:class:`~torchscope.errors.StoreUnavailableError` (503 in the dashboard); the pool reconnects
-by itself when the server is back.
+same), run on a small pool of connections, so the dashboard's parallel reads (``scalars_many``) each
+get their own. A server that stops answering makes a read raise
+:class:`~torchscope.errors.StoreUnavailableError` (503 in the dashboard); a broken connection is
+dropped and the next read connects again, so it recovers when the server is back.
+
+The pool is a few lines here rather than psycopg-pool's: that one runs worker threads and joins
+them from ``__del__``, which fails ("cannot join current thread") when a store that was never
+closed (``ts.open(url)`` in a notebook) is collected on one of them. This one has no threads:
+idle connections wait in a queue, at most ``pool_size`` exist, and they close with the store.
 
 Example::
 
@@ -14,10 +19,12 @@ Example::
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Sequence
 from typing import Any
 
+from ...errors import StoreUnavailableError
 from ..location import redact
 from ..reader import SQLReader
 from ._conn import connect, driver, sql, unavailable
@@ -34,10 +41,13 @@ class PostgresStore(SQLReader):
         first = connect(url)  # fails fast, with a clear message, on a bad URL or a server that is down
         try:
             migrate(first, redact(url))
-        finally:
+        except BaseException:
             first.close()
+            raise
         self._pool_size = pool_size
-        self._pool: Any = None
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._idle.put(first)
+        self._made = 1
         self._lock = threading.Lock()
 
     @property
@@ -47,21 +57,13 @@ class PostgresStore(SQLReader):
     def __repr__(self) -> str:
         return f"PostgresStore({self.location!r})"
 
-    def _connections(self) -> Any:
-        with self._lock:
-            if self._pool is None:
-                from psycopg_pool import ConnectionPool
-
-                self._pool = ConnectionPool(self.url, min_size=1, max_size=self._pool_size, open=True,
-                                            kwargs={"autocommit": True}, timeout=10.0,
-                                            check=ConnectionPool.check_connection, name="torchscope-read")
-            return self._pool
-
     def close(self) -> None:
+        """Close every idle connection (the store stays usable: the next read connects again)."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
+            idle, self._idle = self._idle, queue.LifoQueue()
+            self._made -= idle.qsize()
+        while not idle.empty():
+            idle.get_nowait().close()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -69,15 +71,50 @@ class PostgresStore(SQLReader):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _take(self, fresh: bool = False) -> Any:
+        if not fresh:
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                pass
+        with self._lock:
+            make = self._made < self._pool_size
+            if make:
+                self._made += 1
+        if make:
+            try:
+                return connect(self.url, autocommit=True)
+            except BaseException:
+                with self._lock:
+                    self._made -= 1
+                raise
+        try:
+            return self._idle.get(timeout=30.0)
+        except queue.Empty:
+            raise StoreUnavailableError(f"all {self._pool_size} connections to {self.location} stayed busy "
+                                        f"for 30 s") from None
+
+    def _give(self, conn: Any) -> None:
+        if conn.closed or conn.broken:
+            conn.close()
+            with self._lock:
+                self._made -= 1
+        else:
+            self._idle.put(conn)
+
     def _run(self, fn: Any) -> Any:
         psycopg = driver()
-        from psycopg_pool import PoolTimeout
-
-        try:
-            with self._connections().connection() as conn:
+        for attempt in (0, 1):  # an idle connection may have died with a server restart: once more, anew
+            conn = self._take(fresh=attempt == 1)
+            try:
                 return fn(conn)
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise unavailable(self.url, exc) from None
+            except psycopg.OperationalError as exc:
+                if attempt == 0 and conn.broken:
+                    continue
+                raise unavailable(self.url, exc) from None
+            finally:
+                self._give(conn)
+        raise AssertionError("unreachable")
 
     def _q(self, query: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._run(lambda conn: conn.execute(sql(query), tuple(args)).fetchall())  # type: ignore[no-any-return]

@@ -135,12 +135,11 @@ CREATE TABLE record_blobs (
     data BYTEA NOT NULL,
     PRIMARY KEY (record_id, name)
 );
--- synced stores: which source store's run went where, and how far (torchscope sync)
-CREATE TABLE sync_state (
-    source TEXT NOT NULL,
-    run_id TEXT COLLATE "C" NOT NULL,
-    state TEXT NOT NULL,
-    PRIMARY KEY (source, run_id)
+-- torchscope sync: how much of each series came from a local store (points, or the last source
+-- row id), written in the same transaction as the data, so a sync killed midway resumes exactly
+CREATE TABLE sync_progress (
+    series_id BIGINT PRIMARY KEY,
+    done BIGINT NOT NULL
 );
 """
 
