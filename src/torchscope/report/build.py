@@ -1,9 +1,10 @@
 """``build_report``: the dashboard's panels for some runs, as one self-contained HTML file.
 
 Steps: choose the runs (:mod:`.source`); build the real dashboard app over the store, in-process
-(``create_app(store, warm=False)``); for each panel, make the requests its default view makes
-(each panel's ``report`` part, in its folder; the contract is in :mod:`.plans`) and keep the
-answers (:mod:`.snapshot`); inline them with the panels' own modules and styles (:mod:`.assets`)
+(``create_app(store, warm=False)``: its panels, their state and their data functions, never
+served); for each panel, make the requests its default view makes (each panel's ``report`` part,
+in its folder; the contract is in :mod:`.plans`) by calling the routes' data functions and keep
+the answers (:mod:`.snapshot`); inline them with the panels' own modules and styles (:mod:`.assets`)
 into one page (:mod:`.page`). The page needs no server and no network: ``web/offline.js``
 answers the panels' ``api`` from the snapshot.
 
@@ -16,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -49,7 +51,7 @@ def build_report(source: str | os.PathLike[str] | None = None, out: str | os.Pat
     ``progress``: called with a line per step (None: quiet). Example:
     ``build_report("tsruns", "report.html", runs=["a1b2c3"])``.
     """
-    from ..server.app import create_app
+    from ..server.app import create_app, shutdown
 
     say = progress or (lambda line: None)
     t0 = time.perf_counter()
@@ -58,14 +60,16 @@ def build_report(source: str | os.PathLike[str] | None = None, out: str | os.Pat
     out_path = Path(out if out is not None else "report.html")
     say(f"report of {len(sel.runs)} run{'s' if len(sel.runs) != 1 else ''} from {sel.dir}")
     app = create_app(sel.store, warm=False)
-    snap = Snapshot(app)
+    snap = Snapshot.of(app)
     try:
         if panels is not None:
             unknown = sorted(set(panels) - {p.name for p in app.state.panels})
             if unknown:
                 raise ValueError(f"unknown panel(s) {', '.join(unknown)}; the panels are "
                                  f"{', '.join(p.name for p in app.state.panels)}")
-        listed = {r["id"]: r for r in snap.client.get("/api/runs", params={"archived": "all"}).json()["runs"]}
+        got = snap.answer("runs", {"archived": "all"})
+        assert got is not None, snap.failed
+        listed = {r["id"]: r for r in json.loads(got[0])["runs"]}
         run_json = [{k: v for k, v in listed[r.id].items() if k not in PRIVATE_RUN_FIELDS} for r in sel.runs]
         ctx = Context(snap, sel.store, run_json, limits)
         sections, skipped, folders = [], [], []
@@ -96,7 +100,7 @@ def build_report(source: str | os.PathLike[str] | None = None, out: str | os.Pat
             say(f"  {title_}: {summary} ({time.perf_counter() - t:.1f} s, {_size(snap.size)} so far)")
         entries, gz_pack, raw_pack = snap.packs()
     finally:
-        snap.close()
+        shutdown(app)
     from .. import __version__
 
     names = [r.name for r in sel.runs]

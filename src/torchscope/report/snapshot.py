@@ -1,15 +1,17 @@
 """A snapshot of the dashboard's API: the answers a report's panels will ask for, kept as bytes.
 
-:class:`Snapshot` asks the real dashboard app (``create_app(store, warm=False)``, in-process
-through :class:`~.inprocess.InProcessClient`, which needs no httpx) and keeps each answer under
-its request: the route, its sorted query parameters and how the panel reads it (``json``, ``bin``
-for ``api.binary``, ``url`` for ``api.url``). Answers go into two packs, deduplicated by content: already-compressed
-images as they are, everything else in one gzip stream (decompressed in the browser by
+:class:`Snapshot` calls the dashboard's data functions themselves (the functions behind its read
+routes, :mod:`torchscope.server.endpoint`), looked up by the route's path below ``/api/``, with a
+:class:`~torchscope.server.context.PanelContext` and the request's query: no HTTP, no ASGI, no
+request object; the bytes are those the route sends. It keeps each answer under its request: the route,
+its sorted query parameters and how the panel reads it (``json``, ``bin`` for ``api.binary``, ``url``
+for ``api.url``). Answers go into two packs, deduplicated by content: already-compressed images as
+they are, everything else in one gzip stream (decompressed in the browser by
 ``DecompressionStream``). In the page, ``web/offline.js`` answers ``api.json/binary/url`` from it.
 
 Example::
 
-    snap = Snapshot(app)
+    snap = Snapshot.of(create_app(store, warm=False))
     keys = snap.json("keys", {"run": ["a1"], "kind": "scalar"})   # the parsed answer (None on error)
     packs = snap.packs()                                            # (entries, gzip bytes, raw bytes)
 """
@@ -22,7 +24,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .inprocess import InProcessClient
+from ..errors import TorchscopeError
+from ..server.context import PanelContext, app_context
+from ..server.endpoint import DataFn, Query, encode_answer
 
 __all__ = ["Snapshot", "canonical"]
 
@@ -52,23 +56,33 @@ def canonical(path: str, params: Mapping[str, Any] | None) -> str:
 
 
 class Snapshot:
-    """Answers of one app, by request; see the module docstring."""
+    """Answers of the data functions ``endpoints`` (by path below ``/api/``) in ``ctx``; see the module doc."""
 
-    def __init__(self, app: Any) -> None:
-        self.client = InProcessClient(app)  # from a loopback Host, as the app asks
+    def __init__(self, ctx: PanelContext, endpoints: Mapping[str, DataFn]) -> None:
+        self.ctx, self.endpoints = ctx, endpoints
         self.entries: dict[str, dict[str, Any]] = {}
         self.failed: list[str] = []
         self._blobs: dict[str, tuple[str, int, int]] = {}  # digest -> (pack, offset, length)
         self._z = bytearray()
         self._r = bytearray()
 
-    def _get(self, path: str, params: Mapping[str, Any] | None) -> tuple[bytes, str] | None:
-        r = self.client.get("/api/" + path, params=_pairs(params))
-        if r.status_code != 200:
-            msg = r.text[:200]
-            self.failed.append(f"{canonical(path, params)}: {r.status_code} {msg}")
+    @classmethod
+    def of(cls, app: Any) -> Snapshot:
+        """The snapshot of an app made by ``create_app``: its context and its data functions."""
+        return cls(app_context(app), app.state.endpoints)
+
+    def answer(self, path: str, params: Mapping[str, Any] | None) -> tuple[bytes, str] | None:
+        """``(body, media type)`` of ``GET /api/<path>?params``, as the route sends it, without keeping it;
+        None (and a line in ``failed``) when the answer is an error (404, 400...). Other exceptions propagate."""
+        fn = self.endpoints.get(path)
+        if fn is None:
+            self.failed.append(f"{canonical(path, params)}: 404 no such route")
             return None
-        return r.content, r.headers.get("content-type", "application/octet-stream").split(";")[0]
+        try:
+            return encode_answer(fn(self.ctx, Query(_pairs(params))))
+        except TorchscopeError as exc:  # what the route answers with its status
+            self.failed.append(f"{canonical(path, params)}: {exc.status} {str(exc)[:200]}")
+            return None
 
     def _keep(self, path: str, params: Mapping[str, Any] | None, how: str, body: bytes, mime: str) -> None:
         digest = hashlib.blake2b(body, digest_size=16).hexdigest()
@@ -87,7 +101,7 @@ class Snapshot:
 
     def json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``/api/<path>``, keep it for ``api.json`` and return it parsed (None when it failed)."""
-        got = self._get(path, params)
+        got = self.answer(path, params)
         if got is None:
             return None
         self._keep(path, params, "json", *got)
@@ -96,14 +110,14 @@ class Snapshot:
     def binary(self, path: str, params: Mapping[str, Any] | None = None) -> bytes | None:
         """GET with ``format=bin`` (what ``api.binary`` asks), keep it, return the bytes."""
         q = {**(params or {}), "format": "bin"}
-        got = self._get(path, q)
+        got = self.answer(path, q)
         if got is not None:
             self._keep(path, q, "bin", *got)
         return got[0] if got else None
 
     def url(self, path: str, params: Mapping[str, Any] | None = None) -> bytes | None:
         """GET something a panel loads through ``api.url`` (an image, a CSV, a binary file)."""
-        got = self._get(path, params)
+        got = self.answer(path, params)
         if got is not None:
             self._keep(path, params, "url", *got)
         return got[0] if got else None
@@ -122,6 +136,3 @@ class Snapshot:
         rows = [[e["how"], e["path"], [list(p) for p in e["params"]], e["mime"], e["pack"], e["offset"], e["length"]]
                 for e in self.entries.values()]
         return rows, gzip.compress(bytes(self._z), compresslevel=9, mtime=0), bytes(self._r)
-
-    def close(self) -> None:
-        self.client.close()

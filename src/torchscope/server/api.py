@@ -1,6 +1,8 @@
 """Core JSON routes: runs (list, update, delete), projects, keys, panels, health.
 
-Every route reads through the store; sync handlers run in Starlette's thread pool.
+The reads (runs, projects, keys) are data functions (``fn(ctx, query)``, see :mod:`.endpoint`), which
+the static report calls too; the routes that change runs, and those about the server itself
+(health, panels, the schema), are plain Starlette routes. Sync handlers run in Starlette's thread pool.
 
 Example::
 
@@ -19,11 +21,12 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .. import __version__
-from ..errors import NotFound
+from ..errors import InvalidArgument, NotFound
 from ..store.admin import RunAdmin
 from .apidoc import RUN, Param
-from .context import context
+from .context import PanelContext, context
 from .encode import JSON
+from .endpoint import Query, endpoint
 from .params import run_ids
 
 __all__ = ["API_DOC", "routes"]
@@ -37,30 +40,30 @@ def health(request: Request) -> JSON:
     w = state.warmer
     warm = {"state": w.state, "reads": w.reads, "seconds": round(w.seconds, 3)} if w else {"state": "off"}
     provider = context(request).provider
-    return JSON({"ok": True, "version": __version__, "dir": str(provider.dir), "warm": warm,
+    return JSON({"ok": True, "version": __version__, "dir": provider.location, "warm": warm,
                  "cache": provider.cache.stats()})
 
 
-def list_runs(request: Request) -> JSON:
-    project = request.query_params.get("project") or None
-    archived = request.query_params.get("archived")
+def list_runs(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    project = q.get("project") or None
+    archived = q.get("archived")
     flag = None if archived in (None, "", "all") else archived in ("1", "true")
-    runs = context(request).provider.runs(project=project, archived=flag)
-    return JSON({"runs": [r.to_json() for r in runs]})
+    runs = ctx.provider.runs(project=project, archived=flag)
+    return {"runs": [r.to_json() for r in runs]}
 
 
-def projects(request: Request) -> JSON:
-    return JSON({"projects": context(request).provider.projects()})
+def projects(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    return {"projects": ctx.provider.projects()}
 
 
-def keys(request: Request) -> JSON:
+def keys(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """The union of keys over runs: ``{"keys": [{"key", "kind", "runs": [ids], "count"}]}``."""
-    kind = request.query_params.get("kind") or None
+    kind = q.get("kind") or None
     if kind is not None and kind not in KINDS:
-        raise HTTPException(400, f"kind must be one of {', '.join(KINDS)}")
-    reader = context(request).provider  # finished runs' listings are kept
+        raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}")
+    reader = ctx.provider  # finished runs' listings are kept
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for rid in run_ids(request):
+    for rid in run_ids(q):
         try:
             infos = reader.keys(rid, kind=kind)
         except NotFound:
@@ -72,7 +75,7 @@ def keys(request: Request) -> JSON:
                                                         "record_kind": k.record_kind})
             entry["runs"].append(rid)
             entry["count"] += k.count
-    return JSON({"keys": sorted(merged.values(), key=lambda e: (e["kind"], e["key"]))})
+    return {"keys": sorted(merged.values(), key=lambda e: (e["kind"], e["key"]))}
 
 
 async def update_run(request: Request) -> JSON:
@@ -132,10 +135,10 @@ def openapi(request: Request) -> JSON:
 
 routes = [
     Route("/health", health),
-    Route("/runs", list_runs),
+    endpoint("/runs", list_runs),
     Route("/runs/{run_id}", run, methods=["PATCH", "DELETE"]),
-    Route("/projects", projects),
-    Route("/keys", keys),
+    endpoint("/projects", projects),
+    endpoint("/keys", keys),
     Route("/panels", panels),
     Route("/openapi.json", openapi),
 ]

@@ -2,7 +2,8 @@
 
 Routes: ``/`` (the shell page), ``/static/*`` (the shell's modules, styles, vendored libraries),
 ``/panels/<name>/*`` (each panel's module and doc), ``/api/*`` (JSON; ``/api/openapi.json``
-documents it) and ``/api/<panel>/*`` (each panel's routes).
+documents it) and ``/api/<panel>/*`` (each panel's routes). ``app.state.endpoints`` maps the path
+below ``/api/`` of every read route to its data function (what the static report calls).
 
 Example::
 
@@ -38,13 +39,14 @@ from .auth import COOKIE, TokenAuth, clean_token
 from .context import PanelContext, Settings, app_context
 from .csrf import SameOrigin
 from .encode import JSON
+from .endpoint import endpoints
 from .hosts import allowed_hosts
 from .openapi import build_schema
 from .registry import PanelLoad, load_panels
 from .static import AssetFiles
 from .warm import Activity, TrackActivity, Warmer
 
-__all__ = ["WEB_DIR", "create_app"]
+__all__ = ["WEB_DIR", "create_app", "shutdown"]
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 log = logging.getLogger("torchscope.server")
@@ -84,10 +86,16 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        if warmer is not None:
-            warmer.stop()
-        _teardown(app)
-        app_context(app).provider.close()
+        shutdown(app)
+
+
+def shutdown(app: Starlette) -> None:
+    """What the app's lifespan does when it ends, for an app used without a server (the report): stop the
+    warm-up, run each panel's teardown, close the provider."""
+    if app.state.warmer is not None:
+        app.state.warmer.stop()
+    _teardown(app)
+    app_context(app).provider.close()
 
 
 def _setup(app: Starlette, loaded: list[PanelLoad]) -> None:
@@ -150,6 +158,7 @@ def create_app(store: Provider | str | os.PathLike[str] | None = None, *, token:
     app.state.warmer = Warmer(provider, activity) if warm else None
     app.state.token = token
     app.state.panels = loaded
+    app.state.endpoints = endpoints(app.routes)
     _setup(app, loaded)
     docs = {"/api": api.API_DOC, **{f"/api/{p.name}": p.panel.api_doc for p in loaded if p.panel is not None}}
     app.state.openapi = build_schema(app.routes, docs)

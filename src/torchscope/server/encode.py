@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from starlette.responses import Response
 
-__all__ = ["JSON", "binary_frame", "column", "jsonable"]
+__all__ = ["JSON", "binary_frame", "column", "dumps", "jsonable"]
 
 _NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
 
@@ -58,13 +58,18 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
+def dumps(obj: Any) -> bytes:
+    """Strict, compact JSON of :func:`jsonable` ``obj``: ``dumps({"a": [1.0, nan]})`` -> ``b'{"a":[1.0,"NaN"]}'``."""
+    return json.dumps(jsonable(obj), allow_nan=False, separators=(",", ":")).encode()
+
+
 class JSON(Response):
     """A JSON response that is strict JSON (no bare NaN): ``return JSON({"runs": [...]})``."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(jsonable(content), allow_nan=False, separators=(",", ":")).encode()
+        return dumps(content)
 
 
 def binary_frame(header: dict[str, Any], columns: list[np.ndarray]) -> bytes:

@@ -8,8 +8,8 @@ written never changes, and a new one changes the count.
 
 Example::
 
-    for info, entries in data_entries(request, run_id): ...
-    rec = find_record(request, run_id, key, rec_id, part)
+    for info, entries in data_entries(ctx, run_id): ...
+    rec = find_record(ctx, run_id, key, rec_id, part)
 """
 
 from __future__ import annotations
@@ -22,12 +22,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
 
 from ...errors import NotFound
 from ...records import Record
-from ..context import context
+from ..context import PanelContext
 
 __all__ = ["RecordCache", "data_entries", "find_record", "record_bytes"]
 
@@ -74,8 +72,8 @@ class RecordCache:
         return value
 
 
-def _cache(request: Request) -> RecordCache:
-    state = context(request).state  # the app's, never the module's
+def _cache(ctx: PanelContext) -> RecordCache:
+    state = ctx.state  # the app's, never the module's
     cache = state.get("data_records")
     if cache is None:
         with _CREATE:
@@ -86,10 +84,10 @@ def _cache(request: Request) -> RecordCache:
     return cache  # type: ignore[no-any-return]
 
 
-def data_entries(request: Request, run_id: str, kinds: tuple[str, ...] = ("data.",), *,
+def data_entries(ctx: PanelContext, run_id: str, kinds: tuple[str, ...] = ("data.",), *,
                  key: str | None = None) -> Iterator[tuple[Any, list]]:
     """Per record key of a run (or only ``key``) whose kind starts with one of ``kinds``: (KeyInfo, [RecordEntry])."""
-    store = context(request).provider
+    store = ctx.provider
     try:
         infos = store.keys(run_id, kind="record")
     except NotFound:
@@ -97,15 +95,15 @@ def data_entries(request: Request, run_id: str, kinds: tuple[str, ...] = ("data.
     for info in infos:
         if not (info.record_kind or "").startswith(kinds) or (key is not None and info.key != key):
             continue
-        entries = _cache(request).get_or_load(
+        entries = _cache(ctx).get_or_load(
             (run_id, info.key, info.rank, info.count),
             lambda info=info: store.records(run_id, key=info.key, rank=info.rank))
         yield info, entries
 
 
-def find_record(request: Request, run_id: str, key: str, rec_id: int, part: int) -> Record:
-    """The record (or the profile's child ``part``) with row id ``rec_id`` under ``key``; 404 if none."""
-    for _, entries in data_entries(request, run_id, key=key):
+def find_record(ctx: PanelContext, run_id: str, key: str, rec_id: int, part: int) -> Record:
+    """The record (or the profile's child ``part``) with row id ``rec_id`` under ``key``; NotFound if none."""
+    for _, entries in data_entries(ctx, run_id, key=key):
         for e in entries:
             if e.id != rec_id:
                 continue
@@ -116,4 +114,4 @@ def find_record(request: Request, run_id: str, key: str, rec_id: int, part: int)
             if not isinstance(children, list) or part >= len(children):
                 break
             return children[part]
-    raise HTTPException(404, f"run {run_id!r} has no data record {key!r} #{rec_id} part {part}")
+    raise NotFound(f"run {run_id!r} has no data record {key!r} #{rec_id} part {part}")

@@ -6,8 +6,8 @@ no step is given). Images leave as PNG bytes, never SVG.
 
 Example::
 
-    entry = pick(request, "eval.confusion")   # ?run=..&key=..&step=..
-    return png_response(entry.record.images[0])
+    entry = pick(ctx, q, "eval.confusion")   # ?run=..&key=..&step=..
+    return png_blob(entry.record.images[0])
 """
 
 from __future__ import annotations
@@ -15,19 +15,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
 
 from ...data._images import encode_png, sprite_sheet, thumbnails
 from ...errors import NotFound
 from ...store.provider import Provider
-from ..context import context
-from ..params import int_param, run_ids, text_param
+from ..context import PanelContext
+from ..endpoint import Blob, Query
+from ..params import int_param, one_run, text_param
 
-__all__ = ["entries", "pick", "png_response", "sprite", "sprite_layout", "to_uint8"]
+__all__ = ["IMAGE_HEADERS", "entries", "pick", "png_blob", "sprite", "sprite_layout", "to_uint8"]
 
 STEP_RANGE = (-(2 ** 62), 2 ** 62)
+IMAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
 
 
 def entries(store: Provider, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
@@ -41,13 +40,13 @@ def entries(store: Provider, run_id: str, kinds: tuple[str, ...]) -> list[Any]:
     return sorted(out, key=lambda e: (e.step, e.id))
 
 
-def pick(request: Request, kind: str) -> Any:
+def pick(ctx: PanelContext, q: Query, kind: str) -> Any:
     """The record entry named by ``?run=&key=&step=`` (the latest of the key without ``step``)."""
-    store = context(request).provider
-    rid = run_ids(request)[0]
-    key = text_param(request, "key")
-    raw_step = request.query_params.get("step")
-    step = None if raw_step in (None, "") else int_param(request, "step", 0, *STEP_RANGE)
+    store = ctx.provider
+    rid = one_run(q)
+    key = text_param(q, "key")
+    raw_step = q.get("step")
+    step = None if raw_step in (None, "") else int_param(q, "step", 0, *STEP_RANGE)
     try:
         found = store.records(rid, kind=kind, key=key)
     except NotFound:
@@ -55,7 +54,7 @@ def pick(request: Request, kind: str) -> Any:
     if step is not None:
         found = [e for e in found if e.step == step]
     if not found:
-        raise HTTPException(404, f"no {kind} record under key {key!r}" + ("" if step is None else f" at step {step}"))
+        raise NotFound(f"no {kind} record under key {key!r}" + ("" if step is None else f" at step {step}"))
     return found[-1]
 
 
@@ -66,10 +65,9 @@ def to_uint8(a: np.ndarray) -> np.ndarray:
     return ((a - lo) / (hi - lo) * 255).round().astype(np.uint8) if hi > lo else np.zeros(a.shape, np.uint8)
 
 
-def png_response(image: np.ndarray) -> Response:
+def png_blob(image: np.ndarray) -> Blob:
     """An H x W (x C) uint8 image as ``image/png``, cacheable (a stored record never changes)."""
-    return Response(encode_png(image), media_type="image/png",
-                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"})
+    return Blob(encode_png(image), "image/png", IMAGE_HEADERS)
 
 
 def sprite_layout(shape: tuple[int, ...], thumb: int) -> dict[str, int]:
@@ -81,9 +79,8 @@ def sprite_layout(shape: tuple[int, ...], thumb: int) -> dict[str, int]:
     return {"columns": cols, "rows": max(1, -(-n // cols)), "thumb_width": tw, "thumb_height": th, "count": n}
 
 
-def sprite(images: np.ndarray, thumb: int) -> Response:
+def sprite(images: np.ndarray, thumb: int) -> Blob:
     """N x H x W x C uint8 images in one PNG grid (longer side at most ``thumb``), laid out as
     :func:`sprite_layout` says."""
     data = sprite_sheet(thumbnails(images, thumb))[0] if len(images) else encode_png(np.zeros((1, 1, 1), np.uint8))
-    return Response(data, media_type="image/png", headers={"X-Content-Type-Options": "nosniff",
-                                                           "Cache-Control": "private, max-age=3600"})
+    return Blob(data, "image/png", IMAGE_HEADERS)

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.routing import Route
-
 from ...apidoc import RUN
-from ...context import context
-from ...encode import JSON
+from ...context import PanelContext
+from ...endpoint import Query, endpoint
 from ...params import run_ids
 from ...registry import Panel
 from .report import report
@@ -41,9 +38,9 @@ def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def table(request: Request) -> JSON:
-    store = context(request).provider
-    wanted = run_ids(request)
+def table(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    store = ctx.provider
+    wanted = run_ids(q)
     infos = {r.id: r for r in store.runs()}
     rows = []
     for rid in wanted:
@@ -62,11 +59,11 @@ def table(request: Request) -> JSON:
                                   "step": int(s.step[-1])}
         rows.append({"run": rid, "name": info.name, "status": info.status, "config": flatten(info.config),
                      "summary": flatten(info.summary), "metrics": metrics})
-    return JSON({"rows": rows})
+    return {"rows": rows}
 
 
 PANEL = Panel(
     name="config", report=report, title="Config", order=50,
-    routes=[Route("/table", table)],
+    routes=[endpoint("/table", table)],
     api_doc={"/table": {"summary": "Hyper-parameters and final/min/max metrics per run", "params": {"run": RUN}}},
 )

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
 from ...apidoc import RUN, Param
-from ...encode import JSON
-from ...params import int_param, run_ids, text_param
+from ...context import PanelContext
+from ...endpoint import Blob, Query, endpoint
+from ...params import int_param, one_run, run_ids, text_param
 from ...registry import Panel
 from ...shared.data_records import data_entries, find_record
 from .payload import figure as figure_png
@@ -32,12 +29,12 @@ def _view(rec: Any, key: str, rec_id: int, step: int, part: int) -> dict[str, An
             "title": getattr(rec, "title", rec.kind), "data": payload(rec)}
 
 
-def overview(request: Request) -> JSON:
+def overview(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """Per run, its data records (latest of each key first by step), each with its views' payloads."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for rid in run_ids(request):
+    for rid in run_ids(q):
         groups = []
-        for info, entries in data_entries(request, rid):
+        for info, entries in data_entries(ctx, rid):
             if not entries:
                 continue
             e = entries[-1]  # the latest record of the key
@@ -52,25 +49,23 @@ def overview(request: Request) -> JSON:
             groups.append(group)
         groups.sort(key=lambda g: (g["kind"] != "data.profile", g["key"]))
         out[rid] = groups
-    return JSON({"runs": out})
+    return {"runs": out}
 
 
-def _address(request: Request) -> tuple[str, str, int, int]:
-    return (run_ids(request)[0], text_param(request, "key"), int_param(request, "id", 0, 0, 2 ** 62),
-            int_param(request, "part", -1, -1, 10_000))
+def _address(q: Query) -> tuple[str, str, int, int]:
+    return one_run(q), text_param(q, "key"), int_param(q, "id", 0, 0, 2 ** 62), int_param(q, "part", -1, -1, 10_000)
 
 
-def pixel_sheet(request: Request) -> Response:
+def pixel_sheet(ctx: PanelContext, q: Query) -> Blob:
     """A PNG sheet of a record's pixels (``field``: images, mean or std)."""
-    rec = find_record(request, *_address(request))
-    return Response(pixels(rec, text_param(request, "field", max_len=20)), media_type="image/png",
-                    headers=PNG_HEADERS)
+    rec = find_record(ctx, *_address(q))
+    return Blob(pixels(rec, text_param(q, "field", max_len=20)), "image/png", PNG_HEADERS)
 
 
-def figure(request: Request) -> Response:
+def figure(ctx: PanelContext, q: Query) -> Blob:
     """The record's matplotlib figure as PNG (for kinds the browser does not draw)."""
-    rec = find_record(request, *_address(request))
-    return Response(figure_png(rec), media_type="image/png", headers=PNG_HEADERS)
+    rec = find_record(ctx, *_address(q))
+    return Blob(figure_png(rec), "image/png", PNG_HEADERS)
 
 
 _ADDR = {"run": RUN, "key": Param("record key", required=True),
@@ -80,7 +75,7 @@ _ADDR = {"run": RUN, "key": Param("record key", required=True),
 
 PANEL = Panel(
     name="data", report=report, title="Data", order=60,
-    routes=[Route("/overview", overview), Route("/pixels", pixel_sheet), Route("/figure", figure)],
+    routes=[endpoint("/overview", overview), endpoint("/pixels", pixel_sheet), endpoint("/figure", figure)],
     api_doc={
         "/overview": {"summary": "The data records of runs (data.profile and data.* views) with their payloads",
                       "params": {"run": RUN}},

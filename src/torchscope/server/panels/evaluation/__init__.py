@@ -12,14 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
+from ....errors import InvalidArgument, NotFound
 from ...apidoc import RUN, STEP, Param
-from ...context import context
-from ...encode import JSON
+from ...context import PanelContext
+from ...endpoint import Blob, Query, endpoint
 from ...params import run_ids, text_param
 from ...registry import Panel
 from ...shared.records import entries, pick, sprite, sprite_layout
@@ -40,32 +36,32 @@ def _summary(e: Any) -> dict[str, Any]:
     return out
 
 
-def index(request: Request) -> JSON:
+def index(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """Per run, every evaluation record (kind, key, step; ``curve`` for curves), oldest first."""
-    store = context(request).provider
-    return JSON({"runs": {rid: [_summary(e) for e in entries(store, rid, KINDS)] for rid in run_ids(request)}})
+    store = ctx.provider
+    return {"runs": {rid: [_summary(e) for e in entries(store, rid, KINDS)] for rid in run_ids(q)}}
 
 
-def record(request: Request) -> JSON:
+def record(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """One record's JSON (see docs/explain.md); ``eval.mistakes`` says whether images were kept."""
-    kind = text_param(request, "kind")
+    kind = text_param(q, "kind")
     if kind not in KINDS:
-        raise HTTPException(400, f"kind must be one of {', '.join(KINDS)}")
-    e = pick(request, kind)
+        raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}")
+    e = pick(ctx, q, kind)
     data, _ = e.record.to_dict()
     if kind == "eval.mistakes":
         imgs = e.record.images
         kept = bool(len(imgs)) and imgs.size > 0 and len(imgs) == len(e.record.indices)
         data["images"] = {"kept": kept, "layout": sprite_layout(imgs.shape, THUMB) if kept else None,
                           "height": int(imgs.shape[1]) if kept else 0, "width": int(imgs.shape[2]) if kept else 0}
-    return JSON({"kind": kind, "key": e.key, "step": e.step, "data": data})
+    return {"kind": kind, "key": e.key, "step": e.step, "data": data}
 
 
-def mistakes_png(request: Request) -> Response:
+def mistakes_png(ctx: PanelContext, q: Query) -> Blob:
     """The mistakes' images as one PNG grid, laid out as ``record``'s ``images.layout`` says."""
-    imgs = pick(request, "eval.mistakes").record.images
+    imgs = pick(ctx, q, "eval.mistakes").record.images
     if not imgs.size:
-        raise HTTPException(404, "this mistakes record kept no images")
+        raise NotFound("this mistakes record kept no images")
     return sprite(imgs, THUMB)
 
 
@@ -73,7 +69,7 @@ ONE = {"run": RUN, "key": Param("record key", required=True), "step": STEP}
 
 PANEL = Panel(
     name="evaluation", report=report, title="Evaluation", order=62,
-    routes=[Route("/index", index), Route("/record", record), Route("/mistakes.png", mistakes_png)],
+    routes=[endpoint("/index", index), endpoint("/record", record), endpoint("/mistakes.png", mistakes_png)],
     api_doc={
         "/index": {"summary": "Evaluation records per run (kind, key, step)", "params": {"run": RUN}},
         "/record": {"summary": "One evaluation record's JSON",

@@ -16,17 +16,14 @@ import hashlib
 from typing import Any
 
 import numpy as np
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
+from ....errors import NotFound
 from ...apidoc import RUN, STEP, Param
-from ...context import context
-from ...encode import JSON
-from ...params import int_param, run_ids
+from ...context import PanelContext
+from ...endpoint import Blob, Query, endpoint
+from ...params import int_param, one_run
 from ...registry import Panel
-from ...shared.records import entries, pick, png_response, sprite, sprite_layout, to_uint8
+from ...shared.records import entries, pick, png_blob, sprite, sprite_layout, to_uint8
 from .report import report
 
 THUMB = 64  # the sample gallery's tiles
@@ -46,10 +43,10 @@ def _attribution(e: Any) -> dict[str, Any]:
             "predictions": r.predictions, "target_probs": r.target_probs, "pred_probs": r.pred_probs}
 
 
-def index(request: Request) -> JSON:
+def index(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """The run's attributions (with predictions), groups of same-input records, top-k, maps, filters."""
-    store = context(request).provider
-    rid = run_ids(request)[0]
+    store = ctx.provider
+    rid = one_run(q)
     attrs = [_attribution(e) for e in entries(store, rid, ("explain.attribution",))]
     groups: dict[str, dict[str, Any]] = {}
     for a in attrs:
@@ -66,38 +63,38 @@ def index(request: Request) -> JSON:
     filters = [{"key": e.key, "step": e.step, "layer": e.record.layer, "rgb": e.record.rgb,
                 "shape": list(e.record.weights.shape), "layout": sprite_layout(_filter_tiles(e.record).shape, 1 << 16)}
                for e in entries(store, rid, ("explain.filters",))]
-    return JSON({"run": rid, "attributions": attrs, "groups": list(groups.values()), "topk": topk,
-                 "feature_maps": maps, "filters": filters})
+    return {"run": rid, "attributions": attrs, "groups": list(groups.values()), "topk": topk,
+            "feature_maps": maps, "filters": filters}
 
 
-def _sample(request: Request, n: int) -> int:
-    i = int_param(request, "i", 0, 0, 1 << 24)
+def _sample(q: Query, n: int) -> int:
+    i = int_param(q, "i", 0, 0, 1 << 24)
     if i >= n:
-        raise HTTPException(404, f"no sample {i}: the record holds {n}")
+        raise NotFound(f"no sample {i}: the record holds {n}")
     return i
 
 
-def image_png(request: Request) -> Response:
+def image_png(ctx: PanelContext, q: Query) -> Blob:
     """Sample ``i``'s display image (grey or RGB)."""
-    r = pick(request, "explain.attribution").record
-    img = r.images[_sample(request, len(r.images))]
-    return png_response(img if img.shape[-1] in (1, 3) else img[..., :3])
+    r = pick(ctx, q, "explain.attribution").record
+    img = r.images[_sample(q, len(r.images))]
+    return png_blob(img if img.shape[-1] in (1, 3) else img[..., :3])
 
 
-def heat_png(request: Request) -> Response:
+def heat_png(ctx: PanelContext, q: Query) -> Blob:
     """Sample ``i``'s normalized map, grey 0..255 (when ``signed``, 128 is zero)."""
-    r = pick(request, "explain.attribution").record
-    return png_response(r.heat[_sample(request, len(r.heat))])
+    r = pick(ctx, q, "explain.attribution").record
+    return png_blob(r.heat[_sample(q, len(r.heat))])
 
 
-def gallery_png(request: Request) -> Response:
+def gallery_png(ctx: PanelContext, q: Query) -> Blob:
     """The record's input images as one sprite sheet (the sample picker)."""
-    return sprite(pick(request, "explain.attribution").record.images, THUMB)
+    return sprite(pick(ctx, q, "explain.attribution").record.images, THUMB)
 
 
-def maps_png(request: Request) -> Response:
+def maps_png(ctx: PanelContext, q: Query) -> Blob:
     """A feature-maps record's channels, each scaled by its own min and max, as one sprite sheet."""
-    maps = pick(request, "explain.feature_maps").record.maps
+    maps = pick(ctx, q, "explain.feature_maps").record.maps
     tiles = np.stack([to_uint8(m) for m in maps])[..., None] if len(maps) else np.zeros((0, 1, 1, 1), np.uint8)
     return sprite(tiles, MAP_THUMB)
 
@@ -107,9 +104,9 @@ def _filter_tiles(r: Any) -> np.ndarray:
     return t if t.ndim == 4 else t[..., None]
 
 
-def filters_png(request: Request) -> Response:
+def filters_png(ctx: PanelContext, q: Query) -> Blob:
     """A filters record's filters (RGB when the layer reads 3 channels), each scaled to 0..255."""
-    return sprite(_filter_tiles(pick(request, "explain.filters").record), 1 << 16)
+    return sprite(_filter_tiles(pick(ctx, q, "explain.filters").record), 1 << 16)
 
 
 ONE = {"run": RUN, "key": Param("record key", required=True), "step": STEP}
@@ -117,8 +114,9 @@ SAMPLE = {**ONE, "i": Param("sample index in the record", type="integer", minimu
 
 PANEL = Panel(
     name="explain", report=report, title="Explain", order=63,
-    routes=[Route("/index", index), Route("/image.png", image_png), Route("/heat.png", heat_png),
-            Route("/gallery.png", gallery_png), Route("/maps.png", maps_png), Route("/filters.png", filters_png)],
+    routes=[endpoint("/index", index), endpoint("/image.png", image_png), endpoint("/heat.png", heat_png),
+            endpoint("/gallery.png", gallery_png), endpoint("/maps.png", maps_png),
+            endpoint("/filters.png", filters_png)],
     api_doc={
         "/index": {"summary": "A run's attributions, groups, top-k, feature maps and filters",
                    "params": {"run": RUN}},

@@ -23,17 +23,14 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
-from ....errors import NotFound
+from ....errors import InvalidArgument, NotFound
 from ....store.provider import Provider
 from ...apidoc import RUN, Param
-from ...context import context
-from ...encode import JSON
-from ...params import int_param, run_ids, text_param
+from ...context import PanelContext
+from ...endpoint import Blob, Query, endpoint
+from ...params import int_param, one_run, run_ids, text_param
 from ...registry import Panel
 from . import lens
 from .report import report
@@ -72,24 +69,24 @@ def _timeline(store: Provider, rid: str) -> list[dict[str, Any]]:
     return [{"step": e.step, "width": e.width, "height": e.height, "wall_time": e.wall_time} for e in entries]
 
 
-def runs(request: Request) -> JSON:
+def runs(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """Which of the given runs hold GAN data: sample count, checkpoint, config."""
-    store = context(request).provider
+    store = ctx.provider
     out = []
-    for rid in run_ids(request):
+    for rid in run_ids(q):
         cfg = _records(store, rid, kind="gan.monitor", key="gan/config")
         ck = _records(store, rid, kind="gan.checkpoint", key="gan/checkpoint/generator")
         n = len(_timeline(store, rid))
         if cfg or ck or n:
             out.append({"id": rid, "samples": n, "checkpoint": bool(ck), "monitor": bool(cfg)})
-    return JSON({"runs": out})
+    return {"runs": out}
 
 
-def overview(request: Request) -> JSON:
+def overview(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """One run's GAN curves (downsampled), timeline steps, metrics records, alarms and monitor config."""
-    store, series = context(request).provider, context(request).provider
-    rid = run_ids(request)[0]
-    buckets = int_param(request, "buckets", 512, 16, 8192)
+    store = series = ctx.provider
+    rid = one_run(q)
+    buckets = int_param(q, "buckets", 512, 16, 8192)
     scal: dict[str, Any] = {}
     for key in LOSS_KEYS + D_KEYS + OTHER_KEYS + METRIC_KEYS:
         try:
@@ -119,29 +116,28 @@ def overview(request: Request) -> JSON:
         f = _fields(cfg[-1].record)
         config = {k: v for k, v in f.items() if isinstance(v, (int, float, str, bool, list, type(None)))}
     ck = _records(store, rid, kind="gan.checkpoint", key="gan/checkpoint/generator")
-    return JSON({"run": rid, "scalars": scal, "timeline": _timeline(store, rid), "metrics": metrics,
-                 "alarms": alarms, "config": config, "checkpoint": bool(ck), "lens": lens.info(store, rid)})
+    return {"run": rid, "scalars": scal, "timeline": _timeline(store, rid), "metrics": metrics,
+            "alarms": alarms, "config": config, "checkpoint": bool(ck), "lens": lens.info(store, rid)}
 
 
-def sample(request: Request) -> Response:
+def sample(ctx: PanelContext, q: Query) -> Blob:
     """The fixed-noise grid (``gan/samples``) logged at ``step``."""
-    store = context(request).provider
-    rid = run_ids(request)[0]
-    step = int_param(request, "step", 0, -(2 ** 62), 2 ** 62)
+    store = ctx.provider
+    rid = one_run(q)
+    step = int_param(q, "step", 0, -(2 ** 62), 2 ** 62)
     try:
         entries = store.images(rid, SAMPLES, step=step, with_data=True)
     except NotFound:
         entries = []
     if not entries:
-        raise HTTPException(404, f"no {SAMPLES} image at step {step}")
+        raise NotFound(f"no {SAMPLES} image at step {step}")
     e = entries[0]
-    return Response(e.data, media_type=e.mime if e.mime in SAFE_MIME else "application/octet-stream",
-                    headers=PNG_HEADERS)
+    return Blob(e.data, e.mime if e.mime in SAFE_MIME else "application/octet-stream", PNG_HEADERS)
 
 
-def _explorers(request: Request) -> _Explorers:
-    lens.get_lens(request.app)  # makes the panel's state when its setup did not run
-    return context(request).state["gan"].explorers  # type: ignore[no-any-return]
+def _explorers(ctx: PanelContext) -> _Explorers:
+    lens.get_lens(ctx)  # makes the panel's state when its setup did not run
+    return ctx.state["gan"].explorers  # type: ignore[no-any-return]
 
 
 class _Explorers:
@@ -156,7 +152,7 @@ class _Explorers:
 
         ck = _records(store, rid, kind="gan.checkpoint", key="gan/checkpoint/generator")
         if not ck:
-            raise HTTPException(404, f"run {rid!r} has no generator checkpoint (gan/checkpoint/generator)")
+            raise NotFound(f"run {rid!r} has no generator checkpoint (gan/checkpoint/generator)")
         ident = (id(store), rid, ck[-1].id)
         with self.lock:
             if ident in self.items:
@@ -175,28 +171,24 @@ class _Explorers:
             return ex
 
 
-
-
-def directions(request: Request) -> JSON:
+def directions(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """The principal latent directions of the run's generator (the explorer's sliders)."""
-    ex = _explorers(request).get(context(request).provider, run_ids(request)[0])
+    ex = _explorers(ctx).get(ctx.provider, one_run(q))
     d = ex.dirs
-    return JSON({"k": len(d.u), "sigma": [float(x) for x in d.sigma], "explained": [float(x) for x in d.explained],
-                 "layer": d.layer, "offsets": [float(o) for o in d.offsets]})
+    return {"k": len(d.u), "sigma": [float(x) for x in d.sigma], "explained": [float(x) for x in d.explained],
+            "layer": d.layer, "offsets": [float(o) for o in d.offsets]}
 
 
-def explore(request: Request) -> Response:
+def explore(ctx: PanelContext, q: Query) -> Blob:
     """The generator's image at slider offsets ``s`` (comma-separated, in sigma of each direction)."""
-    ex = _explorers(request).get(context(request).provider, run_ids(request)[0])
-    raw = text_param(request, "s", "", max_len=400)
+    ex = _explorers(ctx).get(ctx.provider, one_run(q))
+    raw = text_param(q, "s", "", max_len=400)
     try:
         vals = [max(-10.0, min(10.0, float(v))) for v in raw.split(",") if v.strip()]
     except ValueError:
-        raise HTTPException(400, "s must be comma-separated numbers") from None
-    scale = int_param(request, "scale", 8, 1, 32)
-    return Response(ex.png(vals[:64], scale=scale), media_type="image/png",
-                    headers={"X-Content-Type-Options": "nosniff"})
-
+        raise InvalidArgument("s must be comma-separated numbers") from None
+    scale = int_param(q, "scale", 8, 1, 32)
+    return Blob(ex.png(vals[:64], scale=scale), "image/png", {"X-Content-Type-Options": "nosniff"})
 
 
 def _int(description: str, lo: int, hi: int) -> Param:
@@ -206,8 +198,9 @@ def _int(description: str, lo: int, hi: int) -> Param:
 PANEL = Panel(
     name="gan", report=report, title="GAN", order=68, setup=lambda ctx: lens.GanState(),
     teardown=lambda state: state.close(),
-    routes=[Route("/runs", runs), Route("/overview", overview), Route("/sample", sample),
-            Route("/directions", directions), Route("/explore", explore), Route("/prototype", lens.prototype),
+    # the lens's routes start, poll and cancel jobs and export the timeline: plain routes (a report never asks)
+    routes=[endpoint("/runs", runs), endpoint("/overview", overview), endpoint("/sample", sample),
+            endpoint("/directions", directions), endpoint("/explore", explore), Route("/prototype", lens.prototype),
             Route("/counterfactual", lens.counterfactual), Route("/job", lens.job),
             Route("/cancel", lens.cancel, methods=["POST"]),
             Route("/gif", lens.gif)],

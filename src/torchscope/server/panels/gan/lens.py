@@ -32,10 +32,11 @@ from starlette.responses import Response
 
 from ....errors import NotFound
 from ....store.provider import Provider
-from ...context import app_context, context
+from ...context import PanelContext, context
 from ...download import attachment, safe_name
 from ...encode import JSON
-from ...params import int_param, run_ids, text_param
+from ...endpoint import Query
+from ...params import int_param, one_run, text_param
 from .jobs import Jobs
 
 GENERATOR, CLASSIFIER = "gan/checkpoint/generator", "gan/checkpoint/classifier"
@@ -81,9 +82,9 @@ class Lens:
             "means": cls.means if cls.means is not None and len(cls.means) == len(names) else None})
 
 
-def get_lens(app: Any) -> Lens:
-    """The app's lens, made by the panel's setup: ``get_lens(request.app)``."""
-    state = app_context(app).state
+def get_lens(ctx: PanelContext) -> Lens:
+    """The app's lens, made by the panel's setup: ``get_lens(context(request))``."""
+    state = ctx.state
     with _LOCK:
         gan = state.get("gan")
         if gan is None:  # the panel's setup did not run (an app made without the panel)
@@ -153,7 +154,7 @@ def _class(names: list[str], raw: str, what: str) -> int:
 
 
 def _ready(request: Request) -> tuple[Any, str, list[str]]:
-    store, rid = context(request).provider, run_ids(request)[0]
+    store, rid = context(request).provider, one_run(Query(request.query_params))
     have = info(store, rid)
     if not have["ready"]:
         raise HTTPException(409, have["message"])
@@ -161,7 +162,7 @@ def _ready(request: Request) -> tuple[Any, str, list[str]]:
 
 
 def _job(request: Request, store: Provider, rid: str, what: str, params: dict[str, Any], compute: Any) -> JSON:
-    lens = get_lens(request.app)
+    lens = get_lens(context(request))
     versions = _versions(store, rid)
     version = (versions.get(GENERATOR, 0), versions.get(CLASSIFIER, 0))
     key = (what, id(store), rid, version, tuple(sorted(params.items())))
@@ -175,8 +176,9 @@ def _job(request: Request, store: Provider, rid: str, what: str, params: dict[st
 def prototype(request: Request) -> JSON:
     """Start (or poll) the prototype of class ``cls``: the latent code optimized for the classifier's score."""
     store, rid, names = _ready(request)
-    c = _class(names, text_param(request, "cls", "0", max_len=200), "cls")
-    steps, starts = int_param(request, "steps", 200, 5, 2000), int_param(request, "starts", 16, 1, 64)
+    q = Query(request.query_params)
+    c = _class(names, text_param(q, "cls", "0", max_len=200), "cls")
+    steps, starts = int_param(q, "steps", 200, 5, 2000), int_param(q, "starts", 16, 1, 64)
 
     def compute(m: dict[str, Any], progress: Any) -> dict[str, Any]:
         from torchscope.gan import prototypes
@@ -193,11 +195,12 @@ def prototype(request: Request) -> JSON:
 def counterfactual(request: Request) -> JSON:
     """Start (or poll) the counterfactual path from class ``source`` to ``target``."""
     store, rid, names = _ready(request)
-    s = _class(names, text_param(request, "source", "0", max_len=200), "source")
-    t = _class(names, text_param(request, "target", "1", max_len=200), "target")
+    q = Query(request.query_params)
+    s = _class(names, text_param(q, "source", "0", max_len=200), "source")
+    t = _class(names, text_param(q, "target", "1", max_len=200), "target")
     if s == t:
         raise HTTPException(400, "source and target must be different classes")
-    steps, points = int_param(request, "steps", 300, 5, 3000), int_param(request, "points", 9, 2, 32)
+    steps, points = int_param(q, "steps", 300, 5, 3000), int_param(q, "points", 9, 2, 32)
 
     def compute(m: dict[str, Any], progress: Any) -> dict[str, Any]:
         from torchscope.gan import counterfactual as cf
@@ -215,7 +218,7 @@ def counterfactual(request: Request) -> JSON:
 
 def job(request: Request) -> JSON:
     """A lens job's status by ``id`` (polling; never restarts it): ``GET /api/gan/job?id=..``."""
-    found = get_lens(request.app).jobs.get(text_param(request, "id", "", max_len=64))
+    found = get_lens(context(request)).jobs.get(text_param(Query(request.query_params), "id", "", max_len=64))
     if found is None:
         raise HTTPException(404, "no such lens job (the server restarted, or it was dropped from the cache)")
     return JSON(found.to_json())
@@ -230,7 +233,7 @@ async def cancel(request: Request) -> JSON:
     if not isinstance(body, dict):
         raise HTTPException(400, "the body must be a JSON object: {\"job\": id}")
     jid = str(body.get("job") or request.query_params.get("job") or "")[:64]
-    job = get_lens(request.app).jobs.cancel(jid)
+    job = get_lens(context(request)).jobs.cancel(jid)
     if job is None:
         raise HTTPException(404, f"no lens job {jid!r}")
     return JSON(job.to_json())
@@ -240,15 +243,16 @@ def gif(request: Request) -> Response:
     """The fixed-noise timeline (``gan/samples``) as an animated GIF, one frame per checkpoint."""
     from torchscope.gan import timeline
 
-    store, rid = context(request).provider, run_ids(request)[0]
-    fps = int_param(request, "fps", 6, 1, 30)
+    q = Query(request.query_params)
+    store, rid = context(request).provider, one_run(q)
+    fps = int_param(q, "fps", 6, 1, 30)
     try:
         entries = store.images(rid, "gan/samples", with_data=False)
     except NotFound:
         entries = []
     if not entries:
         raise HTTPException(404, f"run {rid!r} has no gan/samples images (no timeline to export)")
-    lens = get_lens(request.app)
+    lens = get_lens(context(request))
     key = (id(store), rid, len(entries), entries[-1].step, fps)
     data = lens.gifs.get(key)
     if data is None:

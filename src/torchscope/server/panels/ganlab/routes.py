@@ -29,6 +29,7 @@ from starlette.routing import Route
 from ...apidoc import Param
 from ...download import attachment
 from ...encode import JSON
+from ...endpoint import Query
 from ...params import int_param, text_param
 from .hub import FramePacker, get_hub
 from .recording import FORMATS, export, pick
@@ -55,7 +56,7 @@ async def _body(request: Request) -> dict[str, Any]:
 
 def _session(request: Request, sid: str | None = None) -> Any:
     hub = get_hub(request.app)
-    sid = sid or text_param(request, "session", max_len=64)
+    sid = sid or text_param(Query(request.query_params), "session", max_len=64)
     s = hub.session(sid)
     if s is None:
         raise HTTPException(status_code=404, detail=f"no lab session {sid!r} (it stopped); open a new one")
@@ -114,7 +115,7 @@ def _next_chunk(hub: Any, sid: str, seq: int, packer: FramePacker) -> tuple[int,
 
 async def stream(request: Request) -> StreamingResponse:
     hub = get_hub(request.app)
-    sid = text_param(request, "session", max_len=64)
+    sid = text_param(Query(request.query_params), "session", max_len=64)
 
     async def events() -> Any:
         hub.attach(sid)
@@ -155,10 +156,11 @@ async def load(request: Request) -> JSON:
 
 def export_route(request: Request) -> Response:
     hub, s = _session(request)
-    fmt = text_param(request, "format", "gif", max_len=8)
+    q = Query(request.query_params)
+    fmt = text_param(q, "format", "gif", max_len=8)
     if fmt not in FORMATS:
         raise HTTPException(status_code=400, detail=f"format must be gif or png, got {fmt!r}")
-    most = int_param(request, "frames", 40, 1, 400)
+    most = int_param(q, "frames", 40, 1, 400)
     curves = request.query_params.get("curves", "0") in ("1", "true", "yes")
     rec = hub.recordings.get(s.id)
     latest = s.latest()

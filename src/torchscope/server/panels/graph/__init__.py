@@ -14,71 +14,59 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.routing import Route
-
-from ....errors import NotFound
+from ....errors import InvalidArgument
 from ...apidoc import RUN, Param
-from ...context import context
-from ...encode import JSON
-from ...params import run_ids, text_param
+from ...context import PanelContext
+from ...endpoint import Query, endpoint
+from ...params import one_run, run_ids, text_param
 from ...registry import Panel
 from .data import BASES, graph_index, layout_view, load, parse_ids, weight_histograms
 from .report import report
 
 
-def _one_run(request: Request) -> str:
-    return run_ids(request)[0]
+def _record(ctx: PanelContext, q: Query, kind: str) -> Any:
+    """The record of ``kind`` under ``?key=`` (the latest without one); NotFound (404) if none."""
+    return load(ctx.provider, one_run(q), kind, text_param(q, "key", ""))
 
 
-def _record(request: Request, kind: str) -> Any:
-    rid, key = _one_run(request), text_param(request, "key", "")
+def _ids(q: Query, name: str) -> list[int]:
     try:
-        return load(context(request).provider, rid, kind, key)
-    except NotFound as e:
-        raise HTTPException(404, str(e.args[0] if e.args else e)) from None
+        return parse_ids(text_param(q, name, "", max_len=100_000))
+    except ValueError as e:  # InvalidArgument, or int() of a bad id: what the reader gave
+        raise InvalidArgument(f"parameter {name!r}: {e}") from None
 
 
-def _ids(request: Request, name: str) -> list[int]:
-    try:
-        return parse_ids(text_param(request, name, "", max_len=100_000))
-    except ValueError as e:
-        raise HTTPException(400, f"parameter {name!r}: {e}") from None
+def index(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    return {"runs": {rid: graph_index(ctx.provider, rid) for rid in run_ids(q)}}
 
 
-def index(request: Request) -> JSON:
-    store = context(request).provider
-    return JSON({"runs": {rid: graph_index(store, rid) for rid in run_ids(request)}})
+def record(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    return _record(ctx, q, "model.graph").to_dict()[0]
 
 
-def record(request: Request) -> JSON:
-    return JSON(_record(request, "model.graph").to_dict()[0])
-
-
-def layout(request: Request) -> JSON:
-    base = text_param(request, "base", "default")
+def layout(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    base = text_param(q, "base", "default")
     if base not in BASES:
-        raise HTTPException(400, f"base must be one of {', '.join(BASES)}")
-    g = _record(request, "model.graph")
-    return JSON(layout_view(g, base, _ids(request, "expand"), _ids(request, "collapse")))
+        raise InvalidArgument(f"base must be one of {', '.join(BASES)}")
+    g = _record(ctx, q, "model.graph")
+    return layout_view(g, base, _ids(q, "expand"), _ids(q, "collapse"))
 
 
-def summary(request: Request) -> JSON:
-    return JSON(_record(request, "model.summary").to_dict()[0])
+def summary(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    return _record(ctx, q, "model.summary").to_dict()[0]
 
 
-def weights(request: Request) -> JSON:
-    names = [n for n in text_param(request, "names", "", max_len=20_000).split(",") if n][:64]
-    return JSON({"weights": weight_histograms(context(request).provider, _one_run(request), names)})
+def weights(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    names = [n for n in text_param(q, "names", "", max_len=20_000).split(",") if n][:64]
+    return {"weights": weight_histograms(ctx.provider, one_run(q), names)}
 
 
 _RUN = {"run": RUN, "key": "record key (default: the latest)"}
 _IDS = "^([0-9]{1,9}(,[0-9]{1,9})*)?$"
 PANEL = Panel(
     name="graph", report=report, title="Graph", order=58,
-    routes=[Route("/index", index), Route("/record", record), Route("/layout", layout),
-            Route("/summary", summary), Route("/weights", weights)],
+    routes=[endpoint("/index", index), endpoint("/record", record), endpoint("/layout", layout),
+            endpoint("/summary", summary), endpoint("/weights", weights)],
     api_doc={
         "/index": {"summary": "Model graphs and summaries logged in runs", "params": {"run": RUN}},
         "/record": {"summary": "A model.graph record (nodes, edges)", "params": _RUN},

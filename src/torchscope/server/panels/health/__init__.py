@@ -23,14 +23,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.routing import Route
-
+from ....errors import InvalidArgument
 from ...apidoc import RUN, Param
-from ...context import context
-from ...encode import JSON
-from ...params import int_param, run_ids, text_param
+from ...context import PanelContext
+from ...endpoint import Query, endpoint
+from ...params import int_param, one_run, run_ids, text_param
 from ...registry import Panel
 from .data import LOG_STATS, STATS, WatchKeys, alarms, layer_histograms, matrix, watch_keys
 from .graphmap import graph_map
@@ -39,31 +36,31 @@ from .report import report
 MAX_RANK = 100000  # as the Scalars panel's rank parameter
 
 
-def _rank(request: Request) -> int:
+def _rank(q: Query) -> int:
     """The ``rank`` parameter: the rank whose watch data to read (default 0)."""
-    return int_param(request, "rank", 0, 0, MAX_RANK)
+    return int_param(q, "rank", 0, 0, MAX_RANK)
 
 
-def _keys(request: Request, rid: str) -> WatchKeys:
+def _keys(ctx: PanelContext, q: Query, rid: str) -> WatchKeys:
     """The watch keys of run ``rid`` at the request's rank."""
-    return watch_keys(context(request).provider, rid, _rank(request))
+    return watch_keys(ctx.provider, rid, _rank(q))
 
 
-def _one_run(request: Request) -> str:
-    run_id = run_ids(request)[0]
-    context(request).provider.run(run_id)  # NotFound (404) for an unknown run
+def _one_run(ctx: PanelContext, q: Query) -> str:
+    run_id = one_run(q)
+    ctx.provider.run(run_id)  # NotFound (404) for an unknown run
     return run_id
 
 
-def runs(request: Request) -> JSON:
+def runs(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """For each run: how many layers were watched and how many alarms it raised. With ``rank``: at that
     rank; without: the layers of rank 0 (of the lowest watched rank when rank 0 watched none) and the
     alarms of every rank."""
-    known = context(request).provider.by_id()
-    asked = _rank(request) if request.query_params.get("rank") not in (None, "") else None
-    reader = context(request).provider
+    reader = ctx.provider
+    known = reader.by_id()
+    asked = _rank(q) if q.get("rank") not in (None, "") else None
     out = []
-    for rid in run_ids(request):
+    for rid in run_ids(q):
         if rid not in known:
             continue
         keys = watch_keys(reader, rid, 0 if asked is None else asked)
@@ -71,62 +68,61 @@ def runs(request: Request) -> JSON:
             keys = watch_keys(reader, rid, keys.ranks[0])
         count = keys.alarm_count if asked is not None else sum(keys.alarm_counts.values())
         out.append({"run": rid, "layers": len(keys.layers), "alarms": count})
-    return JSON({"runs": out})
+    return {"runs": out}
 
 
-def overview(request: Request) -> JSON:
+def overview(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """One run at one rank: its layers, statistics, lr keys, histograms; the ranks with watch data; the
     alarms of every rank (each with its ``rank``)."""
-    rid = _one_run(request)
-    store = context(request).provider
-    keys = _keys(request, rid)
+    rid = _one_run(ctx, q)
+    store = ctx.provider
+    keys = _keys(ctx, q, rid)
     stats = [s for s in STATS if s in keys.stats]
-    return JSON({"run": rid, "rank": keys.rank, "ranks": keys.ranks, "layers": keys.layers, "stats": stats,
+    return {"run": rid, "rank": keys.rank, "ranks": keys.ranks, "layers": keys.layers, "stats": stats,
                  "log_stats": list(LOG_STATS), "counts": {s: len(keys.stats[s]) for s in stats}, "lr": keys.lr,
                  "histograms": {layer: len(v) for layer, v in keys.histograms.items()},
-                 "alarms": alarms(store, rid, keys.run_ranks)})
+                "alarms": alarms(store, rid, keys.run_ranks)}
 
 
-def heat(request: Request) -> JSON:
-    rid = _one_run(request)
-    stat = text_param(request, "stat", "grad_norm")
+def heat(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    rid = _one_run(ctx, q)
+    stat = text_param(q, "stat", "grad_norm")
     if stat not in STATS:
-        raise HTTPException(400, f"stat must be one of {', '.join(STATS)}")
-    cols = int_param(request, "cols", 400, 2, 5000)
-    keys = _keys(request, rid)
-    return JSON(matrix(context(request).provider, rid, keys, stat, cols))
+        raise InvalidArgument(f"stat must be one of {', '.join(STATS)}")
+    cols = int_param(q, "cols", 400, 2, 5000)
+    keys = _keys(ctx, q, rid)
+    return matrix(ctx.provider, rid, keys, stat, cols)
 
 
-def histograms(request: Request) -> JSON:
-    rid = _one_run(request)
-    layer = text_param(request, "layer", max_len=500)
-    step = int_param(request, "step", 0, -1, 2**62)
-    keys = _keys(request, rid)
-    out: dict[str, Any] = {"run": rid, "rank": keys.rank, "layer": layer, "step": step,
-                           "params": layer_histograms(context(request).provider, rid, keys, layer, step)}
-    return JSON(out)
+def histograms(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    rid = _one_run(ctx, q)
+    layer = text_param(q, "layer", max_len=500)
+    step = int_param(q, "step", 0, -1, 2**62)
+    keys = _keys(ctx, q, rid)
+    return {"run": rid, "rank": keys.rank, "layer": layer, "step": step,
+            "params": layer_histograms(ctx.provider, rid, keys, layer, step)}
 
 
-def graph_layers(request: Request) -> JSON:
+def graph_layers(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """The run's latest model graph (or the one logged under ``key``) mapped onto the layers watched at
     the rank asked for (the graph is the one the Graph panel draws, whichever rank logged it)."""
-    rid = _one_run(request)
-    key = text_param(request, "key", "", max_len=500) or None
-    keys = _keys(request, rid)
-    entries = context(request).provider.records(rid, kind="model.graph", key=key)
+    rid = _one_run(ctx, q)
+    key = text_param(q, "key", "", max_len=500) or None
+    keys = _keys(ctx, q, rid)
+    entries = ctx.provider.records(rid, kind="model.graph", key=key)
     if not entries:
-        return JSON({"run": rid, "graph": None, "layers": keys.layers, "ids": [], "covers": [], "layer_nodes": [],
-                     "unmatched": keys.layers, "aggregate": "max"})
+        return {"run": rid, "graph": None, "layers": keys.layers, "ids": [], "covers": [], "layer_nodes": [],
+                "unmatched": keys.layers, "aggregate": "max"}
     e = entries[-1]
-    return JSON({"run": rid, **graph_map(e.record, e.key, e.step, keys.layers)})
+    return {"run": rid, **graph_map(e.record, e.key, e.step, keys.layers)}
 
 
 _RANK = "rank whose watch data to read (default 0; runs logged with ts.init(..., all_ranks=True))"
 _RUN = {"run": RUN, "rank": Param(_RANK, type="integer", minimum=0, maximum=MAX_RANK)}
 PANEL = Panel(
     name="health", report=report, title="Health", order=55,
-    routes=[Route("/runs", runs), Route("/overview", overview), Route("/matrix", heat),
-            Route("/histograms", histograms), Route("/graph_map", graph_layers)],
+    routes=[endpoint("/runs", runs), endpoint("/overview", overview), endpoint("/matrix", heat),
+            endpoint("/histograms", histograms), endpoint("/graph_map", graph_layers)],
     api_doc={
         "/runs": {"summary": "Which of the runs were watched: layers and alarm counts (without rank: "
                              "rank 0's layers, every rank's alarms)",

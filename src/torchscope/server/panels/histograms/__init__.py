@@ -11,24 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from starlette.requests import Request
-from starlette.routing import Route
 
 from ....errors import NotFound
 from ...apidoc import RUN, Param
-from ...context import context
-from ...encode import JSON
+from ...context import PanelContext
+from ...endpoint import Query, endpoint
 from ...params import int_param, run_ids, text_param
 from ...registry import Panel
 from .report import report
 
 
-def series(request: Request) -> JSON:
-    store = context(request).provider
-    key = text_param(request, "key")
-    limit = int_param(request, "limit", 100, 1, 5000)
+def series(ctx: PanelContext, q: Query) -> dict[str, Any]:
+    store = ctx.provider
+    key = text_param(q, "key")
+    limit = int_param(q, "limit", 100, 1, 5000)
     out: dict[str, list[dict[str, Any]]] = {}
-    for rid in run_ids(request):
+    for rid in run_ids(q):
         try:
             entries = store.histograms(rid, key)
         except NotFound:
@@ -38,12 +36,12 @@ def series(request: Request) -> JSON:
             entries = [entries[i] for i in pick]
         out[rid] = [{"step": e.step, "wall_time": e.wall_time, "lo": e.lo, "hi": e.hi, "counts": e.counts,
                      "stats": e.stats} for e in entries]
-    return JSON({"key": key, "runs": out})
+    return {"key": key, "runs": out}
 
 
 PANEL = Panel(
     name="histograms", report=report, title="Histograms", order=30,
-    routes=[Route("/series", series)],
+    routes=[endpoint("/series", series)],
     api_doc={"/series": {"summary": "Histograms of a key over time per run",
                          "params": {"key": Param("histogram key", required=True), "run": RUN,
                                     "limit": Param("most steps (default 100)", type="integer", minimum=1,

@@ -10,28 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
 from ....errors import NotFound
 from ...apidoc import RUN, Param
-from ...context import context
-from ...encode import JSON
-from ...params import int_param, run_ids, text_param
+from ...context import PanelContext
+from ...endpoint import Blob, Query, endpoint
+from ...params import int_param, one_run, run_ids, text_param
 from ...registry import Panel
 from .report import report
 
 SAFE_MIME = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # never SVG: it can carry script
 
 
-def index(request: Request) -> JSON:
+def index(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """Per run, the images of a key without their bytes: step, index within the step, size, caption."""
-    store = context(request).provider
-    key = text_param(request, "key")
+    store = ctx.provider
+    key = text_param(q, "key")
     out: dict[str, list[dict[str, Any]]] = {}
-    for rid in run_ids(request):
+    for rid in run_ids(q):
         try:
             entries = store.images(rid, key, with_data=False)
         except NotFound:
@@ -43,27 +38,26 @@ def index(request: Request) -> JSON:
             rows.append({"step": e.step, "index": i, "width": e.width, "height": e.height,
                          "caption": e.caption, "wall_time": e.wall_time})
         out[rid] = rows
-    return JSON({"key": key, "runs": out})
+    return {"key": key, "runs": out}
 
 
-def blob(request: Request) -> Response:
-    store = context(request).provider
-    key = text_param(request, "key")
-    rid = run_ids(request)[0]
-    step = int_param(request, "step", 0, -(2 ** 62), 2 ** 62)
-    i = int_param(request, "index", 0, 0, 1 << 20)
+def blob(ctx: PanelContext, q: Query) -> Blob:
+    store = ctx.provider
+    key = text_param(q, "key")
+    rid = one_run(q)
+    step = int_param(q, "step", 0, -(2 ** 62), 2 ** 62)
+    i = int_param(q, "index", 0, 0, 1 << 20)
     entries = store.images(rid, key, step=step, with_data=True)
     if i >= len(entries):
-        raise HTTPException(404, f"no image {i} at step {step}")
+        raise NotFound(f"no image {i} at step {step}")
     e = entries[i]
     mime = e.mime if e.mime in SAFE_MIME else "application/octet-stream"
-    return Response(e.data, media_type=mime, headers={"X-Content-Type-Options": "nosniff",
-                                                      "Cache-Control": "private, max-age=3600"})
+    return Blob(e.data, mime, {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"})
 
 
 PANEL = Panel(
     name="images", report=report, title="Images", order=20,
-    routes=[Route("/index", index), Route("/blob", blob)],
+    routes=[endpoint("/index", index), endpoint("/blob", blob)],
     api_doc={
         "/index": {"summary": "Images of a key per run (no bytes)",
                    "params": {"key": Param("image key", required=True), "run": RUN}},

@@ -16,14 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
+from ....errors import NotFound
 from ...apidoc import RUN, Param
-from ...encode import JSON
-from ...params import int_param, run_ids, text_param
+from ...context import PanelContext
+from ...endpoint import Blob, Query, endpoint
+from ...params import int_param, one_run, run_ids, text_param
 from ...registry import Panel
 from ...shared.data_records import data_entries, find_record
 from .frame import PAGE, PAGE_COLUMNS, page_png, points_frame
@@ -45,11 +43,11 @@ def _describe(rec: Any) -> dict[str, Any]:
             "thumbs": thumbs}
 
 
-def sources(request: Request) -> JSON:
+def sources(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """Every projection of the runs (standalone records and those inside profiles), newest last."""
     out = []
-    for rid in run_ids(request):
-        for info, entries in data_entries(request, rid, KINDS):
+    for rid in run_ids(q):
+        for info, entries in data_entries(ctx, rid, KINDS):
             for e in entries:
                 recs = [(-1, e.record)] if e.record.kind == "data.projection" else \
                     [(i, c) for i, c in enumerate(getattr(e.record, "records", [])) if c.kind == "data.projection"]
@@ -57,20 +55,20 @@ def sources(request: Request) -> JSON:
                     out.append({"run": rid, "key": info.key, "id": e.id, "part": part, "step": e.step,
                                 "wall_time": e.wall_time, **_describe(rec)})
     out.sort(key=lambda s: s["wall_time"])  # oldest first: the panel opens the newest
-    return JSON({"sources": out})
+    return {"sources": out}
 
 
-def _projection(request: Request) -> Any:
-    rec = find_record(request, run_ids(request)[0], text_param(request, "key"),
-                      int_param(request, "id", 0, 0, 2 ** 62), int_param(request, "part", -1, -1, 10_000))
+def _projection(ctx: PanelContext, q: Query) -> Any:
+    rec = find_record(ctx, one_run(q), text_param(q, "key"), int_param(q, "id", 0, 0, 2 ** 62),
+                      int_param(q, "part", -1, -1, 10_000))
     if rec.kind != "data.projection":
-        raise HTTPException(404, f"that record is a {rec.kind}, not a data.projection")
+        raise NotFound(f"that record is a {rec.kind}, not a data.projection")
     return rec
 
 
-def points(request: Request) -> Response:
+def points(ctx: PanelContext, q: Query) -> Blob:
     """The points as a binary frame: float32 ``coords`` (N x dims), int32 ``labels``, ``predictions``, ``indices``."""
-    rec = _projection(request)
+    rec = _projection(ctx, q)
     cols: list[tuple[str, np.ndarray]] = [("coords", np.asarray(rec.coords, np.float32)),
                                           ("labels", np.asarray(rec.labels))]
     if rec.predictions is not None:
@@ -78,16 +76,16 @@ def points(request: Request) -> Response:
     if rec.indices is not None and len(rec.indices) and int(np.max(rec.indices)) < 2 ** 31:
         cols.append(("indices", np.asarray(rec.indices)))
     body = points_frame(_describe(rec), cols)
-    return Response(body, media_type="application/octet-stream", headers=IMMUTABLE)
+    return Blob(body, "application/octet-stream", IMMUTABLE)
 
 
-def thumbs(request: Request) -> Response:
+def thumbs(ctx: PanelContext, q: Query) -> Blob:
     """One page of thumbnails as a PNG grid: point ``i`` is at slot ``i % 1024`` of page ``i // 1024``."""
-    rec = _projection(request)
+    rec = _projection(ctx, q)
     if rec.thumbnails is None:
-        raise HTTPException(404, "this projection has no thumbnails (tabular data)")
-    page = int_param(request, "page", 0, 0, 1 << 20)
-    return Response(page_png(rec.thumbnails, page), media_type="image/png", headers=IMMUTABLE)
+        raise NotFound("this projection has no thumbnails (tabular data)")
+    page = int_param(q, "page", 0, 0, 1 << 20)
+    return Blob(page_png(rec.thumbnails, page), "image/png", IMMUTABLE)
 
 
 _ADDR = {"run": RUN, "key": Param("record key", required=True),
@@ -96,7 +94,7 @@ _ADDR = {"run": RUN, "key": Param("record key", required=True),
 
 PANEL = Panel(
     name="projector", report=report, title="Projector", order=65,
-    routes=[Route("/sources", sources), Route("/points", points), Route("/thumbs", thumbs)],
+    routes=[endpoint("/sources", sources), endpoint("/points", points), endpoint("/thumbs", thumbs)],
     api_doc={
         "/sources": {"summary": "The projections of runs (data.projection records and inside data.profile)",
                      "params": {"run": RUN}},

@@ -23,17 +23,13 @@ import csv
 import io
 from typing import Any
 
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
-
-from ....errors import NotFound
+from ....errors import InvalidArgument, NotFound
 from ....store.provider import Provider
 from ...apidoc import RUN, Param
-from ...context import context
-from ...download import attachment, safe_name
-from ...encode import JSON, binary_frame, column
+from ...context import PanelContext
+from ...download import safe_name
+from ...encode import binary_frame, column
+from ...endpoint import Blob, Download, Query, endpoint
 from ...params import float_param, int_param, run_ids, text_param
 from ...registry import Panel
 from .report import report
@@ -41,21 +37,21 @@ from .report import report
 COLS = ("step", "wall_time", "value", "min", "max")
 
 
-def _axis(request: Request) -> tuple[str, bool]:
-    x = request.query_params.get("x", "step")
+def _axis(q: Query) -> tuple[str, bool]:
+    x = q.get("x", "step")
     if x not in ("step", "wall_time", "relative"):
-        raise HTTPException(400, "x must be step, wall_time or relative")
+        raise InvalidArgument("x must be step, wall_time or relative")
     return ("wall_time", True) if x == "relative" else (x, False)
 
 
 MAX_RANK = 100000
 
 
-def _rank(request: Request) -> int | None:
+def _rank(q: Query) -> int | None:
     """The ``rank`` parameter: a rank number (default 0), or None for ``rank=all``."""
-    if request.query_params.get("rank") == "all":
+    if q.get("rank") == "all":
         return None
-    return int_param(request, "rank", 0, 0, MAX_RANK)
+    return int_param(q, "rank", 0, 0, MAX_RANK)
 
 
 def _ranks_of(reader: Provider, rid: str, key: str) -> list[int]:
@@ -66,17 +62,16 @@ def _ranks_of(reader: Provider, rid: str, key: str) -> list[int]:
         return []
 
 
-def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, int, Any]]]:
+def _read(ctx: PanelContext, q: Query, *, exact: bool) -> tuple[str, str, list[tuple[str, int, Any]]]:
     """``(key, x, [(run, rank, series)])`` for the request's runs and rank (``rank=all``: every rank)."""
-    store = context(request).provider
-    key = text_param(request, "key")
-    x, relative = _axis(request)
-    lo, hi = float_param(request, "lo"), float_param(request, "hi")
-    buckets = None if exact else int_param(request, "buckets", 1000, 1, 20000)
-    rank = _rank(request)
-    ids = run_ids(request)
-    runs = context(request).provider.by_id() if relative else {}
-    reader = context(request).provider
+    store = reader = ctx.provider
+    key = text_param(q, "key")
+    x, relative = _axis(q)
+    lo, hi = float_param(q, "lo"), float_param(q, "hi")
+    buckets = None if exact else int_param(q, "buckets", 1000, 1, 20000)
+    rank = _rank(q)
+    ids = run_ids(q)
+    runs = reader.by_id() if relative else {}
     ranges: dict[str, Any] = {}
     for rid in ids:
         if relative and rid not in runs:
@@ -106,13 +101,13 @@ def _read(request: Request, *, exact: bool) -> tuple[str, str, list[tuple[str, i
     return key, x, [(rid, r, found[(rid, r)]) for rid, r in pairs if found.get((rid, r)) is not None]
 
 
-def keys(request: Request) -> Response:
+def keys(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """The scalar keys of the runs at every rank, and the ranks of each run that logged scalars:
     ``{"keys": [{"key", "runs", "ranks", "count", "counts": {rank: points}}], "ranks", "run_ranks"}``."""
-    reader = context(request).provider  # finished runs' listings are kept
+    reader = ctx.provider  # finished runs' listings are kept
     merged: dict[str, dict[str, Any]] = {}
     run_ranks: dict[str, list[int]] = {}
-    for rid in run_ids(request):
+    for rid in run_ids(q):
         try:
             infos = reader.keys(rid, kind="scalar")
         except NotFound:
@@ -130,13 +125,14 @@ def keys(request: Request) -> Response:
             run_ranks[rid] = sorted(mine)
     out = [{**e, "ranks": sorted(e["ranks"])} for _, e in sorted(merged.items())]
     every = sorted({r for rs in run_ranks.values() for r in rs})
-    return JSON({"keys": out, "ranks": every, "run_ranks": run_ranks})
+    return {"keys": out, "ranks": every, "run_ranks": run_ranks}
 
 
-def series(request: Request) -> Response:
-    """One key for many runs: JSON ``{"key", "x", "runs": [{"run", "rank", "total", "downsampled", cols...}]}``."""
-    key, x, found = _read(request, exact=False)
-    if request.query_params.get("format") == "bin":
+def series(ctx: PanelContext, q: Query) -> dict[str, Any] | Blob:
+    """One key for many runs: JSON ``{"key", "x", "runs": [{"run", "rank", "total", "downsampled", cols...}]}``
+    (``format=bin``: the same as a binary frame of float64 columns)."""
+    key, x, found = _read(ctx, q, exact=False)
+    if q.get("format") == "bin":
         names = [c for c in COLS if not (c == "wall_time" and x == "step")]  # on a step axis: not drawn
         header: dict[str, Any] = {"key": key, "x": x, "cols": names, "runs": []}
         cols = []
@@ -146,21 +142,21 @@ def series(request: Request) -> Response:
             lo_, hi_ = (s.min, s.max) if s.downsampled else (s.value, s.value)
             by = {"step": s.step, "wall_time": s.wall_time, "value": s.value, "min": lo_, "max": hi_}
             cols += [by[c] for c in names]
-        return Response(binary_frame(header, cols), media_type="application/octet-stream")
+        return Blob(binary_frame(header, cols), "application/octet-stream")
     runs = []
     for rid, r, s in found:
         entry: dict[str, Any] = {"run": rid, "rank": r, "total": s.total, "downsampled": s.downsampled}
         entry.update({c: column(getattr(s, c)) for c in COLS if getattr(s, c) is not None})
         runs.append(entry)
-    return JSON({"key": key, "x": x, "runs": runs})
+    return {"key": key, "x": x, "runs": runs}
 
 
-def export_csv(request: Request) -> StreamingResponse:
+def export_csv(ctx: PanelContext, q: Query) -> Download:
     """Every point of the key in the range, for each run: ``run,name,step,wall_time,value``
     (``rank=all``: ``run,name,rank,step,wall_time,value``, every rank of each run)."""
-    every = _rank(request) is None
-    key, _, found = _read(request, exact=True)
-    names = {rid: r.name for rid, r in context(request).provider.by_id().items()}
+    every = _rank(q) is None
+    key, _, found = _read(ctx, q, exact=True)
+    names = {rid: r.name for rid, r in ctx.provider.by_id().items()}
 
     def rows() -> Any:
         buf = io.StringIO()
@@ -178,7 +174,7 @@ def export_csv(request: Request) -> StreamingResponse:
         yield buf.getvalue()
 
     name = safe_name(key, default="scalars") + ".csv"  # as chart.js names it; any script (RFC 6266 header)
-    return StreamingResponse(rows(), media_type="text/csv", headers={"Content-Disposition": attachment(name)})
+    return Download(rows(), name, "text/csv")
 
 
 _PARAMS = {"key": Param("scalar key", required=True), "run": RUN,
@@ -188,7 +184,7 @@ _PARAMS = {"key": Param("scalar key", required=True), "run": RUN,
                          pattern="^(all|[0-9]{1,5})?$", max_length=8)}
 PANEL = Panel(
     name="scalars", report=report, title="Scalars", order=10,
-    routes=[Route("/keys", keys), Route("/series", series), Route("/csv", export_csv)],
+    routes=[endpoint("/keys", keys), endpoint("/series", series), endpoint("/csv", export_csv)],
     api_doc={
         "/keys": {"summary": "Scalar keys of the runs at every rank: keys [{key, runs, ranks, count, counts "
                              "(points per rank)}], ranks (all of them) and run_ranks ({run: [ranks]})",
