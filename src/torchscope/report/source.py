@@ -1,6 +1,7 @@
 """Which store and which runs a report shows: ``RUN_OR_DIR`` and ``--run`` resolved.
 
-``RUN_OR_DIR`` is a store directory (all its runs that are not archived), a directory with stores
+``RUN_OR_DIR`` is a store directory or a ``postgresql://`` URL (all its runs that are not
+archived), a directory with stores
 below it (``runs/<name>/torchscope.db``, SummaryWriter's layout: a run directory is one of those),
 the ``torchscope.db`` file itself, or a run id (or name) in the default store
 (``$TORCHSCOPE_DIR`` or ``./tsruns``). ``runs`` narrows it to some runs, by id or by unique name.
@@ -17,6 +18,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from ..store.provider import Provider
@@ -70,8 +72,24 @@ def select_runs(target: str | os.PathLike[str] | None = None, runs: Sequence[str
     the default store) and ValueError for a store without runs or an unknown ``--run``.
     """
     from ..store._db import resolve_dir
+    from ..store.location import is_url
 
     wanted = list(runs or [])
+    if target is None and is_url(os.environ.get("TORCHSCOPE_STORE")):
+        target = os.environ["TORCHSCOPE_STORE"]
+    if is_url(target):  # the team store: a postgresql:// URL
+        from ..store import open_store
+
+        store = open_store(str(target))
+        where = Path(urlsplit(str(target)).path.strip("/") or "postgresql")  # the database's name, no credentials
+        all_runs = store.runs()
+        if not all_runs:
+            raise ValueError(f"no runs in {store.location}: nothing to report")
+        chosen = [_match(all_runs, w, where) for w in dict.fromkeys(wanted)] or \
+            [r for r in all_runs if not r.archived]
+        if not chosen:
+            raise ValueError(f"every run in {store.location} is archived: choose some with --run ID")
+        return Selection(store, chosen, where)
     path = resolve_dir(target)
     if not path.exists() and target is not None:
         default = resolve_dir(None)

@@ -63,7 +63,7 @@ def serve(dir: Any = None, *, host: str = "127.0.0.1", port: int = 6006, token: 
         token = new_token()
     app = create_app(dir, token=token, poll_interval=poll_interval, allow_hosts=allow_hosts or ())
     url = url_for(host, port, token)
-    print(f"torchscope dashboard for {app_context(app).provider.dir}\n  {url}", flush=True)
+    print(f"torchscope dashboard for {app_context(app).provider.location}\n  {url}", flush=True)
     if open_browser:
         import threading
         import webbrowser

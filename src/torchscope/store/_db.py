@@ -62,9 +62,11 @@ def _check_limit() -> float:
 
 
 def resolve_dir(dir: str | os.PathLike[str] | None) -> Path:
-    """The store directory: ``dir``, else ``$TORCHSCOPE_DIR``, else ``./tsruns``."""
+    """The store directory: ``dir``, else ``$TORCHSCOPE_STORE`` (when a directory), else ``$TORCHSCOPE_DIR``,
+    else ``./tsruns``."""
     if dir is None:
-        dir = os.environ.get("TORCHSCOPE_DIR") or "tsruns"
+        env = os.environ.get("TORCHSCOPE_STORE") or ""
+        dir = (env if env and "://" not in env else None) or os.environ.get("TORCHSCOPE_DIR") or "tsruns"
     if not isinstance(dir, (str, os.PathLike)):
         raise TypeError(f"dir must be a path (str or os.PathLike), got {type(dir).__name__}")
     path = Path(dir).expanduser()

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(open_lab_store(stack))
         port = _port(int(args.port))
         url = lab_url(port)
-        print(f"torchscope GAN lab (store {app_context(app).provider.dir})\n  {url}", flush=True)
+        print(f"torchscope GAN lab (store {app_context(app).provider.location})\n  {url}", flush=True)
         if args.open:
             import threading
             import webbrowser
