@@ -4,8 +4,10 @@ Each connection remembers, for every running run, how many points each key had a
 step of each scalar key; every ``interval`` seconds it asks the store what changed and sends only
 that: ``runs`` (the run list changed: new run, status, rename), ``scalars`` (the new points of
 one key of one run, columnar) and ``keys`` (an image/histogram/text/record key got new entries,
-or too many scalar points to send: the panel re-reads). The browser's ``EventSource`` reconnects
-by itself after a server restart; the client then re-reads everything once.
+or too many scalar points to send: the panel re-reads). Over a store that pushes its changes (the
+PostgreSQL team store: LISTEN/NOTIFY, see ``store/postgres/listen.py``) a connection reads the
+store only when told something changed (and every ``SAFETY_POLL`` seconds), not every interval.
+The browser's ``EventSource`` reconnects by itself after a server restart; the client then re-reads everything once.
 
 Example::
 
@@ -26,6 +28,7 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from ..errors import NotFound
+from ..store.postgres.listen import Changes, feed_of
 from ..store.provider import Provider
 from .context import context
 from .encode import jsonable
@@ -33,6 +36,8 @@ from .encode import jsonable
 __all__ = ["Watch", "routes"]
 
 MAX_POINTS = 5000  # more new points than this in one poll: tell the client to re-read instead
+SAFETY_POLL = 15.0  # with a change feed: read anyway this often (a process killed says nothing)
+SETTLE = 2.0  # with a change feed: keep reading each interval this long after the last change
 
 
 class Watch:
@@ -102,16 +107,32 @@ def _frame(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(jsonable(data), allow_nan=False)}\n\n"
 
 
+async def _changed(feed: Changes, seen: int, interval: float, request: Request) -> None:
+    """Until the store says something changed (or SAFETY_POLL seconds): an in-memory check, no query."""
+    waited = 0.0
+    while feed.generation == seen and waited < SAFETY_POLL and not await request.is_disconnected():
+        await asyncio.sleep(min(interval, 0.1))
+        waited += min(interval, 0.1)
+
+
 async def events(request: Request) -> StreamingResponse:
     store = context(request).provider
     interval = context(request).settings.poll_interval
+    feed = feed_of(store)  # a store that pushes its changes (PostgreSQL): read only when told
 
     async def stream() -> Any:
         watch = await run_in_threadpool(Watch, store)
+        seen = feed.generation if feed is not None else 0
+        heard = 0.0  # when the feed last moved: polls go on for SETTLE s after (cached listings catch up)
         yield "retry: 1000\n" + _frame("hello", {"time": time.time()})
         quiet = 0.0
         while not await request.is_disconnected():
-            await asyncio.sleep(interval)
+            await asyncio.sleep(interval)  # at most one read per interval, however busy the writers
+            if feed is not None:
+                if time.monotonic() - heard > SETTLE:  # quiet for a while: wait until told
+                    await _changed(feed, seen, interval, request)
+                if feed.generation != seen:
+                    seen, heard = feed.generation, time.monotonic()
             out = await run_in_threadpool(watch.poll)
             for event, data in out:
                 yield _frame(event, data)

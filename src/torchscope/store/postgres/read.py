@@ -27,7 +27,8 @@ from typing import Any
 from ...errors import StoreUnavailableError
 from ..location import redact
 from ..reader import SQLReader
-from ._conn import connect, driver, sql, unavailable
+from ._conn import CHANNEL, connect, driver, sql, unavailable
+from .listen import Changes
 from .schema import migrate
 
 __all__ = ["PostgresStore"]
@@ -49,6 +50,7 @@ class PostgresStore(SQLReader):
         self._idle.put(first)
         self._made = 1
         self._lock = threading.Lock()
+        self._changes: Changes | None = None
 
     @property
     def location(self) -> str:
@@ -57,8 +59,26 @@ class PostgresStore(SQLReader):
     def __repr__(self) -> str:
         return f"PostgresStore({self.location!r})"
 
+    def changes(self) -> Changes:
+        """The store's live change feed (LISTEN/NOTIFY; one listening connection, started on first use)."""
+        with self._lock:
+            if self._changes is None:
+                self._changes = Changes(self.url)
+            return self._changes
+
+    def refresh_status(self) -> list[str]:
+        """Persist ``crashed`` for runs whose processes died, and tell the listeners."""
+        dead = super().refresh_status()
+        for run_id in dead:
+            self._execute("SELECT pg_notify(?, current_schema() || ' ' || ?)", (CHANNEL, run_id))
+        return dead
+
     def close(self) -> None:
-        """Close every idle connection (the store stays usable: the next read connects again)."""
+        """Close every idle connection and the change feed (the store stays usable: the next read connects again)."""
+        with self._lock:
+            changes, self._changes = self._changes, None
+        if changes is not None:
+            changes.close()
         with self._lock:
             idle, self._idle = self._idle, queue.LifoQueue()
             self._made -= idle.qsize()
