@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +19,7 @@ from tests.conftest import drop_pg_schema, new_pg_schema, run_python
 from torchscope.errors import InvalidArgument, NotFound, TorchscopeError
 from torchscope.records import GenericRecord
 from torchscope.store import MultiStore, Provider, Store
-from torchscope.store.caching import CachingProvider
+from torchscope.store.caching import CachingProvider, SeriesCache
 from torchscope.store.postgres import PostgresStore
 
 KEYS = ["train/übung", "train/损失", "val/خسارة", "emoji/🔥", "plain"]
@@ -181,6 +185,14 @@ def test_records_blobs_load_on_use(provider):
     assert [e.step for e in p.records(ids["a"], kind="test.plain")] == [3, 4]
 
 
+def test_latest_is_the_last_listed_and_the_record_by_id(provider):
+    p, ids = provider
+    for kind, key in (("test.plain", None), ("test.plain", "test.plain"), ("test.blobby", None)):
+        last = p.records(ids["a"], kind=kind, key=key)[-1]
+        for rec in (p.latest(ids["a"], kind, key=key), p.record(ids["a"], last.id).record):
+            assert (rec.kind, rec.data, rec.blobs) == (last.record.kind, last.record.data, last.record.blobs)
+
+
 def test_histograms_and_texts(provider):
     p, ids = provider
     (h,) = p.histograms(ids["a"], "hist")
@@ -253,3 +265,92 @@ def test_the_file_is_untouched_by_a_reader_of_a_read_only_copy(tmp_path):
     store = Store(root)
     assert store.run(rid).status == "crashed"
     store.close()
+
+
+# -- what the caching provider keeps (the dashboard's one read cache) ------------------------------
+class _Counted:
+    """A provider that counts the calls that read records."""
+
+    def __init__(self, inner: Provider) -> None:
+        self.inner, self.calls = inner, Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("records", "record", "latest"):
+            self.calls[name] += 1
+        return getattr(self.inner, name)
+
+
+def _big(run: Any, step: int, size: int = 50_000) -> None:
+    run.log_record(GenericRecord(kind="test.big", data={"i": step}, blobs={"raw": bytes([step]) * size}), step=step)
+
+
+def test_the_caching_provider_keeps_listings_of_finished_runs_and_each_record_rebuilt_once(tmp_path):
+    root = tmp_path / "s"
+    with ts.init(dir=root, name="done") as done:
+        for i in range(3):
+            _big(done, i)
+    live = ts.init(dir=root, name="live")
+    _big(live, 0)
+    live.flush()
+    inner = _Counted(Store(root))
+    p = CachingProvider(inner, max_age=0.0, cache=SeriesCache(1 << 20))  # type: ignore[arg-type]
+    a, b = p.records(done.id, kind="test.big"), p.records(done.id, kind="test.big", with_blobs=True)
+    assert inner.calls["records"] == 1 and [e.data for e in a] == [{"i": 0}, {"i": 1}, {"i": 2}]
+    rec = a[-1].record  # rebuilt once, shared by every listing, latest() and record(id)
+    assert rec is b[-1].record is p.latest(done.id, "test.big") is p.record(done.id, a[-1].id).record
+    assert rec.blobs["raw"] == bytes([2]) * 50_000 and b[0].blobs == {"raw": bytes(50_000)}
+    assert inner.calls["record"] == 3 and inner.calls["latest"] == 0  # rebuilt, blobs of 2, blobs of 0
+    assert p.cache.bytes <= p.cache.max_bytes
+    # a running run's listing is read fresh (a new record shows at once); its records by id are kept
+    first = p.records(live.id, kind="test.big")[0].record
+    _big(live, 1)
+    live.flush()
+    now = p.records(live.id, kind="test.big")
+    assert [e.data for e in now] == [{"i": 0}, {"i": 1}] and now[0].record is first
+    assert inner.calls["records"] == 3
+    # a changed or deleted run is forgotten
+    p.invalidate(done.id)
+    assert p.records(done.id, kind="test.big")[-1].record is not rec and inner.calls["records"] == 4
+    live.finish()
+
+
+def test_the_caching_provider_keeps_records_within_its_byte_budget(tmp_path):
+    root = tmp_path / "s"
+    with ts.init(dir=root, name="done") as done:
+        for i in range(3):
+            _big(done, i)
+    p = CachingProvider(Store(root), max_age=0.0, cache=SeriesCache(130_000))  # two records fit, not three
+    entries = p.records(done.id, kind="test.big")
+    recs = [e.record for e in entries]
+    assert p.cache.bytes <= 130_000
+    assert entries[2].record is recs[2] and entries[0].record is not recs[0]  # the oldest was dropped
+    tiny = CachingProvider(Store(root), max_age=0.0, cache=SeriesCache(30_000))  # a record is larger: not kept
+    e = tiny.records(done.id, kind="test.big")[0]
+    assert e.record is not e.record and e.record.blobs["raw"] == bytes(50_000) and tiny.cache.bytes <= 30_000
+
+
+def test_concurrent_asks_for_the_same_answer_load_it_once():
+    cache, calls, gate = SeriesCache(1 << 20), Counter(), threading.Event()
+
+    def load() -> bytes:
+        calls["load"] += 1
+        gate.wait(5)
+        return b"x" * 10
+
+    got: list[bytes] = []
+    threads = [threading.Thread(target=lambda: got.append(cache.get_or_load(("k",), load, len))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    gate.set()
+    for t in threads:
+        t.join(5)
+    assert calls["load"] == 1 and got == [b"x" * 10] * 4 and cache.stats()["hits"] == 3
+
+    def fail() -> bytes:
+        raise NotFound("not there")
+
+    for _ in range(2):  # a failed load keeps nothing and leaves no one waiting
+        with pytest.raises(NotFound):
+            cache.get_or_load(("gone",), fail, len)
+    assert cache.get(("gone",)) is None

@@ -5,12 +5,17 @@ and keeps what cannot change:
 
 - the run listing, at most ``max_age`` seconds old (one ``runs()`` per burst of chart requests;
   filters are applied to the cached listing, so every filter sees the same moment);
-- key listings and downsampled series of *finished* runs (a finished run never changes: the live
-  stream relies on the same fact), in a byte-bounded LRU (:class:`SeriesCache`), keyed by
-  everything the answer depends on (run, key, rank, buckets, range, x axis), with "not there"
-  cached too.
+- key listings, downsampled series and record listings of *finished* runs (a finished run never
+  changes: the live stream relies on the same fact), keyed by everything the answer depends on
+  (run, key, rank, buckets, range, x axis; run, kind, key, rank), with "not there" cached too;
+- records by id, of any run (a record once written never changes): each entry's blobs
+  (``record(run, id)``) and its typed record, rebuilt once (``entry.record`` of any entry this
+  provider lists, and ``latest``): a 70,000-point projection decodes its sprite sheet once.
 
-Running runs are always read fresh. ``scalars_many`` reads one key of many runs in parallel
+All of it lives in one byte-bounded LRU (:class:`SeriesCache`, ``TORCHSCOPE_CACHE_MB``; an answer
+larger than the whole budget is not kept), the one read cache of the dashboard. Two requests
+for the same missing answer read it once (the second waits for the first). Running runs' series
+and listings are always read fresh. ``scalars_many`` reads one key of many runs in parallel
 (each worker thread has its own SQLite connection; SQLite and numpy release the GIL). Changing a
 run goes through :class:`~torchscope.store.admin.RunAdmin` and then :meth:`invalidate`.
 
@@ -18,15 +23,17 @@ Example::
 
     provider = CachingProvider(ts.open("tsruns"), cache=SeriesCache(max_bytes=256 << 20))
     curves = provider.scalars_many(["a1", "b2"], "train/loss", downsample=800)   # None where absent
+    proj = provider.records(run_id, kind="data.projection")[-1].record           # rebuilt once, then kept
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,7 +45,7 @@ from ..records import Record
 from .provider import Provider
 from .types import HistogramEntry, ImageEntry, KeyInfo, RecordEntry, RunInfo, Scalars, TextEntry, check_status
 
-__all__ = ["MISSING", "CachingProvider", "SeriesCache", "cache_bytes"]
+__all__ = ["MISSING", "CachingProvider", "SeriesCache", "cache_bytes", "deep_bytes"]
 
 MISSING = object()  # cached answer "this finished run has no such key"
 
@@ -56,6 +63,58 @@ def _nbytes(value: Any) -> int:
     return 256 + sum(a.nbytes for a in vars(value).values() if isinstance(a, np.ndarray))
 
 
+def deep_bytes(obj: Any, depth: int = 8) -> int:
+    """About how many bytes ``obj`` holds: arrays (anything with an int ``nbytes``), bytes and strings,
+    through dicts, lists, tuples, dataclasses and plain objects: ``deep_bytes(record)``."""
+    n = getattr(obj, "nbytes", None)
+    if isinstance(n, int):
+        return n
+    if isinstance(obj, (bytes, bytearray, memoryview, str)):
+        return len(obj)
+    if depth <= 0 or obj is None or isinstance(obj, (bool, int, float)):
+        return 8
+    if isinstance(obj, dict):
+        return 64 + sum(deep_bytes(k, depth - 1) + deep_bytes(v, depth - 1) for k, v in obj.items())
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return 56 + sum(deep_bytes(v, depth - 1) for v in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return 64 + sum(deep_bytes(getattr(obj, f.name, None), depth - 1) for f in dataclasses.fields(obj))
+    if hasattr(obj, "__dict__"):
+        return 64 + deep_bytes(vars(obj), depth - 1)
+    return 16
+
+
+def _listing_bytes(entries: tuple[RecordEntry, ...]) -> int:
+    """A record listing without blobs: the entries and their JSON parts."""
+    return 256 + sum(200 + deep_bytes(e.data) for e in entries)
+
+
+def _entry_bytes(entry: RecordEntry) -> int:
+    """A record entry with its blobs."""
+    return 200 + deep_bytes(entry.data) + sum(len(b) for b in entry.blobs.values())
+
+
+class _KeptEntry(RecordEntry):
+    """An entry listed by a :class:`CachingProvider`: its blobs and its typed record come through the
+    provider's cache (by record id), so every listing shares one rebuilt record."""
+
+    __slots__ = ("_owner", "_run")
+
+    def __init__(self, owner: CachingProvider, run_id: str, e: RecordEntry) -> None:
+        super().__init__(e.id, e.key, e.kind, e.step, e.wall_time, e.data, e.rank, blob_names=e.blob_names)
+        self._owner, self._run = owner, run_id
+
+    @property
+    def blobs(self) -> dict[str, bytes]:
+        """Every binary part (kept by the provider)."""
+        return self._owner.stored(self._run, self.id).blobs if self.blob_names else {}
+
+    @property
+    def record(self) -> Any:
+        """The typed record, rebuilt once and kept by the provider (shared: do not change it)."""
+        return self._owner.typed(self._run, self.id)
+
+
 class SeriesCache:
     """A thread-safe LRU of finished runs' answers, bounded in bytes: ``SeriesCache(max_bytes=64 << 20)``."""
 
@@ -63,6 +122,7 @@ class SeriesCache:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
+        self._loading: dict[tuple[Any, ...], threading.Event] = {}
         self.bytes = 0
         self.hits = self.misses = 0
 
@@ -77,8 +137,34 @@ class SeriesCache:
             self.hits += 1
             return item[0]
 
-    def put(self, key: tuple[Any, ...], value: Any) -> None:
-        size = _nbytes(value)
+    def get_or_load(self, key: tuple[Any, ...], load: Callable[[], Any], size: Callable[[Any], int]) -> Any:
+        """The cached value of ``key``, or ``load()`` kept with ``size(value)`` bytes. While one thread
+        loads a key, the others asking for it wait for its answer instead of loading it again."""
+        while True:
+            with self._lock:
+                item = self._items.get(key)
+                if item is not None:
+                    self._items.move_to_end(key)
+                    self.hits += 1
+                    return item[0]
+                loading = self._loading.get(key)
+                if loading is None:
+                    loading = self._loading[key] = threading.Event()
+                    self.misses += 1
+                    break
+            loading.wait()  # then look again: kept, or (failed, too large) this thread loads it
+        try:
+            value = load()
+            self.put(key, value, size(value))
+            return value
+        finally:
+            with self._lock:
+                del self._loading[key]
+            loading.set()
+
+    def put(self, key: tuple[Any, ...], value: Any, size: int | None = None) -> None:
+        """Keep ``value`` (``size`` bytes; measured when not given); one larger than the budget is not kept."""
+        size = _nbytes(value) if size is None else size
         if size > self.max_bytes:
             return
         with self._lock:
@@ -241,15 +327,41 @@ class CachingProvider:
     def texts(self, run_id: str, key: str, *, rank: int = 0) -> list[TextEntry]:
         return self.inner.texts(run_id, key, rank=rank)
 
+    # -- records: listings of finished runs, and each record by id (never changes once written) -------
     def records(self, run_id: str, *, kind: str | None = None, key: str | None = None, rank: int | None = None,
                 with_blobs: bool = False) -> list[RecordEntry]:
-        return self.inner.records(run_id, kind=kind, key=key, rank=rank, with_blobs=with_blobs)
+        """A run's records (a finished run's listing is kept); blobs and typed records come from the cache by id
+        (``with_blobs`` changes nothing: an entry's blobs are read, once, when first used)."""
+        if self._finished(run_id):
+            listing = self.cache.get_or_load(
+                ("records", run_id, kind, key, rank),
+                lambda: tuple(self.inner.records(run_id, kind=kind, key=key, rank=rank)), _listing_bytes)
+        else:
+            listing = self.inner.records(run_id, kind=kind, key=key, rank=rank)
+        return [_KeptEntry(self, run_id, e) for e in listing]
 
     def record(self, run_id: str, record_id: int) -> RecordEntry:
-        return self.inner.record(run_id, record_id)
+        """One record entry with its blobs (kept by id, for any run); its typed record is kept too."""
+        if not isinstance(record_id, int):  # not an id: the inner store says why
+            return self.inner.record(run_id, record_id)
+        return _KeptEntry(self, run_id, self.stored(run_id, record_id))
+
+    def stored(self, run_id: str, record_id: int) -> RecordEntry:
+        """The inner store's entry with its blobs, kept by id."""
+        return self.cache.get_or_load(  # type: ignore[no-any-return]
+            ("record", run_id, record_id), lambda: self.inner.record(run_id, record_id), _entry_bytes)
+
+    def typed(self, run_id: str, record_id: int) -> Record:
+        """The typed record with id ``record_id``, rebuilt once (kept by id, for any run): ``entry.record``
+        of an entry this provider lists."""
+        return self.cache.get_or_load(  # type: ignore[no-any-return]
+            ("typed", run_id, record_id), lambda: self.inner.record(run_id, record_id).record, deep_bytes)
 
     def latest(self, run_id: str, kind: str, *, key: str | None = None) -> Record:
-        return self.inner.latest(run_id, kind, key=key)
+        entries = self.records(run_id, kind=kind, key=key)  # step order, as the store's latest() picks
+        if not entries:
+            return self.inner.latest(run_id, kind, key=key)  # NotFound, saying why (or logged just now)
+        return entries[-1].record  # type: ignore[no-any-return]
 
     def blob(self, run_id: str, record_id: int, name: str) -> bytes:
         return self.inner.blob(run_id, record_id, name)

@@ -34,7 +34,7 @@ def overview(ctx: PanelContext, q: Query) -> dict[str, Any]:
     out: dict[str, list[dict[str, Any]]] = {}
     for rid in run_ids(q):
         groups = []
-        for info, entries in data_entries(ctx, rid):
+        for info, entries in data_entries(ctx.provider, rid):
             if not entries:
                 continue
             e = entries[-1]  # the latest record of the key
@@ -58,13 +58,13 @@ def _address(q: Query) -> tuple[str, str, int, int]:
 
 def pixel_sheet(ctx: PanelContext, q: Query) -> Blob:
     """A PNG sheet of a record's pixels (``field``: images, mean or std)."""
-    rec = find_record(ctx, *_address(q))
+    rec = find_record(ctx.provider, *_address(q))
     return Blob(pixels(rec, text_param(q, "field", max_len=20)), "image/png", PNG_HEADERS)
 
 
 def figure(ctx: PanelContext, q: Query) -> Blob:
     """The record's matplotlib figure as PNG (for kinds the browser does not draw)."""
-    rec = find_record(ctx, *_address(q))
+    rec = find_record(ctx.provider, *_address(q))
     return Blob(figure_png(rec), "image/png", PNG_HEADERS)
 
 

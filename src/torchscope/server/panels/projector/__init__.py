@@ -1,8 +1,8 @@
 """The Projector panel's routes: a run's projections, their points as binary, their thumbnails.
 
 A projection is a ``data.projection`` record, or the projection inside a ``data.profile``
-record (``part`` is its index there). Records are read through the store only (and kept rebuilt
-in the Data panel's record cache).
+record (``part`` is its index there). Records are read through the provider only (which keeps them
+rebuilt, by record id).
 
 Example::
 
@@ -47,7 +47,7 @@ def sources(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """Every projection of the runs (standalone records and those inside profiles), newest last."""
     out = []
     for rid in run_ids(q):
-        for info, entries in data_entries(ctx, rid, KINDS):
+        for info, entries in data_entries(ctx.provider, rid, KINDS):
             for e in entries:
                 recs = [(-1, e.record)] if e.record.kind == "data.projection" else \
                     [(i, c) for i, c in enumerate(getattr(e.record, "records", [])) if c.kind == "data.projection"]
@@ -59,7 +59,7 @@ def sources(ctx: PanelContext, q: Query) -> dict[str, Any]:
 
 
 def _projection(ctx: PanelContext, q: Query) -> Any:
-    rec = find_record(ctx, one_run(q), text_param(q, "key"), int_param(q, "id", 0, 0, 2 ** 62),
+    rec = find_record(ctx.provider, one_run(q), text_param(q, "key"), int_param(q, "id", 0, 0, 2 ** 62),
                       int_param(q, "part", -1, -1, 10_000))
     if rec.kind != "data.projection":
         raise NotFound(f"that record is a {rec.kind}, not a data.projection")
