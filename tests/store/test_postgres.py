@@ -225,3 +225,62 @@ def test_text_the_server_refuses_is_isolated_not_the_run(pg_url):
     assert [t.text for t in store.texts(r.id, "t")] == ["fine"]
     assert store.scalars(r.id, "x").total == 1 and "could not store" in (r.error or "")
     store.close()
+
+
+def _cluster(action: str) -> None:
+    cluster = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout.split()
+    subprocess.run(["pg_ctlcluster", cluster[0], cluster[1], action, *(["-m", "fast"] if action == "stop" else [])],
+                   check=True, capture_output=True)
+
+
+OUTAGE = """
+import sys, time, torchscope as ts
+run = ts.init(project="outage", name="long", store=sys.argv[1], flush_interval=0.2)
+run._writer.max_items = 2000  # a small buffer, to pass its bound within the test
+for i in range(500):
+    run.log({"x": float(i)}, step=i)
+run.flush()
+print("down?", flush=True); sys.stdin.readline()   # the test stops the server here
+slowest = 0.0
+for i in range(500, 10500):
+    t = time.perf_counter()
+    run.log({"x": float(i)}, step=i)
+    slowest = max(slowest, time.perf_counter() - t)
+    time.sleep(0.0003)  # a training step
+print("slowest", slowest, flush=True); sys.stdin.readline()   # the test starts it again
+run.flush()  # the writer finds the server back (it retries with backoff) and writes what it kept
+for i in range(10500, 11000):
+    run.log({"x": float(i)}, step=i)
+run.finish()
+print("finished", run.id, flush=True)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("pg_ctlcluster") is None,
+                    reason="stops the test server: needs root and Debian's pg_ctlcluster")
+def test_a_long_outage_keeps_a_bounded_buffer_and_training_never_waits(pg_url):
+    proc = popen_python(OUTAGE, pg_url, stdin=True)
+    assert proc.stdout.readline().strip() == "down?"
+    _cluster("stop")
+    try:
+        time.sleep(0.5)
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline().split()
+        assert line[0] == "slowest" and float(line[1]) < 0.5, line  # no log call waited for the store
+    finally:
+        _cluster("start")
+    proc.stdin.write("\n")
+    proc.stdin.flush()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    rid = out.split()[-1]
+    assert "buffer is full" in err and "works again" in err
+    store = ts.open(pg_url)
+    steps = store.scalars(rid, "x").step
+    assert np.array_equal(steps[:2500], np.arange(2500))  # before the outage and the buffer: all kept
+    assert np.array_equal(steps[-500:], np.arange(10500, 11000))  # after it: all there
+    assert 2500 <= len(steps) < 11000 and len(np.unique(steps)) == len(steps)
+    run = store.run(rid)
+    assert run.status == "finished" and "lost" in run.error
+    store.close()

@@ -95,6 +95,7 @@ class BackgroundWriter:
         self.dead: BaseException | None = None  # the store is damaged: nothing more is written
         self.unexpected: BaseException | None = None  # an error of torchscope's own, said once
         self.dropped = 0  # items the store refused (isolated and dropped, the rest written)
+        self.lost = 0  # items logged while the store could not be written and the buffer was full
         self.drop_notes: list[str] = []  # the first few, said in the run's error field at the end
         self._behind = False  # the writer could not keep its cadence: the next put waits for it
         # the wall time by which the writer's current (or next) cycle must have committed: a caller
@@ -112,6 +113,9 @@ class BackgroundWriter:
     # -- caller's side -----------------------------------------------------------------------
     def put_scalars(self, step: int, wall: float, data: dict[str, Any]) -> None:
         """Append scalar points to per-key columns (the hot path: no per-point objects)."""
+        if self.error is not None and self._npoints >= self.max_items:  # the store is away and the buffer full
+            self._lose(len(data))
+            return
         with self._cols_lock:
             cols = self._cols
             for key, value in data.items():
@@ -143,6 +147,9 @@ class BackgroundWriter:
         """Queue one message (see :mod:`~torchscope.track.messages`); waits when the writer is behind."""
         nbytes = msg.nbytes  # first: what is not a message never reaches the queue
         queue = self.queue
+        if self.error is not None and (len(queue) >= self.max_items or self.pending_bytes + nbytes > self.max_bytes):
+            self._lose(1)  # the store is away and the buffer full: this one is lost, said loudly
+            return
         queue.append(msg)
         if self._behind or time.time() > self._due_wall:
             self._catch_up()
@@ -153,6 +160,18 @@ class BackgroundWriter:
             self._wake.set()
             if len(queue) > self.max_items or self.pending_bytes > self.max_bytes:
                 self._wait_for_room()
+
+    def _lose(self, n: int) -> None:
+        """Items logged while the store cannot be written and the buffer is full: counted, said once."""
+        first = not self.lost
+        self.lost += n
+        self.dropped += n
+        if first:
+            note = (f"the store {self.store.path} could not be written ({self.error}) and the buffer is full "
+                    f"({self.max_items:,} items or {self.max_bytes >> 20} MiB): what is logged until it is back "
+                    f"is lost; everything before is kept and written when it is")
+            self.drop_notes.insert(0, note)
+            print(f"torchscope: {note}", file=sys.stderr)
 
     def _discard(self) -> None:
         """The store can never be written (it is damaged): drop what is queued rather than hold it forever."""
@@ -184,7 +203,7 @@ class BackgroundWriter:
             return
         with self._drained:
             while (len(self.queue) > self.max_items // 2 or self.pending_bytes > self.max_bytes // 2
-                   or self._npoints > self.max_items // 2) and self._thread.is_alive():
+                   or self._npoints > self.max_items // 2) and self._thread.is_alive() and self.error is None:
                 self._wake.set()
                 self._drained.wait(0.05)
 
@@ -218,6 +237,7 @@ class BackgroundWriter:
         pending: Batch | None = None
         waiters: list[threading.Event] = []
         failing_since = 0.0
+        failures = 0  # consecutive failed cycles: retries back off (a server restarting is not hammered)
         while True:
             self._wake.wait(max(due - time.monotonic(), 0.0))
             self._wake.clear()
@@ -233,7 +253,11 @@ class BackgroundWriter:
                     self._commit(pending)
                     last_beat = time.monotonic()
                 pending = None
-                self.error, failing_since = None, 0.0
+                if self.error is not None:
+                    print(f"torchscope: writing to {self.store.path} works again; what was kept is written"
+                          + (f" ({self.lost:,} items logged while the buffer was full are lost)" if self.lost else ""),
+                          file=sys.stderr)
+                self.error, failing_since, failures = None, 0.0, 0
             except _Retry as retry:  # keep the data, say so once, try again next cycle
                 if isinstance(retry.exc, StoreDamagedError):  # never: stop writing, training goes on
                     self.dead = retry.exc
@@ -259,6 +283,9 @@ class BackgroundWriter:
                     if time.monotonic() - failing_since > CLOSE_RETRY:
                         break
                     due = time.monotonic() + 0.2
+                else:
+                    failures += 1
+                    due = time.monotonic() + min(half * 2 ** min(failures - 1, 6), 5.0)
                 continue
             except Exception as exc:  # a bug of ours: say it (once), never let the thread die
                 if self.unexpected is None:
