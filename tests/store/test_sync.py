@@ -168,3 +168,23 @@ def test_the_cli_prints_what_moved(tmp_path, pg_url):
                          env=child_env(), capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "postgresql://" in bad.stderr and "Traceback" not in bad.stderr
     assert os.path.exists(tmp_path / "node")
+
+
+def test_offline_runs_write_locally_and_sync_at_finish(tmp_path, pg_url):
+    with ts.init(name="offline", store=pg_url, offline=True, dir=tmp_path / "local") as run:
+        run.log({"x": 1.0}, step=0)
+        first = run.sync()  # on demand, as far as it got
+        assert first.points == 1 and ts.open(pg_url).run(run.id).status == "running"
+        run.log({"x": 2.0}, step=1)
+    assert (tmp_path / "local" / "torchscope.db").exists()
+    dst = ts.open(pg_url)
+    assert dst.run(run.id).status == "finished" and dst.scalars(run.id, "x").value.tolist() == [1.0, 2.0]
+    _same(ts.open(tmp_path / "local"), dst, run.id)
+
+
+def test_offline_with_the_server_away_says_how_to_sync_later(tmp_path):
+    away = "postgresql://me:s3cret@127.0.0.1:1/none"
+    out = run_python("import sys, torchscope as ts\nwith ts.init(name='n', store=sys.argv[1], offline=True, "
+                     "dir=sys.argv[2]) as r:\n    r.log({'x': 1.0})\nprint('trained')", away, str(tmp_path / "l"))
+    assert "trained" in out.stdout and "torchscope sync" in out.stderr and "s3cret" not in out.stderr
+    assert ts.open(tmp_path / "l").runs()[0].status == "finished"

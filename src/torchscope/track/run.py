@@ -77,7 +77,7 @@ class Run:
 
     def __init__(self, *, project: str, name: str, config: dict[str, Any], tags: list[str], dir: Any, store: Any,
                  flush_interval: float, rank: int, world_size: int, enabled: bool, run_id: str,
-                 log_rank: int, system: float | None = None) -> None:
+                 log_rank: int, system: float | None = None, sync_to: str | None = None) -> None:
         self.project, self.name, self.config, self.tags = project, name, config, tags
         self.id = run_id
         self.rank, self.world_size = rank, world_size
@@ -96,6 +96,7 @@ class Run:
         self._system: Any = None
         self.dir: Path | None = None  # the store's directory (None for a PostgreSQL store)
         self.location: Any = None  # where the run is stored: a directory or a postgresql:// URL
+        self.sync_to = sync_to  # offline=True: the team store this run is synced into at finish
         if not enabled:
             return
         location = resolve_location(store, dir)
@@ -476,11 +477,34 @@ class Run:
                 error = f"{error}\n{note}" if error else note
             try:
                 writer.store.finish(status, printable(error) if error else None)
+                if self.sync_to is not None and self.rank == self._log_rank:
+                    self._sync_quietly()
             except Exception:
                 if writer.dead is None and writer.error is None:
                     raise  # else: the store cannot be written, which close() has said already
             finally:
                 writer.store.close()
+
+    def sync(self) -> Any:
+        """Push this run, as far as it got, into the team store given with ``offline=True``
+        (only what is new; safe to call often). Returns what moved (:class:`~torchscope.store.sync.SyncReport`)."""
+        from ..store.sync import sync
+
+        if self.sync_to is None:
+            raise RuntimeError("run.sync() is for runs started with ts.init(store=URL, offline=True)")
+        if not self._finished:
+            self.flush()
+        return sync(self.location, self.sync_to, runs=[self.id], progress=False)
+
+    def _sync_quietly(self) -> None:
+        """At finish: sync, and if the team store cannot be reached, say how to do it later (never raise)."""
+        try:
+            moved = self.sync()
+            print(f"torchscope: {moved.text().splitlines()[0]}", file=sys.stderr)
+        except Exception as exc:
+            print(f"torchscope: run {self.id} is stored in {self.location} but could not be synced to "
+                  f"{redact(self.sync_to or '')} ({type(exc).__name__}: {exc}); run `torchscope sync "
+                  f"{self.location} URL` when it can be reached", file=sys.stderr)
 
     def _at_exit(self) -> None:
         self.finish(self._status, error=self._error)
@@ -525,13 +549,17 @@ def _install_process_hooks() -> None:
 
 def init(project: str = "default", name: str | None = None, *, config: Any = None, dir: Any = None, store: Any = None,
          tags: list[str] | None = None, flush_interval: float = 1.0, all_ranks: bool = False,
-         system: bool | float = False) -> Run:
+         system: bool | float = False, offline: bool = False) -> Run:
     """Start a run: ``run = ts.init(project="mnist", name="cnn-a", config={"lr": 1e-3})``.
 
     ``store`` is where the run goes: a directory (the SQLite store) or a ``postgresql://`` URL (the
     team store, ``pip install 'torchscope[postgres]'``); ``dir`` is the same for a directory. Without
-    either: ``$TORCHSCOPE_STORE``, else ``$TORCHSCOPE_DIR``, else ``./tsruns``. In distributed jobs only rank 0 logs
-    unless ``all_ranks=True``, which keeps every rank's data in the same run, labelled by rank.
+    either: ``$TORCHSCOPE_STORE``, else ``$TORCHSCOPE_DIR``, else ``./tsruns``. ``offline=True`` with a
+    URL store (a node that cannot reach the database while it trains): the run is written locally,
+    in ``dir`` (default ``$TORCHSCOPE_DIR`` or ``./tsruns``), and synced into the URL's store at
+    finish, or whenever ``run.sync()`` is called (``torchscope sync DIR URL`` does it later).
+    In distributed jobs only rank 0 logs unless ``all_ranks=True``, which keeps every rank's data in
+    the same run, labelled by rank.
     ``system=True`` logs CPU, memory, disk and GPU metrics under ``system/`` every 10 s (a number:
     every that many seconds) from a background thread; see :mod:`torchscope.track.system`.
     """
@@ -552,6 +580,15 @@ def init(project: str = "default", name: str | None = None, *, config: Any = Non
     rank, world = dist.rank_and_world()
     run_id = dist.shared_run_id(rank, world, seed=f"{project}|{name}")
     enabled = rank == 0 or all_ranks
+    sync_to = None
+    if offline:  # write locally, sync into the team store later
+        target = resolve_location(store, None)
+        if not is_url(target):
+            raise ValueError("offline=True is for a team store: give store='postgresql://...' (or set "
+                             "$TORCHSCOPE_STORE to one); the run is written in dir= and synced there")
+        sync_to, store = target, None
+        if dir is None:
+            dir = os.environ.get("TORCHSCOPE_DIR") or "tsruns"
     return Run(project=project, name=name or f"run-{run_id[:6]}", config=cfg, tags=tag_list, dir=dir, store=store,
                flush_interval=float(flush_interval), rank=rank, world_size=world, enabled=enabled, run_id=run_id,
-               log_rank=rank if all_ranks else 0, system=system_interval)
+               log_rank=rank if all_ranks else 0, system=system_interval, sync_to=sync_to)
