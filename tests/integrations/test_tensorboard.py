@@ -67,7 +67,8 @@ def test_a_tensorboard_script_runs_unchanged_but_its_import(tmp_path):
     assert store.scalars(info.id, "acc/val").value[-1] == pytest.approx(49 / 60)
     assert store.images(info.id, "one")[0].to_numpy().shape == (8, 8, 3)
     assert store.images(info.id, "hwc")[0].to_numpy().shape == (8, 6, 3)
-    assert store.images(info.id, "batch")[0].width == 2 * 8 + 6  # a 2 x 2 grid
+    batch = store.images(info.id, "batch")[0]
+    assert (batch.width, batch.height) == (4 * 8, 8)  # TensorBoard's make_grid: up to 8 a row, no padding
     assert store.images(info.id, "figure")[0].width == 200
     assert store.histograms(info.id, "weights")[0].stats["count"] == 32
     assert store.texts(info.id, "notes")[0].text == "hello **world**"
