@@ -6,7 +6,12 @@ Measures (and prints as ratios, never asserts):
   2. reading 1,000,000 points back: store.scalars() vs TensorBoard's EventAccumulator (asked to
      keep every point; by default it keeps 10,000 per tag);
   3. downsampling a 10,000,000-point series to 2,000 buckets;
-  4. log_image (3x64x64) and log_histogram (1M values) on the caller's thread vs add_image / add_histogram.
+  4. log_image (3x64x64) and log_histogram (1M values) on the caller's thread vs add_image / add_histogram;
+  5. SummaryWriter.add_video / add_audio / add_mesh on the caller's thread, torchscope's vs TensorBoard's
+     (TensorBoard encodes a GIF with moviepy, a WAV, and protobuf float lists there);
+  6. exporting the 10,000,000-point series to Parquet (``ts.export``) vs reading the same number of
+     points with EventAccumulator (measured on the points of 2., scaled linearly: it reads one event at
+     a time; ``--full`` writes and reads all 10,000,000 with TensorBoard, minutes).
 
 Run: ``.venv/bin/python benchmarks/bench_tracker.py`` (``--quick`` for smaller sizes).
 """
@@ -156,9 +161,78 @@ def bench_media(root: Path, reps: int) -> dict[str, float]:
     return out
 
 
+def bench_media_calls(root: Path, reps: int) -> dict[str, float]:
+    """add_video / add_audio / add_mesh through both SummaryWriters, caller's thread only."""
+    import importlib.util
+
+    from torch.utils.tensorboard import SummaryWriter as TBWriter
+
+    rng = np.random.default_rng(0)
+    video = rng.random((1, 16, 3, 64, 64)).astype(np.float32)  # 16 frames of 64 x 64 RGB
+    audio = np.sin(np.arange(44_100) / 20.0).astype(np.float32) * 0.5  # one second at 44.1 kHz
+    vertices = torch.rand(1, 10_000, 3)
+    colors = torch.randint(0, 255, (1, 10_000, 3))
+    faces = torch.randint(0, 10_000, (1, 20_000, 3))
+    out: dict[str, float] = {"moviepy": float(importlib.util.find_spec("moviepy") is not None)}
+    for name, cls in (("tb", TBWriter), ("ts", ts.SummaryWriter)):
+        w = cls(str(root / f"calls-{name}"))
+        out[f"{name}_video_ms"] = _caller_ms(lambda w=w: w.add_video("v", video, 0, fps=8), w.flush, reps)
+        out[f"{name}_audio_ms"] = _caller_ms(lambda w=w: w.add_audio("a", audio, 0), w.flush, reps)
+        out[f"{name}_mesh_ms"] = _caller_ms(lambda w=w: w.add_mesh("m", vertices, colors, faces), w.flush, reps)
+        w.close()
+    return out
+
+
+def _write_tb_scalars(path: Path, n: int) -> None:
+    """``n`` scalar events in a TensorBoard event file, written with TensorBoard's own classes (no SummaryWriter
+    call overhead: one prebuilt summary per point)."""
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    w = EventFileWriter(str(path), max_queue_size=10_000, flush_secs=600)
+    for i in range(n):
+        w.add_event(Event(wall_time=1.7e9 + i * 1e-3, step=i, summary=Summary(value=[
+            Summary.Value(tag="x", simple_value=float(i))])))
+    w.close()
+
+
+def bench_export(root: Path, n: int, tb_read_s: float, tb_points: int, full: bool) -> dict[str, float]:
+    """The 10M-point store of 3. exported to Parquet vs TensorBoard's reader on the same number of points."""
+    import pyarrow.parquet as pq
+
+    store = ts.open(root / "big")
+    t = time.perf_counter()
+    files = ts.export.export_dir(store, root / "export", format="parquet")
+    ts_s = time.perf_counter() - t
+    rows = pq.read_metadata(files["scalars"]).num_rows
+    t = time.perf_counter()
+    table = ts.export.to_arrow(store)
+    arrow_s = time.perf_counter() - t
+    assert rows == n == table.num_rows
+    out = {"ts_export_s": ts_s, "ts_arrow_s": arrow_s, "rows": rows,
+           "parquet_mb": files["scalars"].stat().st_size / 2**20}
+    if full:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+        tb_dir = root / "tb" / "export"
+        _write_tb_scalars(tb_dir, n)
+        t = time.perf_counter()
+        acc = EventAccumulator(str(tb_dir), size_guidance={"scalars": 0})
+        acc.Reload()
+        out["tb_read_s"] = time.perf_counter() - t
+        assert len(acc.Scalars("x")) == n
+        out["tb_scaled"] = 0.0
+    else:
+        out["tb_read_s"] = tb_read_s * n / tb_points
+        out["tb_scaled"] = float(tb_points)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    parser.add_argument("--full", action="store_true", help="6.: write and read all the points with TensorBoard")
     args = parser.parse_args()
     n = 100_000 if args.quick else 1_000_000
     root = Path(tempfile.mkdtemp(prefix="tsbench-"))
@@ -190,6 +264,21 @@ def main() -> None:
         print(f"   histogram 1M    TensorBoard {media['tb_hist_ms']:.3f} ms   torchscope {media['ts_hist_ms']:.3f} ms"
               f"   ratio {media['tb_hist_ms'] / media['ts_hist_ms']:.1f}x   (background thread, per histogram: "
               f"{media['ts_hist_total_ms']:.1f} ms)")
+        calls = bench_media_calls(root, reps=10)
+        print("\n5. SummaryWriter media calls on the caller's thread (torchscope's writer vs TensorBoard's)"
+              + ("" if calls["moviepy"] else "  [moviepy missing: TensorBoard's add_video encodes nothing]"))
+        for what, label in (("video", "add_video 16 x 3 x 64 x 64"), ("audio", "add_audio 1 s at 44.1 kHz"),
+                            ("mesh", "add_mesh 10k vertices, 20k faces")):
+            tb_ms, ts_ms = calls[f"tb_{what}_ms"], calls[f"ts_{what}_ms"]
+            print(f"   {label:34} TensorBoard {tb_ms:8.3f} ms   torchscope {ts_ms:7.3f} ms   "
+                  f"ratio {tb_ms / ts_ms:.1f}x")
+        exp = bench_export(root, big, read["tb_read_s"], read["tb_kept"], args.full)
+        how = f"measured on {int(exp['tb_scaled']):,} points, scaled" if exp["tb_scaled"] else "measured"
+        print(f"\n6. {big:,} points out: torchscope to Parquet vs TensorBoard's EventAccumulator reading them")
+        print(f"   torchscope export_dir (parquet) {exp['ts_export_s']:7.2f} s   ({exp['rows']:,} rows, "
+              f"{exp['parquet_mb']:.0f} MiB; to_arrow alone {exp['ts_arrow_s']:.2f} s)")
+        print(f"   TensorBoard EventAccumulator    {exp['tb_read_s']:7.2f} s   ({how})   "
+              f"ratio {exp['tb_read_s'] / exp['ts_export_s']:.0f}x")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["audio_samples", "check_dataformats", "image_hwc_uint8", "make_grid", "pr_curve_data", "scale_uint8",
-           "tb_histogram", "to_numpy", "video_frames"]
+__all__ = ["check_audio", "check_dataformats", "check_video", "clip_audio", "image_hwc_uint8", "make_grid",
+           "pr_curve_data", "private_copy", "scale_uint8", "tb_histogram", "to_numpy", "video_frames"]
 
 _LETTERS = {2: "HW", 3: "CHW", 4: "NCHW"}
 
@@ -42,6 +42,15 @@ def to_numpy(x: Any, name: str = "value") -> np.ndarray:
     if isinstance(x, (list, tuple)) or np.isscalar(x):
         return np.asarray(x)
     raise TypeError(f"{name} must be a torch.Tensor, numpy.ndarray, list or number, got {type(x).__name__}")
+
+
+def private_copy(x: Any, arr: np.ndarray) -> np.ndarray:
+    """``arr`` (numpy of ``x``) as an array nobody else holds: a copy unless ``x`` was moved off a device."""
+    import torch
+
+    if isinstance(x, torch.Tensor) and x.device.type != "cpu" and x.dtype not in (torch.float16, torch.bfloat16):
+        return arr  # .cpu() made it already
+    return np.array(arr, copy=True)
 
 
 def check_dataformats(arr: np.ndarray, dataformats: str) -> str:
@@ -103,14 +112,20 @@ def image_hwc_uint8(img: Any, dataformats: str) -> np.ndarray:
     return scale_uint8(hwc)
 
 
-def video_frames(vid: Any) -> np.ndarray:
-    """``(N, T, C, H, W)`` as TensorBoard's GIF frames: ``T x H' x W' x C`` uint8 (the batch tiled in a grid)."""
+def check_video(vid: Any) -> np.ndarray:
+    """A video ``(N, T, C, H, W)`` of numbers with 1, 3 or 4 channels, as numpy (a view when it can be)."""
     v = to_numpy(vid, "vid_tensor")
     if v.ndim != 5 or v.dtype.kind not in "biuf" or 0 in v.shape:
         raise ValueError(f"vid_tensor must be a non-empty (N, T, C, H, W) array of numbers, got shape {v.shape} "
                          f"and dtype {v.dtype}")
     if v.shape[2] not in (1, 3, 4):
         raise ValueError(f"vid_tensor has {v.shape[2]} channels (N, T, C, H, W = {v.shape}); video has 1, 3 or 4")
+    return v
+
+
+def video_frames(vid: Any) -> np.ndarray:
+    """``(N, T, C, H, W)`` as TensorBoard's GIF frames: ``T x H' x W' x C`` uint8 (the batch tiled in a grid)."""
+    v = check_video(vid)
     b, t, c, h, w = v.shape
     if v.dtype == np.uint8:
         v = np.float32(v) / 255.0
@@ -122,8 +137,8 @@ def video_frames(vid: Any) -> np.ndarray:
     return scale_uint8(v)
 
 
-def audio_samples(snd: Any, sample_rate: Any) -> tuple[np.ndarray, int]:
-    """(samples in [-1, 1], one dimension, float; the rate as an int) from TensorBoard's ``add_audio`` input."""
+def check_audio(snd: Any, sample_rate: Any) -> tuple[np.ndarray, int]:
+    """(one channel of samples, as numpy: a view when it can be; the rate as an int) from ``add_audio``'s input."""
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float, np.integer, np.floating)) \
             or not float(sample_rate).is_integer() or not 0 < sample_rate < 2**31:
         raise ValueError(f"sample_rate must be a positive whole number of samples per second, got {sample_rate!r}")
@@ -131,12 +146,17 @@ def audio_samples(snd: Any, sample_rate: Any) -> tuple[np.ndarray, int]:
     if a.ndim != 1 or a.dtype.kind not in "biuf":
         raise ValueError(f"snd_tensor must be one channel of samples, (L,) or (1, L), got shape "
                          f"{to_numpy(snd).shape} and dtype {a.dtype}")
+    return a, int(sample_rate)
+
+
+def clip_audio(a: np.ndarray) -> np.ndarray:
+    """Float samples clipped to [-1, 1], as TensorBoard does (with a warning when it clips)."""
     a = a if a.dtype.kind == "f" else a.astype(np.float64)
     if a.size and np.abs(a).max() > 1:
         warnings.warn("add_audio: amplitude out of [-1, 1], clipped (as TensorBoard does)", RuntimeWarning,
-                      stacklevel=3)
+                      stacklevel=2)
         a = a.clip(-1, 1)
-    return np.array(a, copy=True), int(sample_rate)
+    return a
 
 
 def pr_curve_data(labels: Any, predictions: Any, num_thresholds: int, weights: Any = None) -> np.ndarray:

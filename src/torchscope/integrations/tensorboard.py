@@ -27,12 +27,15 @@ import datetime
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from ..records import Record
+from ..track.checks import check_key, check_wall
 from ..track.run import Run, init
 from . import _tb_convert as conv
 from ._resume import TAG, purge, reopen
@@ -48,6 +51,8 @@ from .tb_records import (
 )
 
 __all__ = ["SummaryWriter"]
+
+HANDOFF_BYTES = 64 * 2**20  # media handed to the writer thread and not yet written, at most
 
 
 def _default_bins() -> list[float]:
@@ -80,6 +85,7 @@ class SummaryWriter:
         self.file_writer: FileWriter | None = None
         self.all_writers: dict[str, FileWriter] | None = None
         self._hparams_logged: dict[str, Any] | None = None
+        self._handed = 0  # bytes handed to the writer thread since the last flush
         self._get_file_writer()
         self.default_bins = _default_bins()
 
@@ -238,35 +244,52 @@ class SummaryWriter:
         else:
             self.add_image(tag, images[0], global_step, walltime, dataformats="CHW")
 
+    def _later(self, tag: str, global_step: Any, walltime: Any, nbytes: int, build: Callable[[], Record]) -> None:
+        """Log the record ``build()`` makes, built on the writer thread (the caller pays for checks and a copy).
+
+        What is handed over is bounded: past ``HANDOFF_BYTES`` not yet written, the call waits for the writer.
+        """
+        run = self._live_run()
+        check_key(tag)
+        step = self._step(global_step)
+        wall = time.time() if walltime is None else check_wall(walltime)
+        if self._handed + nbytes > HANDOFF_BYTES:
+            run.flush()
+            self._handed = 0
+        self._handed += nbytes
+        run.on_writer_thread(lambda out: out.add_record(build(), step=step, key=tag, wall=wall))
+
     def add_video(self, tag: str, vid_tensor: Any, global_step: int | None = None, fps: float = 4,
                   walltime: float | None = None) -> None:
         """A video ``(N, T, C, H, W)`` as TensorBoard's frames (the batch tiled), a ``media.video`` record."""
         if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps < 1e6:
             raise ValueError(f"fps must be a positive number of frames per second, got {fps!r}")
-        record = video_record(conv.video_frames(vid_tensor), fps)
-        self._live_run().log_record(record, step=self._step(global_step), key=tag, wall_time=walltime)
+        video = conv.private_copy(vid_tensor, conv.check_video(vid_tensor))
+        self._later(tag, global_step, walltime, video.nbytes, lambda: video_record(conv.video_frames(video), fps))
 
     def add_audio(self, tag: str, snd_tensor: Any, global_step: int | None = None, sample_rate: int = 44100,
                   walltime: float | None = None) -> None:
         """One channel of samples in [-1, 1] (clipped) at ``sample_rate`` Hz, a ``media.audio`` record."""
-        samples, rate = conv.audio_samples(snd_tensor, sample_rate)
-        self._live_run().log_record(audio_record(samples, rate), step=self._step(global_step), key=tag,
-                                    wall_time=walltime)
+        samples, rate = conv.check_audio(snd_tensor, sample_rate)
+        samples = conv.private_copy(snd_tensor, samples)
+        self._later(tag, global_step, walltime, samples.nbytes,
+                    lambda: audio_record(conv.clip_audio(samples), rate))
 
     def add_mesh(self, tag: str, vertices: Any, colors: Any = None, faces: Any = None, config_dict: Any = None,
                  global_step: int | None = None, walltime: float | None = None) -> None:
         """A mesh or point cloud (``B x N x 3`` vertices, colors, faces), a ``media.mesh`` record."""
-        v = _triples(vertices, "vertices").astype(np.float32)
+        v = _triples(vertices, "vertices")
         if not np.isfinite(v).all():
             raise ValueError("vertices must be finite (a NaN or an infinity cannot be drawn)")
         c = None if colors is None else _triples(colors, "colors")
-        if c is not None:
-            c = (c * 255 if c.dtype.kind == "f" and c.size and c.max() <= 1 else c).clip(0, 255).astype(np.uint8)
-        f = None if faces is None else _triples(faces, "faces").astype(np.int32)
+        f = None if faces is None else _triples(faces, "faces")
         if f is not None and f.size and (f.min() < 0 or f.max() >= v.shape[1]):
             raise ValueError(f"faces index vertices 0..{v.shape[1] - 1}, got {f.min()}..{f.max()}")
-        self._live_run().log_record(mesh_record(v, f, c, dict(config_dict or {})), step=self._step(global_step),
-                                    key=tag, wall_time=walltime)
+        config = dict(config_dict or {})
+        nbytes = sum(a.nbytes for a in (v, c, f) if a is not None)
+        self._later(tag, global_step, walltime, nbytes, lambda: mesh_record(
+            v.astype(np.float32), None if f is None else f.astype(np.int32),
+            None if c is None else _colors(c), config))
 
     # -- text, graphs, embeddings, PR curves, layouts, hparams ---------------------------------------
     def add_text(self, tag: str, text_string: str, global_step: int | None = None,
@@ -390,6 +413,7 @@ class SummaryWriter:
         """Block until everything so far is on disk."""
         if self.run is not None and self.all_writers is not None:
             self.run.flush()
+            self._handed = 0
 
     def close(self) -> None:
         """Finish the run (logging again later resumes it, as TensorBoard reopens its writer)."""
@@ -422,6 +446,11 @@ def _hparam(name: str, value: Any) -> Any:
         return _one_number(value)
     raise ValueError(f"hparam {name!r}: value should be one of int, float, str, bool, or torch.Tensor, got "
                      f"{type(value).__name__}")
+
+
+def _colors(c: np.ndarray) -> np.ndarray:
+    """Colors as uint8: floats in [0, 1] x255, anything else clipped to [0, 255]."""
+    return (c * 255 if c.dtype.kind == "f" and c.size and c.max() <= 1 else c).clip(0, 255).astype(np.uint8)
 
 
 def _triples(x: Any, name: str) -> np.ndarray:
