@@ -1,20 +1,22 @@
 """Read-side benchmark, before and after: the dashboard API, ``torchscope serve`` start-up, and the report.
 
 Runs the same measurements against two source trees of torchscope (``--before``: a git revision,
-checked out into a temporary worktree; the current tree is "after"), each in fresh processes:
+checked out into a temporary worktree; "after" is the working tree, or ``--after REV``, another
+worktree: committed code only, whatever else the working tree holds), each in fresh processes:
 
 1. ``torchscope serve`` on a store of RUNS x KEYS x POINTS (default 100 x 10 x 100,000; built once,
    cached under /tmp, shared with ``bench_dashboard.py``): seconds from the process start to the
    first answer of ``/api/runs``; then, once the start-up warm-up is done, the first Scalars query
-   (all runs, one key, 2,000 buckets, binary), the median of five more (finished runs' series
-   are cached), and five uncached ones (new bucket counts each time);
+   (all runs, one key, 2,000 buckets, binary), the median of ``--warm-calls`` more (default 5;
+   finished runs' series are cached), and five uncached ones (new bucket counts each time);
 2. ``torchscope report`` of the demo store (``torchscope demo --quick --no-serve``, built once).
 
 Before and after alternate for ``--rounds`` rounds (default 3) and the medians are printed, with
 the ratio after/before (below 1 is faster). Not a test: figures vary with
 the machine; the issue's rule is that neither the API nor the report gets slower.
 
-    python benchmarks/bench_read_side.py [--before 2f5dcd3] [--runs 100 --keys 10 --points 100000] [--quick]
+    python benchmarks/bench_read_side.py [--before 2f5dcd3] [--after HEAD] [--runs 100 --keys 10 --points 100000]
+                                         [--rounds 3] [--warm-calls 5] [--quick]
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def _env(src: Path) -> dict[str, str]:
     return env
 
 
-def measure_serve(src: Path, store: Path, key: str, buckets: int) -> dict[str, float]:
+def measure_serve(src: Path, store: Path, key: str, buckets: int, warm_calls: int = 5) -> dict[str, float]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
@@ -83,7 +85,7 @@ def measure_serve(src: Path, store: Path, key: str, buckets: int) -> dict[str, f
             return time.perf_counter() - t
 
         first = series(buckets)
-        warm = statistics.median(series(buckets) for _ in range(5))
+        warm = statistics.median(series(buckets) for _ in range(warm_calls))
         uncached = statistics.median(series(buckets + 7 * (i + 1)) for i in range(5))
         return {"start_s": start, "first_s": first, "warm_s": warm, "uncached_s": uncached}
     finally:
@@ -102,6 +104,9 @@ def measure_report(src: Path, store: Path) -> float:
 
 
 def worktree(rev: str) -> Path:
+    """The ``src`` of ``rev`` checked out (once) in a detached worktree under the temporary directory."""
+    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], check=True, capture_output=True,
+                         text=True).stdout.strip()
     where = Path(tempfile.gettempdir()) / f"torchscope-bench-{rev}"
     if not where.exists():
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), rev], check=True,
@@ -112,6 +117,8 @@ def worktree(rev: str) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--before", default="2f5dcd3", help="the git revision to compare with")
+    ap.add_argument("--after", default=None, help="a git revision to measure instead of the working tree")
+    ap.add_argument("--warm-calls", type=int, default=5, help="warm (cached) calls per round; their median is kept")
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--keys", type=int, default=10)
     ap.add_argument("--points", type=int, default=100_000)
@@ -129,19 +136,19 @@ def main() -> None:
     if not (demo / "torchscope.db").exists():
         subprocess.run([sys.executable, "-m", "torchscope", "demo", "--quick", "--no-serve", "--dir", str(demo)],
                        env=_env(ROOT / "src"), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    trees = {"before": worktree(args.before), "after": ROOT / "src"}
+    trees = {"before": worktree(args.before), "after": worktree(args.after) if args.after else ROOT / "src"}
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
     for _ in range(args.rounds):  # before and after alternate, so a busy moment costs both alike
         for name, src in trees.items():
-            one = measure_serve(src, store, "metric/0", args.buckets)
+            one = measure_serve(src, store, "metric/0", args.buckets, args.warm_calls)
             one["report_s"] = measure_report(src, demo)
             samples[name].append(one)
     got = {name: {k: statistics.median(s[k] for s in rows) for k in rows[0]} for name, rows in samples.items()}
     print(f"read side on {args.runs} runs x {args.keys} keys x {args.points:,} points; before = {args.before}, "
-          f"after = the working tree; medians of {args.rounds} alternating rounds")
+          f"after = {args.after or 'the working tree'}; medians of {args.rounds} alternating rounds")
     rows = [("torchscope serve: start to first answer", "start_s"),
             (f"scalars API, all runs, {args.buckets} buckets: first call", "first_s"),  # after the warm-up
-            ("  warm (median of 5)", "warm_s"), ("  uncached (median of 5)", "uncached_s"),
+            (f"  warm (median of {args.warm_calls})", "warm_s"), ("  uncached (median of 5)", "uncached_s"),
             ("torchscope report of the demo store", "report_s")]
     for label, k in rows:
         b, a = got["before"][k], got["after"][k]

@@ -354,3 +354,27 @@ def test_concurrent_asks_for_the_same_answer_load_it_once():
         with pytest.raises(NotFound):
             cache.get_or_load(("gone",), fail, len)
     assert cache.get(("gone",)) is None
+
+
+def test_kept_series_are_answered_without_the_reading_threads(tmp_path):
+    root = tmp_path / "s"
+    ids = []
+    for r in range(4):
+        with ts.init(dir=root, name=f"r{r}") as run:
+            run.log({"loss": float(r)}, step=0)
+        ids.append(run.id)
+    p = CachingProvider(Store(root), max_age=60.0, workers=4)
+    first = p.scalars_many([*ids, "nope"], "loss", downsample=8)
+    assert p._pool is not None
+    assert [s.value.tolist() if s else None for s in first] == [[0.0], [1.0], [2.0], [3.0], None]
+
+    class NoPool:
+        def map(self, *args: Any) -> Any:
+            raise AssertionError("a kept answer went through the reading threads")
+
+    pool, p._pool = p._pool, NoPool()  # type: ignore[assignment]
+    again = p.scalars_many(ids, "loss", downsample=8)
+    assert all(a is b for a, b in zip(again, first))
+    assert p.scalars_many([ids[0], "nope"], "loss", downsample=8)[1] is None
+    pool.shutdown()
+    p._pool = None

@@ -72,10 +72,20 @@ class JSON(Response):
         return dumps(content)
 
 
-def binary_frame(header: dict[str, Any], columns: list[np.ndarray]) -> bytes:
-    """Header + float64 columns in one buffer: ``binary_frame({"n": 2}, [np.arange(2.0)])``."""
+def binary_frame(header: dict[str, Any], columns: list[np.ndarray]) -> memoryview:
+    """Header + float64 columns in one buffer: ``bytes(binary_frame({"n": 2}, [np.arange(2.0)]))``.
+
+    Each column is copied once, into one buffer allocated up front (a chart over 100 runs is a 6 MB
+    frame: a copy per column and another to join them cost more than reading the cached series);
+    the frame is a view of that buffer, which a response sends as it is.
+    """
     head = json.dumps(jsonable(header), allow_nan=False).encode()
     pad = (-(4 + len(head))) % 8
-    parts = [struct.pack("<I", len(head) + pad), head, b" " * pad]
-    parts += [np.ascontiguousarray(c, "<f8").tobytes() for c in columns]
-    return b"".join(parts)
+    start = 4 + len(head) + pad
+    out = np.empty(start + 8 * sum(len(c) for c in columns), np.uint8)
+    out[:start] = np.frombuffer(struct.pack("<I", len(head) + pad) + head + b" " * pad, np.uint8)
+    at = start
+    for c in columns:
+        out[at:at + 8 * len(c)].view("<f8")[:] = c
+        at += 8 * len(c)
+    return out.data

@@ -5,7 +5,7 @@ parameters, read with the typed accessors of :mod:`.params`) and returns an *ans
 
 - JSON-able data (dicts, lists, numbers, strings, numpy arrays and scalars), sent as strict JSON
   (:func:`~.encode.dumps`: non-finite floats as strings);
-- a :class:`Blob`: bytes with a media type (an image, a binary frame), and headers;
+- a :class:`Blob`: bytes (or a memoryview) with a media type (an image, a binary frame), and headers;
 - a :class:`Download`: a CSV or text stream with a file name (any script: RFC 6266).
 
 It raises the typed errors of :mod:`torchscope.errors` (``NotFound`` 404, ``InvalidArgument`` 400,
@@ -83,9 +83,10 @@ class Query:
 
 @dataclasses.dataclass(frozen=True)
 class Blob:
-    """Bytes with a media type: ``Blob(png, "image/png", {"Cache-Control": "private, max-age=3600"})``."""
+    """Bytes with a media type: ``Blob(png, "image/png", {"Cache-Control": "private, max-age=3600"})``
+    (``data`` may be a memoryview of a contiguous buffer: sent without a copy)."""
 
-    data: bytes
+    data: bytes | memoryview
     media_type: str
     headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
@@ -120,7 +121,7 @@ def _utf8(chunks: Iterable[str | bytes]) -> Iterator[bytes]:
 def encode_answer(answer: Any) -> tuple[bytes, str]:
     """``(body, media type)`` of an answer: the bytes :func:`respond` sends, without a response."""
     if isinstance(answer, Blob):
-        return answer.data, answer.media_type
+        return bytes(answer.data), answer.media_type
     if isinstance(answer, Download):
         return b"".join(_utf8(answer.chunks)), answer.media_type
     return dumps(answer), "application/json"

@@ -137,6 +137,16 @@ class SeriesCache:
             self.hits += 1
             return item[0]
 
+    def peek(self, key: tuple[Any, ...]) -> Any:
+        """As :meth:`get`, but a miss is not counted (the caller asks :meth:`get` for it next)."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item[0]
+
     def get_or_load(self, key: tuple[Any, ...], load: Callable[[], Any], size: Callable[[Any], int]) -> Any:
         """The cached value of ``key``, or ``load()`` kept with ``size(value)`` bytes. While one thread
         loads a key, the others asking for it wait for its answer instead of loading it again."""
@@ -297,21 +307,37 @@ class CachingProvider:
             self.cache.put(ident, value)
         return value
 
-    def scalars_many(self, run_ids: Sequence[str], key: str, **kw: Any) -> list[Scalars | None]:
-        """``scalars`` of one key for each run (same order; None where a run lacks it), read in parallel."""
+    def scalars_many(self, run_ids: Sequence[str], key: str, *, rank: int = 0, downsample: int | None = None,
+                     x_range: tuple[float | None, float | None] | None = None,
+                     x: str = "step") -> list[Scalars | None]:
+        """``scalars`` of one key for each run (same order; None where a run lacks it): the kept answers at
+        once, the others read in parallel."""
 
         def one(rid: str) -> Scalars | None:
             try:
-                return self.scalars(rid, key, **kw)
+                return self.scalars(rid, key, rank=rank, downsample=downsample, x_range=x_range, x=x)
             except NotFound:
                 return None
 
-        if len(run_ids) < 2 or self.workers < 2:
-            return [one(rid) for rid in run_ids]
+        # finished runs' kept answers first, in this thread: handing them to the pool costs more than they do
+        out: list[Scalars | None] = [None] * len(run_ids)
+        todo = []
+        for i, rid in enumerate(run_ids):
+            hit = self.cache.peek((rid, key, rank, downsample, x_range, x)) if self._finished(rid) else None
+            if hit is None:
+                todo.append(i)
+            elif hit is not MISSING:
+                out[i] = hit
+        if len(todo) < 2 or self.workers < 2:
+            for i in todo:
+                out[i] = one(run_ids[i])
+            return out
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="torchscope-read")
-        return list(self._pool.map(one, run_ids))
+        for i, got in zip(todo, self._pool.map(one, [run_ids[i] for i in todo])):
+            out[i] = got
+        return out
 
     # -- everything else: the inner provider's answers -------------------------------------
     def images(self, run_id: str, key: str, *, rank: int = 0, step: int | None = None,
