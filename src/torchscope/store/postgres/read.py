@@ -137,7 +137,8 @@ class PostgresStore(SQLReader):
         raise AssertionError("unreachable")
 
     def _q(self, query: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._run(lambda conn: conn.execute(sql(query), tuple(args)).fetchall())  # type: ignore[no-any-return]
+        # binary results: bytea columns (packed points) arrive as bytes, not as hex text to decode
+        return self._run(lambda conn: conn.execute(sql(query), tuple(args), binary=True).fetchall())  # type: ignore[no-any-return]
 
     def _execute(self, query: str, args: Sequence[Any] = ()) -> None:
         self._run(lambda conn: conn.execute(sql(query), tuple(args)))
