@@ -138,6 +138,7 @@ BAD_CALLS = [
     ("margin chart of 2", lambda w: w.add_custom_scalars_marginchart(["a", "b"]), "3 tags"),
     ("pr raw lengths", lambda w: w.add_pr_curve_raw("p", [1, 2], [1], [1], [1], [1], [1]), "same length"),
     ("histogram raw lengths", lambda w: w.add_histogram_raw("h", 0, 1, 2, 1, 1, [1.0, 2.0], [2]), "bucket_limits"),
+    ("histogram raw NaN", lambda w: w.add_histogram_raw("h", 0, 1, 2, 1, 1, [float("nan")], [2]), "finite"),
     ("empty histogram", lambda w: w.add_histogram("h", np.zeros(0)), "no element"),
     ("scalar of 3", lambda w: w.add_scalar("s", torch.zeros(3)), "one number"),
 ]

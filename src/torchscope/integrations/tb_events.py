@@ -27,12 +27,16 @@ __all__ = ["HParams", "Histogram", "Image", "RecordItem", "Scalar", "Text", "dec
 
 @dataclass(frozen=True, slots=True)
 class Scalar:
+    """One scalar value."""
+
     tag: str
     value: float
 
 
 @dataclass(frozen=True, slots=True)
 class Image:
+    """An encoded image (PNG, JPEG, GIF, WebP) as it was written."""
+
     tag: str
     data: bytes
     width: int
@@ -42,6 +46,8 @@ class Image:
 
 @dataclass(frozen=True, slots=True)
 class Histogram:
+    """A histogram: ``len(counts) + 1`` edges, counts and TensorBoard's statistics."""
+
     tag: str
     edges: np.ndarray
     counts: np.ndarray
@@ -50,12 +56,16 @@ class Histogram:
 
 @dataclass(frozen=True, slots=True)
 class Text:
+    """Text (markdown); torch's ``/text_summary`` tag suffix removed."""
+
     tag: str
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class RecordItem:
+    """A record to log under ``tag`` (audio, video, mesh, PR curve, layout, tensor)."""
+
     tag: str
     record: Record
 
