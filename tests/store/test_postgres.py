@@ -20,6 +20,7 @@ from tests.conftest import PG_URL, child_env, popen_python, run_python
 from torchscope.errors import StoreLocationError, StoreUnavailableError
 from torchscope.store.location import redact
 from torchscope.store.postgres import PostgresStore, PostgresWriter
+from torchscope.store.postgres.schema import SCHEMA_VERSION
 from torchscope.store.write import Batch
 
 WRITER = """
@@ -184,7 +185,7 @@ def test_many_processes_create_the_schema_at_once(pg_url):
     import psycopg
 
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
 
 
 def test_a_bad_password_or_a_dead_server_says_so_without_the_password(pg_url):

@@ -81,6 +81,15 @@ class SQLReader:
         """Statements run in one transaction, all or none."""
         raise NotImplementedError
 
+    def _data(self, column: str) -> str:
+        """The SQL that reads a bytes column of media (images, record blobs): the column itself here;
+        a backend that keeps media elsewhere (the team store's object storage) reads a reference."""
+        return column
+
+    def _bytes(self, value: Any) -> bytes:
+        """The bytes of what :meth:`_data` read."""
+        return bytes(value)
+
     # -- runs ------------------------------------------------------------------------------
     def _dead_procs(self) -> dict[str, float]:
         """Running runs whose writing processes are gone: run id -> last heartbeat (no writes)."""
@@ -341,36 +350,36 @@ class SQLReader:
         """Images of a key in step order (only ``step``'s when given). Their bytes stay in the store
         until used (``entry.data``, ``entry.to_numpy()``) unless ``with_data=True``."""
         sid = self._series(run_id, "image", key, rank)
-        sql = ("SELECT id, step, wall, width, height, mime, " + ("data" if with_data else "NULL")
+        sql = ("SELECT id, step, wall, width, height, mime, " + (self._data("data") if with_data else "NULL")
                + ", caption FROM images WHERE series_id=?")
         args: tuple[Any, ...] = (sid,)
         if step is not None:
             sql, args = sql + " AND step=?", (sid, int(step))
         rows = self._q(sql + " ORDER BY step, id", args)
         return [ImageEntry(key=key, id=r[0], step=r[1], wall_time=r[2], width=r[3], height=r[4], mime=r[5],
-                           data=bytes(r[6]) if with_data else None, caption=r[7],
+                           data=self._bytes(r[6]) if with_data else None, caption=r[7],
                            load=None if with_data else self._image_loader(r[0])) for r in rows]
 
     def _image_loader(self, image_id: int) -> Any:
         return lambda: self._image_bytes(image_id)
 
     def _image_bytes(self, image_id: int) -> bytes:
-        rows = self._q("SELECT data FROM images WHERE id=?", (image_id,))
+        rows = self._q(f"SELECT {self._data('data')} FROM images WHERE id=?", (image_id,))
         if not rows:
             raise NotFound(f"image {image_id} is no longer in {self.location} (its run was deleted?)")
-        return bytes(rows[0][0])
+        return self._bytes(rows[0][0])
 
     def image(self, run_id: str, image_id: int) -> ImageEntry:
         """One image with its bytes, by the ``id`` of a listing: ``store.image(rid, entries[0].id)``."""
-        rows = self._q("SELECT i.id, s.key, i.step, i.wall, i.width, i.height, i.mime, i.data, i.caption "
-                       "FROM images i JOIN series s ON s.id = i.series_id WHERE i.id=? AND s.run_id=?",
+        rows = self._q(f"SELECT i.id, s.key, i.step, i.wall, i.width, i.height, i.mime, {self._data('i.data')}, "
+                       "i.caption FROM images i JOIN series s ON s.id = i.series_id WHERE i.id=? AND s.run_id=?",
                        (_int_id(image_id, "image_id"), run_id))
         if not rows:
             self._check_run(run_id)
             raise NotFound(f"run {run_id!r} has no image with id {image_id!r:.40}")
         r = rows[0]
         return ImageEntry(key=r[1], id=r[0], step=r[2], wall_time=r[3], width=r[4], height=r[5], mime=r[6],
-                          data=bytes(r[7]), caption=r[8])
+                          data=self._bytes(r[7]), caption=r[8])
 
     def histograms(self, run_id: str, key: str, *, rank: int = 0) -> list[HistogramEntry]:
         """Histograms of a key in step order."""
@@ -407,9 +416,9 @@ class SQLReader:
             part = ids[i:i + 500]
             marks = ",".join("?" * len(part))
             if with_blobs:
-                for rid, name, data in self._q(f"SELECT record_id, name, data FROM record_blobs "
+                for rid, name, data in self._q(f"SELECT record_id, name, {self._data('data')} FROM record_blobs "
                                                f"WHERE record_id IN ({marks})", part):
-                    blobs.setdefault(rid, {})[name] = bytes(data)
+                    blobs.setdefault(rid, {})[name] = self._bytes(data)
             else:
                 for rid, name in self._q(f"SELECT record_id, name FROM record_blobs WHERE record_id IN ({marks})",
                                          part):
@@ -420,7 +429,8 @@ class SQLReader:
                 for rid, k, rkind, step, wall, data, r_rank in rows]
 
     def _blobs_loader(self, record_id: int) -> Any:
-        return lambda: {n: bytes(b) for n, b in self._q("SELECT name, data FROM record_blobs WHERE record_id=?",
+        return lambda: {n: self._bytes(b) for n, b in self._q(f"SELECT name, {self._data('data')} FROM record_blobs "
+                                                              "WHERE record_id=?",
                                                         (record_id,))}
 
     def record(self, run_id: str, record_id: Any, key: str | None = None) -> Any:
@@ -458,13 +468,13 @@ class SQLReader:
 
     def blob(self, run_id: str, record_id: int, name: str) -> bytes:
         """One binary part of a record: ``store.blob(rid, entry.id, "weights")``."""
-        rows = self._q("SELECT b.data FROM record_blobs b JOIN records r ON r.id = b.record_id JOIN series s "
-                       "ON s.id = r.series_id WHERE b.record_id=? AND b.name=? AND s.run_id=?",
+        rows = self._q(f"SELECT {self._data('b.data')} FROM record_blobs b JOIN records r ON r.id = b.record_id "
+                       "JOIN series s ON s.id = r.series_id WHERE b.record_id=? AND b.name=? AND s.run_id=?",
                        (_int_id(record_id, "record_id"), name, run_id))
         if not rows:
             self._check_run(run_id)
             raise NotFound(f"run {run_id!r} has no blob {name[:100]!r} in record {record_id!r:.40}")
-        return bytes(rows[0][0])
+        return self._bytes(rows[0][0])
 
 
 def _int_id(value: Any, name: str) -> int:

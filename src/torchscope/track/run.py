@@ -77,7 +77,8 @@ class Run:
 
     def __init__(self, *, project: str, name: str, config: dict[str, Any], tags: list[str], dir: Any, store: Any,
                  flush_interval: float, rank: int, world_size: int, enabled: bool, run_id: str,
-                 log_rank: int, system: float | None = None, sync_to: str | None = None) -> None:
+                 log_rank: int, system: float | None = None, sync_to: str | None = None,
+                 media: str | None = None) -> None:
         self.project, self.name, self.config, self.tags = project, name, config, tags
         self.id = run_id
         self.rank, self.world_size = rank, world_size
@@ -100,7 +101,10 @@ class Run:
         if not enabled:
             return
         location = resolve_location(store, dir)
-        writer = PostgresWriter(location, run_id, rank=log_rank) if is_url(location) \
+        if media is not None and not is_url(location):
+            raise ValueError("media= is for the team store (store='postgresql://...'): a directory store keeps "
+                             "its media in its own file")
+        writer = PostgresWriter(location, run_id, rank=log_rank, media=media) if is_url(location) \
             else SQLiteWriter(location, run_id, rank=log_rank)
         self.dir, self.location = writer.dir, location
         store = writer
@@ -549,7 +553,7 @@ def _install_process_hooks() -> None:
 
 def init(project: str = "default", name: str | None = None, *, config: Any = None, dir: Any = None, store: Any = None,
          tags: list[str] | None = None, flush_interval: float = 1.0, all_ranks: bool = False,
-         system: bool | float = False, offline: bool = False) -> Run:
+         system: bool | float = False, offline: bool = False, media: str | None = None) -> Run:
     """Start a run: ``run = ts.init(project="mnist", name="cnn-a", config={"lr": 1e-3})``.
 
     ``store`` is where the run goes: a directory (the SQLite store) or a ``postgresql://`` URL (the
@@ -558,6 +562,8 @@ def init(project: str = "default", name: str | None = None, *, config: Any = Non
     URL store (a node that cannot reach the database while it trains): the run is written locally,
     in ``dir`` (default ``$TORCHSCOPE_DIR`` or ``./tsruns``), and synced into the URL's store at
     finish, or whenever ``run.sync()`` is called (``torchscope sync DIR URL`` does it later).
+    ``media`` (team store only): where images and record blobs of 1 KiB or more go, an fsspec URL
+    (``"s3://bucket/prefix"``) or a shared directory; the database keeps references and checksums.
     In distributed jobs only rank 0 logs unless ``all_ranks=True``, which keeps every rank's data in
     the same run, labelled by rank.
     ``system=True`` logs CPU, memory, disk and GPU metrics under ``system/`` every 10 s (a number:
@@ -591,4 +597,4 @@ def init(project: str = "default", name: str | None = None, *, config: Any = Non
             dir = os.environ.get("TORCHSCOPE_DIR") or "tsruns"
     return Run(project=project, name=name or f"run-{run_id[:6]}", config=cfg, tags=tag_list, dir=dir, store=store,
                flush_interval=float(flush_interval), rank=rank, world_size=world, enabled=enabled, run_id=run_id,
-               log_rank=rank if all_ranks else 0, system=system_interval, sync_to=sync_to)
+               log_rank=rank if all_ranks else 0, system=system_interval, sync_to=sync_to, media=media)

@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from ..location import redact
 from ..reader import SQLReader
 from ._conn import CHANNEL, connect, driver, sql, unavailable
 from .listen import Changes
+from .media import MARKER, Media, fetch
 from .schema import migrate
 
 __all__ = ["PostgresStore"]
@@ -58,6 +60,27 @@ class PostgresStore(SQLReader):
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.location!r})"
+
+    def _data(self, column: str) -> str:
+        ref = column[:-4] + "ref"  # "i.data" -> "i.ref": media kept on object storage are read by reference
+        return f"COALESCE({column}, '\\x{MARKER.hex()}'::bytea || convert_to({ref}, 'UTF8'))"
+
+    def _bytes(self, value: Any) -> bytes:
+        data = bytes(value)
+        if data.startswith(MARKER):
+            return fetch(data[len(MARKER):].decode())
+        return data
+
+    def delete_run(self, run_id: str) -> None:
+        """Delete a run, everything logged in it, and its media objects."""
+        refs = [r[0] for r in self._q(
+            "SELECT i.ref FROM images i JOIN series s ON s.id = i.series_id WHERE s.run_id = ? AND i.ref IS NOT NULL "
+            "UNION SELECT b.ref FROM record_blobs b JOIN records r ON r.id = b.record_id JOIN series s "
+            "ON s.id = r.series_id WHERE s.run_id = ? AND b.ref IS NOT NULL", (run_id, run_id))]
+        super().delete_run(run_id)
+        for root in {ref.rsplit("/", 3)[0] for ref in refs}:  # <root>/<run>/<xx>/<sha>
+            with contextlib.suppress(OSError, ImportError):
+                Media(root).remove_run(run_id)
 
     def changes(self) -> Changes:
         """The store's live change feed (LISTEN/NOTIFY; one listening connection, started on first use)."""

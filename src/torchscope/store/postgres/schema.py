@@ -143,16 +143,27 @@ CREATE TABLE sync_progress (
 );
 """
 
+# media on object storage (media=): images and blobs may be a reference (and its sha256) instead of bytes
+V2 = """
+ALTER TABLE images ADD COLUMN ref TEXT;
+ALTER TABLE images ALTER COLUMN data DROP NOT NULL;
+ALTER TABLE record_blobs ADD COLUMN ref TEXT;
+ALTER TABLE record_blobs ALTER COLUMN data DROP NOT NULL;
+"""
+
 Migration = Callable[[Any], None]
 
 
-def _v1(cur: Any) -> None:
-    for statement in V1.split(";"):
-        if statement.strip():
-            cur.execute(statement)
+def _script(text: str) -> Migration:
+    def run(cur: Any) -> None:
+        for statement in text.split(";"):
+            if statement.strip():
+                cur.execute(statement)
+
+    return run
 
 
-MIGRATIONS: Sequence[Migration] = (_v1,)
+MIGRATIONS: Sequence[Migration] = (_script(V1), _script(V2))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -31,6 +31,7 @@ from ..downsample import BLOCKS, summarize
 from ..location import redact
 from ..write import Batch, ChunkWriter
 from ._conn import CHANNEL, connect, driver, unavailable
+from .media import MIN_BYTES, Media
 from .schema import migrate
 
 __all__ = ["PostgresWriter"]
@@ -47,8 +48,10 @@ class PostgresWriter(ChunkWriter):
 
     dir = None  # not a directory store
 
-    def __init__(self, url: str, run_id: str, rank: int = 0) -> None:
+    def __init__(self, url: str, run_id: str, rank: int = 0, *, media: str | None = None) -> None:
         self.url, self.run_id, self.rank = url, run_id, rank
+        self.media = Media(media) if media else None  # images and blobs on object storage (see media.py)
+        self._refs: dict[int, str] = {}  # id(bytes) -> reference, for the batch being written
         self.path = redact(url)  # how messages name the store
         self._conn: Any = None
         self._connect()
@@ -162,6 +165,7 @@ class PostgresWriter(ChunkWriter):
             self._restore(before)
         before = self._state()
         seq = self._seq + 1
+        self._upload(batch)  # before the transaction: a committed reference never points at nothing
         try:
             self._tx(lambda cur: self._write_tx(cur, batch, seq))
         except StoreUnavailableError:
@@ -173,6 +177,23 @@ class PostgresWriter(ChunkWriter):
             raise
         self._seq = seq
 
+    def _upload(self, batch: Batch) -> None:
+        self._refs = {}
+        if self.media is None:
+            return
+        for image in batch.images:
+            if len(image[8]) >= MIN_BYTES:
+                self._refs[id(image[8])] = self.media.put(self.run_id, image[8])
+        for record in batch.records:
+            for blob in record[6].values():
+                if len(blob) >= MIN_BYTES:
+                    self._refs[id(blob)] = self.media.put(self.run_id, blob)
+
+    def _media(self, data: bytes) -> tuple[bytes | None, str | None]:
+        """``(data, ref)`` as stored: the bytes, or a reference to the object holding them."""
+        ref = self._refs.get(id(data))
+        return (None, ref) if ref is not None else (data, None)
+
     def _write_tx(self, cur: Any, batch: Batch, seq: int) -> None:
         self._cur = cur
         self._pending.clear()
@@ -182,9 +203,9 @@ class PostgresWriter(ChunkWriter):
                                  np.asarray(vals, np.float64))
         self._copy_pending(cur)
         if batch.images:
-            cur.executemany("INSERT INTO images(series_id, step, wall, caption, width, height, mime, data) "
-                            "VALUES(%s,%s,%s,%s,%s,%s,%s,%s)",
-                            [(self._series_id("image", key, rank), step, wall, caption, w, h, mime, data)
+            cur.executemany("INSERT INTO images(series_id, step, wall, caption, width, height, mime, data, ref) "
+                            "VALUES(%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                            [(self._series_id("image", key, rank), step, wall, caption, w, h, mime, *self._media(data))
                              for key, rank, step, wall, caption, w, h, mime, data in batch.images])
         if batch.histograms:
             cur.executemany("INSERT INTO histograms(series_id, step, wall, lo, hi, counts, stats) "
@@ -201,8 +222,8 @@ class PostgresWriter(ChunkWriter):
                         "RETURNING id", (self._series_id("record", key, rank), rkind, step, wall, body))
             rid = cur.fetchone()[0]
             if blobs:
-                cur.executemany("INSERT INTO record_blobs(record_id, name, data) VALUES(%s,%s,%s)",
-                                [(rid, name, blob) for name, blob in blobs.items()])
+                cur.executemany("INSERT INTO record_blobs(record_id, name, data, ref) VALUES(%s,%s,%s,%s)",
+                                [(rid, name, *self._media(blob)) for name, blob in blobs.items()])
         if batch.config is not None:
             row = cur.execute("SELECT config FROM runs WHERE id=%s FOR UPDATE", (self.run_id,)).fetchone()
             merged = {**(json.loads(row[0]) if row else {}), **batch.config}
