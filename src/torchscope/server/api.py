@@ -107,6 +107,9 @@ async def delete_run(request: Request) -> JSON:
 
 
 def _admin(request: Request) -> RunAdmin:
+    if not request.state.admin:  # set by TokenAuth: a read token does not change runs
+        raise HTTPException(403, "changing runs needs the admin token: open the dashboard with the URL "
+                                 "`torchscope serve --admin-token ...` printed for admins")
     admin = context(request).admin
     if admin is None:
         raise HTTPException(405, "this store is read-only: runs cannot be changed here")

@@ -57,9 +57,9 @@ CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe
 async def index(request: Request) -> Response:
     response = FileResponse(WEB_DIR / "index.html", headers={"Content-Security-Policy": CSP,
                                                              "Cache-Control": "no-cache"})
-    token = request.app.state.token
-    if token and request.query_params.get("token") == token:  # the middleware checked it already
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+    given = request.query_params.get("token")
+    if given and given in (request.app.state.token, request.app.state.admin_token):  # checked by the middleware
+        response.set_cookie(COOKIE, given, httponly=True, samesite="strict")
     return response
 
 
@@ -124,11 +124,13 @@ def _teardown(app: Starlette) -> None:
 
 def create_app(store: Provider | str | os.PathLike[str] | None = None, *, token: str | None = None,
                poll_interval: float = 0.5, panels: list[str] | None = None, warm: bool = True,
-               cache_mb: int | None = None, allow_hosts: Iterable[str] = ()) -> Starlette:
+               cache_mb: int | None = None, allow_hosts: Iterable[str] = (),
+               admin_token: str | None = None) -> Starlette:
     """The dashboard app over ``store`` (a Store or a directory): ``create_app("tsruns")``.
 
     ``token``: require it on every request (set it whenever the server is not on loopback; blank
-    means none); ``allow_hosts``: Host names answered besides loopback when there is no token;
+    means none); ``admin_token``: the only key to the routes that change runs (see :mod:`.auth`);
+    ``allow_hosts``: Host names answered besides loopback when there is no token;
     ``poll_interval``: seconds between live-update polls; ``panels``: load only these panels;
     ``warm``: read the Scalars panel's first screen in the background when the server starts
     (see ``warm.py``); ``cache_mb``: the finished runs' series cache (default
@@ -146,7 +148,11 @@ def create_app(store: Provider | str | os.PathLike[str] | None = None, *, token:
     routes += [Mount("/api", routes=api.routes + live.routes), Mount("/static", app=AssetFiles(directory=WEB_DIR))]
     activity = Activity()
     token, allow_hosts = clean_token(token), allowed_hosts(allow_hosts)  # a bad name fails here, not at a request
-    middleware = [Middleware(TokenAuth, token=token, allow_hosts=allow_hosts), Middleware(SameOrigin),
+    admin_token = clean_token(admin_token)
+    if admin_token is not None and admin_token == token:
+        raise ValueError("the admin token must differ from the read token (anyone who can read could change runs)")
+    middleware = [Middleware(TokenAuth, token=token, allow_hosts=allow_hosts, admin_token=admin_token),
+                  Middleware(SameOrigin),
                   Middleware(TrackActivity, activity=activity)]
     # typed errors answer with their own status (NotFound 404, InvalidArgument 400, StoreBusyError 503...);
     # nothing else is mapped: a KeyError or ValueError escaping a handler is a bug of ours, a logged 500
@@ -156,7 +162,7 @@ def create_app(store: Provider | str | os.PathLike[str] | None = None, *, token:
     app.state.context = PanelContext(provider=provider, admin=store if isinstance(store, RunAdmin) else None,
                                      settings=Settings(poll_interval=poll_interval, token=token))
     app.state.warmer = Warmer(provider, activity) if warm else None
-    app.state.token = token
+    app.state.token, app.state.admin_token = token, admin_token
     app.state.panels = loaded
     app.state.endpoints = endpoints(app.routes)
     _setup(app, loaded)

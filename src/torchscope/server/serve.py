@@ -46,10 +46,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def serve(dir: Any = None, *, host: str = "127.0.0.1", port: int = 6006, token: str | None = None,
           open_browser: bool = False, poll_interval: float = 0.5, log_level: str = "warning",
-          allow_hosts: list[str] | None = None) -> None:
-    """Serve the store in ``dir`` until interrupted: ``serve("tsruns", port=6006)``.
+          allow_hosts: list[str] | None = None, admin_token: str | None = None) -> None:
+    """Serve the store in ``dir`` (a directory or a postgresql:// URL) until interrupted:
+    ``serve("tsruns", port=6006)``.
 
     ``token``: required on every request (blank: none; generated when ``host`` is not loopback);
+    ``admin_token``: the only key to renaming, tagging, archiving and deleting runs (a team server;
+    with a read token and no admin token the dashboard is read-only);
     ``allow_hosts``: Host names answered without a token besides loopback (behind a proxy, say).
     """
     import uvicorn
@@ -61,9 +64,14 @@ def serve(dir: Any = None, *, host: str = "127.0.0.1", port: int = 6006, token: 
     token = clean_token(token)
     if token is None and not is_loopback(host):
         token = new_token()
-    app = create_app(dir, token=token, poll_interval=poll_interval, allow_hosts=allow_hosts or ())
+    app = create_app(dir, token=token, poll_interval=poll_interval, allow_hosts=allow_hosts or (),
+                     admin_token=admin_token)
     url = url_for(host, port, token)
     print(f"torchscope dashboard for {app_context(app).provider.location}\n  {url}", flush=True)
+    if clean_token(admin_token):
+        print(f"  {url_for(host, port, clean_token(admin_token))}  (admin: may rename and delete runs)", flush=True)
+    elif token is not None:
+        print("  read-only: give --admin-token to allow renaming and deleting runs", flush=True)
     if open_browser:
         import threading
         import webbrowser
@@ -75,7 +83,8 @@ def serve(dir: Any = None, *, host: str = "127.0.0.1", port: int = 6006, token: 
 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dir", nargs="?", default=None, help="store directory (default: $TORCHSCOPE_DIR or ./tsruns)")
+    p.add_argument("dir", nargs="?", default=None, help="store directory or postgresql:// URL "
+                                                        "(default: $TORCHSCOPE_STORE, $TORCHSCOPE_DIR or ./tsruns)")
     p.add_argument("--port", type=int, default=6006, help="port (default 6006; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--token", default=os.environ.get("TORCHSCOPE_TOKEN"),
@@ -84,6 +93,9 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
                    default=env_allowed_hosts(os.environ.get(ALLOWED_HOSTS_ENV)),
                    help="without a token, also answer requests for this Host name (repeatable; default "
                         f"${ALLOWED_HOSTS_ENV}, comma-separated); only loopback addresses and localhost otherwise")
+    p.add_argument("--admin-token", default=os.environ.get("TORCHSCOPE_ADMIN_TOKEN"),
+                   help="the key to renaming and deleting runs, distinct from --token (default "
+                        "$TORCHSCOPE_ADMIN_TOKEN); with a token and no admin token the dashboard is read-only")
     p.add_argument("--open", action="store_true", help="open the dashboard in a web browser")
 
 
@@ -93,9 +105,13 @@ def run_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"torchscope serve: --allow-host: {exc}", file=sys.stderr)
         return 2
+    if clean_token(args.admin_token) is not None and clean_token(args.admin_token) == clean_token(args.token):
+        print("torchscope serve: --admin-token must differ from --token (anyone who can read could change runs)",
+              file=sys.stderr)
+        return 2
     try:
         serve(args.dir, host=args.host, port=args.port, token=args.token, open_browser=args.open,
-              allow_hosts=args.allow_hosts)
+              allow_hosts=args.allow_hosts, admin_token=args.admin_token)
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
     return 0
