@@ -5,6 +5,8 @@ drawing its charts, ``torchscope report URL`` kept offline; the database passwor
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -71,3 +73,21 @@ def test_the_report_of_a_postgres_store(browser, team, tmp_path: Path):
         pg.wait_for_selector(sel + "[data-state=drawn]", timeout=15000)
         assert "shared" in pg.inner_text("body")
         assert pg.evaluate("window.torchscope.report.log") == [] and pg.errors == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("pg_ctlcluster") is None,
+                    reason="stops the test server: needs root and Debian's pg_ctlcluster")
+def test_the_database_going_away_shows_a_banner_and_the_page_recovers(page, team):
+    page.goto(team["server"].url + "#scalars")
+    page.wait_for_selector(".card[data-key='train/loss'][data-state='drawn']", timeout=15000)
+    page.wait_for_selector("#live.on", timeout=10000)
+    cluster = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout.split()
+    subprocess.run(["pg_ctlcluster", cluster[0], cluster[1], "stop", "-m", "fast"], check=True, capture_output=True)
+    try:
+        banner = page.wait_for_selector("#store-banner", timeout=20000)
+        assert "cannot be read" in banner.inner_text() and PASSWORD not in banner.inner_text()
+    finally:
+        subprocess.run(["pg_ctlcluster", cluster[0], cluster[1], "start"], check=True, capture_output=True)
+    page.wait_for_selector("#store-banner", state="detached", timeout=30000)
+    page.wait_for_selector(".card[data-key='train/loss'][data-state='drawn']", timeout=15000)
+    assert not page.errors

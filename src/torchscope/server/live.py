@@ -4,10 +4,12 @@ Each connection remembers, for every running run, how many points each key had a
 step of each scalar key; every ``interval`` seconds it asks the store what changed and sends only
 that: ``runs`` (the run list changed: new run, status, rename), ``scalars`` (the new points of
 one key of one run, columnar) and ``keys`` (an image/histogram/text/record key got new entries,
-or too many scalar points to send: the panel re-reads). Over a store that pushes its changes (the
-PostgreSQL team store: LISTEN/NOTIFY, see ``store/postgres/listen.py``) a connection reads the
-store only when told something changed (and every ``SAFETY_POLL`` seconds), not every interval.
-The browser's ``EventSource`` reconnects by itself after a server restart; the client then re-reads everything once.
+or too many scalar points to send: the panel re-reads), and ``store`` (``{"ok": false, "error"}``
+when the store cannot be read, a database server away; ``{"ok": true}`` when it is back).
+Over a store that pushes its changes (the PostgreSQL team store: LISTEN/NOTIFY, see
+``store/postgres/listen.py``) a connection reads the store only when told something changed
+(and every ``SAFETY_POLL`` seconds), not every interval. The browser's ``EventSource``
+reconnects by itself after a server restart; the client then re-reads everything once.
 
 Example::
 
@@ -27,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from ..errors import NotFound
+from ..errors import NotFound, StoreBusyError
 from ..store.postgres.listen import Changes, feed_of
 from ..store.provider import Provider
 from .context import context
@@ -121,19 +123,39 @@ async def events(request: Request) -> StreamingResponse:
     feed = feed_of(store)  # a store that pushes its changes (PostgreSQL): read only when told
 
     async def stream() -> Any:
-        watch = await run_in_threadpool(Watch, store)
+        watch: Watch | None = None
+        down: str | None = None  # why the store cannot be read now (a database server away), said once
+        try:  # the baseline: what exists when the page connects
+            watch = await run_in_threadpool(Watch, store)
+        except StoreBusyError as exc:
+            down = str(exc)
         seen = feed.generation if feed is not None else 0
         heard = 0.0  # when the feed last moved: polls go on for SETTLE s after (cached listings catch up)
         yield "retry: 1000\n" + _frame("hello", {"time": time.time()})
+        if down is not None:
+            yield _frame("store", {"ok": False, "error": down})
         quiet = 0.0
         while not await request.is_disconnected():
             await asyncio.sleep(interval)  # at most one read per interval, however busy the writers
-            if feed is not None:
+            if feed is not None and down is None:  # (while the store is away: try each interval)
                 if time.monotonic() - heard > SETTLE:  # quiet for a while: wait until told
                     await _changed(feed, seen, interval, request)
                 if feed.generation != seen:
                     seen, heard = feed.generation, time.monotonic()
-            out = await run_in_threadpool(watch.poll)
+            try:
+                if watch is None:
+                    watch = await run_in_threadpool(Watch, store)
+                    out = []
+                else:
+                    out = await run_in_threadpool(watch.poll)
+            except StoreBusyError as exc:  # unreachable or locked: tell the page, keep trying
+                if down is None:
+                    yield _frame("store", {"ok": False, "error": str(exc)})
+                down = str(exc)
+                continue
+            if down is not None:  # back: the page re-reads what it shows
+                down = None
+                yield _frame("store", {"ok": True})
             for event, data in out:
                 yield _frame(event, data)
             quiet = 0.0 if out else quiet + interval

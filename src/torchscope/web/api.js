@@ -56,7 +56,8 @@ export function decodeFrame(buf) {
 }
 
 // Live updates: an EventSource that survives server restarts. on(event, fn) for
-// "scalars", "keys", "runs", "open" (first connection) and "reconnect" (after a drop).
+// "scalars", "keys", "runs", "store" ({ok, error}: the server cannot read its store, or can again),
+// "open" (first connection) and "reconnect" (after a drop).
 // A tab hidden for more than HIDDEN_MS lets its stream go (a browser allows six connections per
 // server over HTTP/1.1, so streams held by background tabs would stall the visible one) and
 // reconnects when shown again, which reads as a "reconnect": the page catches up.
@@ -97,7 +98,7 @@ export class Live {
       this.everOpen = true;
       this.emit("status", true);
     });
-    for (const ev of ["scalars", "keys", "runs"]) {
+    for (const ev of ["scalars", "keys", "runs", "store"]) {
       es.addEventListener(ev, (m) => this.emit(ev, JSON.parse(m.data)));
     }
     es.onerror = () => {

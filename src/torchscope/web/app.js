@@ -86,6 +86,17 @@ function setLive(on) {
   dot.textContent = on ? "live" : "offline";
 }
 
+function showStoreBanner(error) {
+  let bar = document.getElementById("store-banner");
+  if (!error) { bar?.remove(); return; }
+  if (!bar) {
+    bar = h("div", { id: "store-banner", class: "banner error", role: "alert" });
+    document.querySelector(".main").before(bar);
+  }
+  bar.textContent = `The store cannot be read right now (${error}). What you see may be out of date; ` +
+    "the dashboard reconnects by itself.";
+}
+
 const live = new Live("api/events");
 live.on("status", setLive);
 const runList = new RunList(document.getElementById("runs"), client, {
@@ -109,6 +120,10 @@ async function start() {
   setLive(live.connected);
   live.on("runs", () => runList.reload());
   live.on("reconnect", async () => { await runList.reload(); remount(); });
+  live.on("store", async ({ ok, error }) => {  // the database went away (or came back): say so, then catch up
+    showStoreBanner(ok ? null : error);
+    if (ok) { await runList.reload(); remount(); }
+  });
   window.addEventListener("hashchange", () => { state.hash = location.hash; mount(location.hash); });
   const failed = await runsLoaded;
   if (failed) console.error(failed);

@@ -64,6 +64,7 @@ class Changes:
                             self.generation += 1
             except psycopg.Error:
                 self.connected = False
+                self.generation += 1  # lost: readers look now (and find the server away, or back)
                 time.sleep(0.05)
             finally:
                 conn.close()
