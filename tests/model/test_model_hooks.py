@@ -38,6 +38,8 @@ HOOKERS = {
     "capture": lambda m, x: capture(m, (x,), {}),
     "capture_train": lambda m, x: capture(m, (x,), {}, mode="train"),
     "summary": lambda m, x: tsm.summary(m, x),
+    "summary_no_flops": lambda m, x: tsm.summary(m, x, flops=False),
+    "summary_train": lambda m, x: tsm.summary(m, x, mode="train"),
     "graph": lambda m, x: tsm.graph(m, x),
     "log_graph": lambda m, x: tsm.log_graph(FakeRun(), m, x),
 }

@@ -84,6 +84,9 @@ class Capture:
     total_flops: int = 0
     activation_bytes: int = 0
     output: Any = None
+    read: set[str] | None = None  # parameters read, when no op nodes say it (the summary's pass)
+    uncounted: list[dict[str, str]] = field(default_factory=list)  # {"module", "type", "why"}
+    scripted: list[str] = field(default_factory=list)  # TorchScript modules: no hooks, ops unseen
 
     def add(self, kind: str, name: str, type_: str, parent: int | None) -> Node:
         depth = 0 if parent is None else self.nodes[parent].depth + 1
@@ -109,6 +112,8 @@ class _Tracer(TorchFunctionMode):
         self.types: dict[str, str] = {}
         self.own_params: dict[str, list[str]] = {}
         self.gate: Any = None  # FlopCounterMode's dispatch mode, entered around ops that may count
+        self.missed: list[str] = []  # kernels the dispatch mode could not count (flops.Gate)
+        self.tail_op: set[int] = set()  # calls whose last child is an op no node records (calls.py)
 
     def _flops(self) -> int:
         return sum(self.counter.flop_counts["Global"].values()) if self.counter is not None else 0
@@ -189,7 +194,7 @@ class _Tracer(TorchFunctionMode):
         for part in parts:
             prefix = f"{prefix}.{part}" if prefix else part
             kids = self.cap.nodes[parent].children
-            last = self.cap.nodes[kids[-1]] if kids else None
+            last = self.cap.nodes[kids[-1]] if kids and parent not in self.tail_op else None
             if last is not None and last.virtual and last.name == prefix:
                 parent = last.id
                 continue
@@ -235,17 +240,16 @@ def _model_state(model: torch.nn.Module, mode: str) -> Iterator[None]:
     flags = [(m, m.training) for m in model.modules()]
     buffers = [(b, b.detach().clone()) for b in model.buffers()] if mode == "train" else []
     try:
-        if mode == "eval":
-            model.eval()
-        elif mode == "train":
-            model.train()
-        elif mode != "same":
+        if mode not in ("eval", "train", "same"):
             raise ValueError(f"mode must be 'eval', 'train' or 'same', got {mode!r}")
+        if mode != "same" and any(flag != (mode == "train") for _, flag in flags):  # else nothing to switch
+            model.train(mode == "train")
         with torch.random.fork_rng(devices=[]):
             yield
     finally:
         for m, flag in flags:
-            m.training = flag
+            if m.training != flag:  # Module.__setattr__ is slow: only the flags the switch changed
+                m.training = flag
         with torch.no_grad():
             for b, saved in buffers:
                 b.copy_(saved)
@@ -282,13 +286,16 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     root.inputs = [n.outputs[0] for n in cap.nodes[1:]]
     handles: list[Any] = []
     calls: dict[str, int] = {}
+    cap.scripted = scripted(named)
     try:
         for qualname, module in named:
             if module is model or isinstance(module, torch.jit.ScriptModule):
                 continue  # TorchScript modules take no hooks; their ops still show in the parent
             handles.append(module.register_forward_pre_hook(tracer.pre_hook(qualname, calls), with_kwargs=True))
             handles.append(module.register_forward_hook(tracer.post_hook, with_kwargs=True))
-        with _model_state(model, mode), torch.set_grad_enabled(grad), counting(tracer), tracer:
+        # TorchScript runs ops no TorchFunctionMode sees: FlopCounterMode counts the whole pass then
+        whole = counting(tracer, whole=bool(cap.scripted))
+        with _model_state(model, mode), torch.set_grad_enabled(grad), whole, tracer:
             out = model(*args, **kwargs)
         cap.output = out
         for path, t in iter_tensors(out, "output"):
@@ -312,7 +319,18 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     cap.total_flops = sum(counter.flop_counts["Global"].values()) if counter is not None else 0
     cap.activation_bytes = tracer.activation_bytes
     _sum_flops(cap)
+    if cap.scripted:  # what scripted code counted belongs to no op: the root call holds the whole count
+        cap.nodes[0].flops = cap.total_flops
     return cap
+
+
+def scripted(named: list[tuple[str, torch.nn.Module]]) -> list[str]:
+    """The outermost TorchScript modules of ``named_modules()`` (the model itself is named "")."""
+    out: list[str] = []
+    for name, m in named:
+        if isinstance(m, torch.jit.ScriptModule) and not any(name.startswith(o + ".") or o == "" for o in out):
+            out.append(name)
+    return out
 
 
 def _dissolve_split_containers(cap: Capture) -> None:
@@ -364,9 +382,7 @@ def _input_name(path: str, model: torch.nn.Module) -> str:
     if path.startswith("[1]["):
         return path[4:].split("]")[0].strip("'\"") + path[4:].split("]", 1)[1]
     try:
-        import inspect
-
-        names = [p for p in inspect.signature(model.forward).parameters if p not in ("self",)]
+        names = _arg_names(model.forward)
         idx = int(path[4:].split("]")[0])
         rest = path[4:].split("]", 1)[1]
         return (names[idx] if idx < len(names) else f"input{idx}") + rest
@@ -374,12 +390,33 @@ def _input_name(path: str, model: torch.nn.Module) -> str:
         return "input" + path[3:]
 
 
+def _arg_names(forward: Any) -> list[str]:
+    """The parameter names of a bound ``forward``, as ``inspect.signature`` lists them (without self),
+    read from the code object when nothing wraps it (a signature costs about the forward of a small model)."""
+    import inspect
+
+    fn = getattr(forward, "__func__", None)
+    code = getattr(fn, "__code__", None)
+    if code is None or hasattr(fn, "__wrapped__") or hasattr(fn, "__signature__"):
+        return [p for p in inspect.signature(forward).parameters if p != "self"]
+    n, k = code.co_argcount, code.co_kwonlyargcount
+    names = list(code.co_varnames[1:n])  # the first is the bound instance
+    extra = n + k
+    if code.co_flags & inspect.CO_VARARGS:
+        names.append(code.co_varnames[extra])
+        extra += 1
+    names += code.co_varnames[n:n + k]
+    if code.co_flags & inspect.CO_VARKEYWORDS:
+        names.append(code.co_varnames[extra])
+    return [p for p in names if p != "self"]
+
+
 def _where(cap: Capture, tracer: _Tracer, exc: BaseException) -> str:
     open_calls = [cap.nodes[i] for i in tracer.stack[1:]]
     where = " > ".join(f"{n.name} ({n.type})" for n in open_calls) or f"{cap.nodes[0].type}.forward"
     op = f", in op `{tracer.current}`" if tracer.current else ""
-    return (f"capture stopped inside {where}{op} after {len(cap.nodes)} nodes: "
-            f"{type(exc).__name__}: {exc}")
+    calls = sum(1 for n in cap.nodes if n.kind == "module")  # the same in the summary's pass and the graph's
+    return f"capture stopped inside {where}{op} after {calls} module calls: {type(exc).__name__}: {exc}"
 
 
 def _sum_flops(cap: Capture) -> None:

@@ -2,10 +2,13 @@
 
 Inspired by Keras' ``model.summary()`` and torchinfo [1], with three corrections: parameters
 shared between modules (tied embeddings) are counted once and the sharing is listed; FLOPs
-come from ``torch.utils.flop_counter.FlopCounterMode`` at the op level, so ``matmul``,
-attention and functional calls count, not only modules; and the model's state is left exactly
-as it was (see :mod:`torchscope.model.capture`). MACs are FLOPs / 2 (every op that
-FlopCounterMode counts is a multiply-add kernel: matmul, convolution, attention).
+are ``torch.utils.flop_counter.FlopCounterMode``'s at the op level, so ``matmul``, attention
+and functional calls count, not only modules, plus the kernels its registry lacks (``nn.LSTM``,
+matrix-vector products: :mod:`torchscope.model.flops`), and what cannot be counted (TorchScript
+inside, custom kernels) is said in the table and in :attr:`ModelSummary.uncounted`, never a
+silent 0; and the model's state is left exactly as it was (see :mod:`torchscope.model.capture`).
+The pass records module calls only (:mod:`torchscope.model.calls`): no op graph is built. MACs
+are FLOPs / 2 (every kernel counted is a multiply-add kernel: matmul, convolution, attention, RNN).
 
 [1] T. Yep, torchinfo, https://github.com/TylerYep/torchinfo
 
@@ -25,6 +28,7 @@ from .view import shape_str
 if TYPE_CHECKING:  # the record reads back without torch; building one imports it
     import torch
 
+    from ._inventory import Inventory
     from .capture import Capture
 
 __all__ = ["ModelSummary", "summarize", "summary"]
@@ -70,6 +74,9 @@ class ModelSummary(Record):
     depth: int = 3
     error: str | None = None
     unused: list[str] = field(default_factory=list)  # parameters no op read on this input
+    # FLOPs that could not be counted, never a silent 0: {"module", "type", "why"} each
+    uncounted: list[dict[str, str]] = field(default_factory=list)
+    scripted: list[str] = field(default_factory=list)  # TorchScript modules: counted in their parent's row
 
     @property
     def total_macs(self) -> int:
@@ -104,10 +111,16 @@ class ModelSummary(Record):
         if self.unused:
             more = f" and {len(self.unused) - 4} more" if len(self.unused) > 4 else ""
             lines.append(f"Not used on this input: {', '.join(self.unused[:4])}{more}")
-        lines += [f"MACs: {human(self.total_macs)}   FLOPs: {human(self.total_flops)}",
+        more = " + what could not be counted (below)" if self.uncounted else ""
+        lines += [f"MACs: {human(self.total_macs)}   FLOPs: {human(self.total_flops)}{more}",
                   f"Input size: {human(self.input_bytes, 'B')}   "
                   f"Forward activations: {human(self.activation_bytes, 'B')}   "
                   f"Params: {human(self.param_bytes, 'B')}   Buffers: {human(self.buffer_bytes, 'B')}"]
+        for u in self.uncounted:
+            lines.append(f"FLOPs not counted in {u['module'] or self.model} ({u['type']}): {u['why']}")
+        for name in self.scripted:
+            lines.append(f"TorchScript: {name or self.model} takes no hooks: its layers are not shown and its "
+                         "FLOPs are counted in the row that called it")
         if self.error:
             lines.append(f"PARTIAL: {self.error}")
         return lines
@@ -167,7 +180,10 @@ def _cells(r: dict[str, Any], rows: list[dict[str, Any]], i: int, tree: bool = T
             params = "(tied) " + params
     train = "--" if not r["params"] else ("yes" if r["trainable"] == r["params"] else
                                           "no" if r["trainable"] == 0 else "part")
-    return label, shapes or "--", params, train, human(r["flops"] // 2) if r["flops"] else "--"
+    macs = human(r["flops"] // 2) if r["flops"] else "--"
+    if r.get("uncounted"):  # a kernel in this call could not be counted: say so, never a silent 0
+        macs = macs + " +?" if r["flops"] else "?"
+    return label, shapes or "--", params, train, macs
 
 
 def _until_shallower(rows: list[dict[str, Any]], start: int, depth: int) -> list[dict[str, Any]]:
@@ -189,59 +205,56 @@ def _open(rows: list[dict[str, Any]], i: int, d: int) -> bool:
     return False
 
 
-def _subtree_params(model: torch.nn.Module) -> dict[str, dict[int, torch.nn.Parameter]]:
-    """Each module's parameters (its own and its children's, each once), by qualified name, in one
-    walk: ``mod.parameters()`` per module would walk every subtree again (quadratic in depth)."""
-    out: dict[str, dict[int, torch.nn.Parameter]] = {}
+def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3, inv: Inventory | None = None) -> ModelSummary:
+    """Build the summary record from a capture: ``summarize(model, capture(model, (x,), {}))``.
 
-    def visit(prefix: str, module: torch.nn.Module, path: tuple[int, ...]) -> dict[int, torch.nn.Parameter]:
-        params = {id(p): p for p in module._parameters.values() if p is not None}
-        for name, child in module._modules.items():
-            if child is not None and id(child) not in path:  # a module holding itself: stop there
-                params.update(visit(f"{prefix}.{name}" if prefix else name, child, (*path, id(child))))
-        out.setdefault(prefix, params)
-        return params
+    ``inv``: the model's :func:`~torchscope.model._inventory.inventory`, when the caller has it.
+    """
+    from ._inventory import inventory
 
-    visit("", model, (id(model),))
-    return out
-
-
-def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3) -> ModelSummary:
-    """Build the summary record from a capture: ``summarize(model, capture(model, (x,), {}))``."""
-    unique = dict(model.named_parameters())
-    by_id: dict[int, list[str]] = {}
-    for name, p in model.named_parameters(remove_duplicate=False):
-        by_id.setdefault(id(p), []).append(name)
-    shared = [names for names in by_id.values() if len(names) > 1]
-    tied_ids = {i for i, names in by_id.items() if len(names) > 1}
-    subtree = _subtree_params(model)
+    inv = inv or inventory(model)
+    unique = inv.params
+    shared = [names for names in inv.names.values() if len(names) > 1]
+    tied_ids = {i for i, names in inv.names.items() if len(names) > 1}
+    sizes = {i: (p.numel(), p.requires_grad) for i, p in inv.subtree.get("", {}).items()}  # the root: every one
+    counts: dict[str, tuple[int, int, bool]] = {}  # per module: parameters, trainable ones, any tied
     rows = []
+    uncounted = {u["module"] for u in cap.uncounted}
     for n in cap.nodes:
         if n.kind != "module":
             continue
-        params = list(subtree.get(n.name, {}).values())
+        if n.name not in counts:
+            total = trainable = 0
+            for i in inv.subtree.get(n.name, ()):
+                k, grad = sizes[i]
+                total += k
+                trainable += k if grad else 0
+            counts[n.name] = (total, trainable, not tied_ids.isdisjoint(inv.subtree.get(n.name, ())))
+        total, trainable, tied = counts[n.name]
         pname = cap.nodes[n.parent].name if n.parent is not None else ""
         rows.append({
             "name": n.name, "short": relative_name(n.name, pname), "type": n.type, "depth": n.depth, "call": n.call,
-            "output_shapes": [o["shape"] for o in n.outputs], "params": sum(p.numel() for p in params),
-            "trainable": sum(p.numel() for p in params if p.requires_grad), "flops": n.flops,
-            "tied": any(id(p) in tied_ids for p in params),
+            "output_shapes": [o["shape"] for o in n.outputs], "params": total, "trainable": trainable,
+            "flops": n.flops, "tied": tied,
         })
-    buffers = {id(b): b for b in model.buffers()}
-    read = {p for n in cap.nodes if n.kind == "op" for p in n.params}
-    unused = [name for name in unique if name not in read] if cap.error is None else []
+        if n.name in uncounted and not n.call:
+            rows[-1]["uncounted"] = True
+    buffers = inv.buffers
+    read = cap.read if cap.read is not None else {p for n in cap.nodes if n.kind == "op" for p in n.params}
+    unseen = tuple(f"{s}." if s else "" for s in cap.scripted)  # TorchScript reads no op can see
+    unused = [name for name in unique if name not in read and not (unseen and name.startswith(unseen))]
+    unused = unused if cap.error is None else []
     inputs = [{"name": x.name, **x.outputs[0]} for x in cap.nodes if x.kind == "input"]
+    total, trainable = counts[""][:2] if "" in counts else (0, 0)
     return ModelSummary(
-        model=type(model).__name__, rows=rows,
-        total_params=sum(p.numel() for p in unique.values()),
-        trainable_params=sum(p.numel() for p in unique.values() if p.requires_grad),
-        frozen_params=sum(p.numel() for p in unique.values() if not p.requires_grad),
+        model=type(model).__name__, rows=rows, total_params=total, trainable_params=trainable,
+        frozen_params=total - trainable,
         shared=shared, param_bytes=sum(p.numel() * p.element_size() for p in unique.values()),
         buffer_bytes=sum(b.numel() * b.element_size() for b in buffers.values()),
         activation_bytes=cap.activation_bytes,
         input_bytes=sum(_nbytes(i) for i in inputs), total_flops=cap.total_flops, inputs=inputs,
         outputs=[{"name": x.name, **x.inputs[0]} for x in cap.nodes if x.kind == "output" and x.inputs],
-        depth=depth, error=cap.error, unused=unused)
+        depth=depth, error=cap.error, unused=unused, uncounted=list(cap.uncounted), scripted=list(cap.scripted))
 
 
 def _nbytes(desc: dict[str, Any]) -> int:
@@ -250,7 +263,7 @@ def _nbytes(desc: dict[str, Any]) -> int:
     n = 1
     for s in desc["shape"]:
         n *= s
-    return n * torch.empty((), dtype=getattr(torch, desc["dtype"])).element_size()
+    return n * getattr(torch, desc["dtype"]).itemsize
 
 
 def summary(model: torch.nn.Module, input: Any = None, *, input_size: Any = None, dtypes: Any = None,
@@ -261,14 +274,16 @@ def summary(model: torch.nn.Module, input: Any = None, *, input_size: Any = None
     ``input``: a tensor, a tuple of positional arguments or a dict of keyword arguments.
     ``depth``: rows shown by :meth:`ModelSummary.text` (all rows are kept in the record).
     ``mode``: ``"eval"`` (default), ``"train"`` or ``"same"``; the model is restored afterwards.
-    ``flops=False`` skips FLOP counting (about torchinfo's cost; MACs show as 0).
+    ``flops=False`` skips FLOP counting (MACs show as 0).
     If the forward pass fails, a partial summary is returned with ``error`` set and a warning.
     """
+    from ._inventory import inventory
     from ._tree import make_call
-    from .capture import capture
+    from .calls import record_calls
 
     args, kw = make_call(model, input, input_size=input_size, dtypes=dtypes, kwargs=kwargs)
-    cap = capture(model, args, kw, mode=mode, flops=flops)
+    inv = inventory(model)
+    cap = record_calls(model, args, kw, mode=mode, flops=flops, inv=inv)
     if cap.error:
         warnings.warn(f"ts.summary: {cap.error}", RuntimeWarning, stacklevel=2)
-    return summarize(model, cap, depth=depth)
+    return summarize(model, cap, depth=depth, inv=inv)
