@@ -45,7 +45,7 @@ def _demo(args: argparse.Namespace) -> int:
         port = free_port()
     print("opening the dashboard on this run (Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt):
-        serve(run.dir, port=port)
+        serve(run.dir if run.dir is not None else run.location, port=port)
     return 0
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .store.location import redact
 from .track import Run, init
 
 __all__ = ["TourCNN", "run_demo"]
@@ -204,7 +205,8 @@ def run_demo(dir: str | os.PathLike[str] | None = None, *, data: Any = None, epo
     with run:
         result, model = train(run, tour_data[1], tour_data[2], epochs=epochs, seed=seed, progress=progress)
         _tour_after_training(run, model, tour_data, seed, quick, progress)
-    print(f"run {run.id} ({run.name}) stored in {run.dir}: validation accuracy {result['val_acc']:.3f}, "
+    where = str(run.dir) if run.dir is not None else redact(str(run.location))  # a team store: no password shown
+    print(f"run {run.id} ({run.name}) stored in {where}: validation accuracy {result['val_acc']:.3f}, "
           f"{result['steps']} steps, whole tour in {time.time() - t0:.1f} s")
-    print(f"read it with: ts.open({str(run.dir)!r}).scalars({run.id!r}, 'train/loss')")
+    print(f"read it with: ts.open({where!r}).scalars({run.id!r}, 'train/loss')")
     return run
