@@ -2,22 +2,27 @@
 
 For the same models and inputs (ResNet-18/50 at 224x224, U-Net, DCGAN G, BERT-base and GPT-2
 built from their configs when ``transformers`` is installed), prints the best-of-N time of:
-  1. the summary table: ``torchinfo.summary`` vs ``ts.summary`` (with op-level FLOPs);
+  1. the summary table: ``torchinfo.summary`` vs ``ts.summary`` with op-level FLOPs and with
+     ``flops=False``, as ours/torchinfo ratios (below 1: torchscope is faster) over ``--rounds``
+     rounds; in each round the three run in turn, each the best of ``--repeat`` calls, so a burst
+     of load on a shared machine hits all three alike: the range and median of the rounds' ratios;
   2. the forward graph: torchview ``draw_graph`` build + SVG render (Graphviz ``dot``) vs
      ``ts.graph`` capture + our layout + SVG (no binary), at torchview's default depth (3) and
      fully expanded;
   3. the autograd graph: torchviz ``make_dot`` build + SVG render vs ``ts.autograd_graph`` + SVG;
   4. the layout of a 10,000-op graph (every op visible).
-Each line gives the ratio (their time / ours; above 1 means torchscope is faster). Nothing is
+Lines 2-4 give the ratio their time / ours (above 1 means torchscope is faster). Nothing is
 asserted. Tools that are not installed (or ``dot`` when missing) are reported as skipped.
 
-Run: ``.venv/bin/python benchmarks/bench_model.py`` (``--quick`` for fewer repeats).
+Run: ``.venv/bin/python benchmarks/bench_model.py`` (``--quick`` for fewer repeats,
+``--only summary`` for the summary alone, ``--threads 1`` for one intra-op thread).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import sys
 import time
 import warnings
@@ -52,14 +57,15 @@ def attempt(fn: Any, repeat: int) -> float:
         return Failed(f"{type(exc).__name__}: {str(exc)[:50]}")
 
 
-def timeit(fn: Any, repeat: int) -> float:
+def timeit(fn: Any, repeat: int, warm: bool = True, clock: Any = time.perf_counter) -> float:
     """The best of ``repeat`` runs after a warm-up: the cost without interference from other load."""
-    fn()
+    if warm:
+        fn()
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return min(times)
 
 
@@ -98,17 +104,31 @@ def row(label: str, theirs: float | None, ours: float, what: str) -> None:
         print(f"  {label:<34} {theirs * 1e3:8.1f} ms   torchscope {ours * 1e3:8.1f} ms   x{theirs / ours:5.2f}")
 
 
-def bench_summary(name: str, model: nn.Module, x: Any, repeat: int) -> None:
-    ours = timeit(lambda: tsm.summary(model, x), repeat)
+def bench_summary(name: str, model: nn.Module, x: Any, repeat: int, rounds: int, clock: Any) -> None:
     try:
         import torchinfo
-
-        theirs = attempt(lambda: torchinfo.summary(model, input_data=x, verbose=0), repeat)
     except ImportError:
-        theirs = None
-    row("summary  (torchinfo)", theirs, ours, "torchinfo not installed")
-    lean = timeit(lambda: tsm.summary(model, x, flops=False), repeat)
-    row("summary flops=False (torchinfo)", theirs, lean, "torchinfo not installed")
+        print(f"  {'summary (torchinfo)':<34} skipped: torchinfo not installed "
+              f"(torchscope {timeit(lambda: tsm.summary(model, x), repeat) * 1e3:.1f} ms)")
+        return
+    tools = {"torchinfo": lambda: torchinfo.summary(model, input_data=x, verbose=0),
+             "flops": lambda: tsm.summary(model, x), "lean": lambda: tsm.summary(model, x, flops=False)}
+    for fn in tools.values():
+        fn()  # warm-up
+    times: dict[str, list[float]] = {k: [] for k in tools}
+    for r in range(rounds):
+        order = list(tools)[r % 3:] + list(tools)[:r % 3]  # who goes first changes each round
+        for k in order:
+            times[k].append(timeit(tools[k], repeat, warm=False, clock=clock))
+    s = tsm.summary(model, x)
+    info = torchinfo.summary(model, input_data=x, verbose=0)
+    theirs = statistics.median(times["torchinfo"])
+    print(f"  {'summary: torchinfo':<34} {theirs * 1e3:8.1f} ms   (MACs: torchinfo {info.total_mult_adds / 1e6:,.1f}M, "
+          f"torchscope {s.total_macs / 1e6:,.1f}M at the op level)")
+    for k, label in (("flops", "ts.summary (op-level FLOPs)"), ("lean", "ts.summary(flops=False)")):
+        ratios = sorted(o / t for o, t in zip(times[k], times["torchinfo"]))
+        print(f"  {label:<34} {statistics.median(times[k]) * 1e3:8.1f} ms   ours/torchinfo "
+              f"{ratios[0]:.2f}-{ratios[-1]:.2f} (median {statistics.median(ratios):.2f}, {rounds} rounds)")
 
 
 def bench_graph(name: str, model: nn.Module, x: Any, repeat: int, has_dot: bool) -> None:
@@ -190,21 +210,35 @@ def bench_layout() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", choices=["summary", "graph"], help="run one part only")
+    ap.add_argument("--rounds", type=int, help="summary rounds (default 9, 5 with --quick)")
+    ap.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="summary times: wall clock, or this process's CPU time (steadier on a loaded machine; "
+                         "with --threads 1 it is the work done)")
     args = ap.parse_args()
     repeat = 3 if args.quick else 7
+    rounds = args.rounds or (5 if args.quick else 9)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     has_dot = shutil.which("dot") is not None
     warnings.simplefilter("ignore")
-    print(f"torch {torch.__version__}; graphviz dot: {'yes' if has_dot else 'no (renders skipped)'}")
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.clock} clock; "
+          f"graphviz dot: {'yes' if has_dot else 'no (renders skipped)'}")
     for name, (model, x) in models().items():
         with torch.no_grad():
             fwd = timeit(lambda: call(model, x), repeat)  # noqa: B023
         print(f"\n{name}  ({sum(p.numel() for p in model.parameters()):,} parameters; "
               f"the forward pass alone takes {fwd * 1e3:.1f} ms)")
-        bench_summary(name, model, x, repeat)
-        bench_graph(name, model, x, repeat, has_dot)
-        bench_autograd(name, model, x, max(1, repeat // 2), has_dot)
-    print("\n10,000-op graph, fully expanded")
-    bench_layout()
+        if args.only != "graph":
+            bench_summary(name, model, x, max(1, repeat // 2), rounds, clock)
+        if args.only != "summary":
+            bench_graph(name, model, x, repeat, has_dot)
+            bench_autograd(name, model, x, max(1, repeat // 2), has_dot)
+    if args.only != "summary":
+        print("\n10,000-op graph, fully expanded")
+        bench_layout()
 
 
 if __name__ == "__main__":

@@ -172,14 +172,14 @@ class _Calls(_Tracer):
                 node = self.cap.add("module", qualname, types[qualname], self._container(qualname, calls))
                 node.call = calls.get(qualname, 0)
                 calls[qualname] = node.call + 1
-                node.params = list(own[qualname])
-                node.inputs = _describe(args, kwargs)
+                node.params = list(own[qualname])  # the rows show outputs only: inputs are not described
                 self.stack.append(node.id)
                 self.tail_op.discard(parent)
                 if self.whole:
                     self.start[node.id] = self._flops()
                 elif self.flops and by_shapes(module, args):
                     self.by_formula.add(node.id)
+                    node.inputs = [describe(args[0])]
         return hook
 
     def post_hook(self, module: torch.nn.Module, args: Any, kwargs: Any, output: Any) -> None:
@@ -216,7 +216,8 @@ def record_calls(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str
     """Run ``model(*args, **kwargs)`` once and record its module calls: ``record_calls(net, (x,), {})``.
 
     A :class:`~torchscope.model.capture.Capture` with module, input and output nodes (no op
-    nodes, no edges), each call's FLOPs, :attr:`Capture.read` and :attr:`Capture.uncounted`.
+    nodes, no edges; a call's outputs are described, not its inputs), each call's FLOPs,
+    :attr:`Capture.read` and :attr:`Capture.uncounted`.
     ``mode`` as in :func:`~torchscope.model.capture.capture`; never raises for an error inside
     the model (the calls made so far are kept and :attr:`Capture.error` says where and why).
     ``inv``: the model's :func:`~torchscope.model._inventory.inventory`, when the caller has it.
@@ -276,7 +277,7 @@ def _finish(cap: Capture, tracer: _Calls) -> None:
         n.start = n.id
         n.end = max([n.id + 1] + [cap.nodes[c].end for c in n.children])
         if n.virtual and n.children:
-            n.inputs, n.outputs = cap.nodes[n.children[0]].inputs, cap.nodes[n.children[-1]].outputs
+            n.outputs = cap.nodes[n.children[-1]].outputs
     cap.total_flops = sum(tracer.counter.flop_counts["Global"].values()) if tracer.counter is not None else 0
     if tracer.whole:  # each call counted between its hooks, children included; the root is the whole pass
         cap.nodes[0].flops = cap.total_flops
