@@ -1,9 +1,12 @@
 """Test models for the explanation tests and benchmark, written here (no torchvision, no downloads).
 
-A small CNN, ResNet-18 [He et al. 2016] and a tiny vision transformer [Dosovitskiy et al. 2021],
-plus a model that raises inside its forward pass. Weights are random but seeded.
+Images: a small CNN, ResNet-18 [He et al. 2016] and a tiny vision transformer [Dosovitskiy et al.
+2021], plus a model that raises inside its forward pass. Beyond images (``make_other``): tabular
+MLPs with BatchNorm and a residual connection, and with LayerNorm and GELU; a 1-D convolutional
+network (``N x C x L``); an LSTM and a small transformer encoder over ``N x T x F`` sequences; a
+token classifier (embedding, transformer encoder, mean pooling). Weights are random but seeded.
 
-Example: ``model, x = make("resnet18", batch=2, size=32)``
+Example: ``model, x = make("resnet18", batch=2, size=32)``; ``model, x = make_other("lstm", batch=3)``
 """
 
 from __future__ import annotations
@@ -94,3 +97,111 @@ def make(name: str, batch: int = 2, size: int = 32, seed: int = 0) -> tuple[nn.M
             m.running_mean.uniform_(-0.1, 0.1)
             m.running_var.uniform_(0.5, 1.5)
     return model.eval(), torch.randn(batch, 3, size, size)
+
+
+class ResidualMLP(nn.Module):
+    """Tabular: Linear, BatchNorm1d, ReLU, two residual blocks, a head."""
+
+    def __init__(self, features: int = 12, width: int = 32, classes: int = 4) -> None:
+        super().__init__()
+        self.inp = nn.Sequential(nn.Linear(features, width), nn.BatchNorm1d(width), nn.ReLU())
+        self.blocks = nn.ModuleList(nn.Sequential(nn.Linear(width, width), nn.BatchNorm1d(width), nn.ReLU(),
+                                                  nn.Linear(width, width)) for _ in range(2))
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x)
+        for block in self.blocks:
+            h = torch.relu(h + block(h))
+        return self.head(h)
+
+
+class NormMLP(nn.Module):
+    """Tabular: LayerNorm and GELU between linear layers."""
+
+    def __init__(self, features: int = 12, width: int = 32, classes: int = 4) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(features, width), nn.LayerNorm(width), nn.GELU(),
+                                 nn.Linear(width, width), nn.LayerNorm(width), nn.GELU(), nn.Linear(width, classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class Conv1dNet(nn.Module):
+    """Sequences N x C x L: two 1-D convolutions, batch norm, global pooling."""
+
+    def __init__(self, channels: int = 4, classes: int = 3) -> None:
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv1d(channels, 16, 5, padding=2), nn.BatchNorm1d(16), nn.ReLU(),
+                                      nn.MaxPool1d(2), nn.Conv1d(16, 32, 3, padding=1), nn.ReLU())
+        self.pool = nn.AdaptiveAvgPool1d(1)
+        self.head = nn.Linear(32, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.pool(self.features(x)).flatten(1))
+
+
+class LSTMNet(nn.Module):
+    """Sequences N x T x F: a two-layer LSTM, its last state to the head."""
+
+    def __init__(self, features: int = 5, hidden: int = 16, classes: int = 3) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, num_layers=2, batch_first=True)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1])
+
+
+class SeqTransformer(nn.Module):
+    """Sequences N x T x F: a projection, positions, a two-layer transformer encoder, mean pooling."""
+
+    def __init__(self, features: int = 5, dim: int = 16, classes: int = 3, length: int = 10) -> None:
+        super().__init__()
+        self.proj = nn.Linear(features, dim)
+        self.pos = nn.Parameter(torch.randn(1, length, dim) * 0.1)
+        layer = nn.TransformerEncoderLayer(dim, 4, 32, dropout=0.1, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(self.proj(x) + self.pos[:, :x.shape[1]]).mean(dim=1))
+
+
+class TokenClassifier(nn.Module):
+    """Token ids N x T: an embedding, positions, a transformer encoder, mean pooling to the classes."""
+
+    def __init__(self, vocab: int = 50, dim: int = 16, classes: int = 3, length: int = 12) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.pos = nn.Parameter(torch.randn(1, length, dim) * 0.1)
+        layer = nn.TransformerEncoderLayer(dim, 4, 32, dropout=0.0, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(self.embed(ids) + self.pos[:, :ids.shape[1]]).mean(dim=1))
+
+
+OTHER = {
+    "residual_mlp": (ResidualMLP, lambda n: torch.randn(n, 12)),
+    "norm_mlp": (NormMLP, lambda n: torch.randn(n, 12)),
+    "conv1d": (Conv1dNet, lambda n: torch.randn(n, 4, 24)),
+    "lstm": (LSTMNet, lambda n: torch.randn(n, 10, 5)),
+    "transformer": (SeqTransformer, lambda n: torch.randn(n, 10, 5)),
+    "tokens": (TokenClassifier, lambda n: torch.randint(1, 50, (n, 12))),
+}
+
+
+def make_other(name: str, batch: int = 3, seed: int = 0) -> tuple[nn.Module, torch.Tensor]:
+    """A seeded non-image model in eval mode and a batch of its inputs: ``make_other("conv1d")``."""
+    torch.manual_seed(seed)
+    cls, data = OTHER[name]
+    model = cls()
+    for m in model.modules():  # non-trivial batch-norm statistics
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+    return model.eval(), data(batch)

@@ -81,3 +81,24 @@ def test_repeated_calls_do_not_grow_memory() -> None:
         for method in E.METHODS:
             E.explain(model, x, method=method, **FAST.get(method, {}))
     assert live() <= before
+
+
+OTHER_CALLS = [("tokens", m) for m in ("saliency", "smoothgrad", "integrated_gradients", "occlusion")] + [
+    ("conv1d", "gradcam"), ("lstm", "integrated_gradients"), ("residual_mlp", "occlusion")]
+
+
+@pytest.mark.parametrize("fail_on", [None, 1, 2, 3])
+@pytest.mark.parametrize(("name", "method"), OTHER_CALLS)
+def test_hooks_removed_beyond_images(name: str, method: str, fail_on: int | None) -> None:
+    from .models import make_other
+
+    inner, x = make_other(name, batch=2)
+    model = Exploding(inner, fail_on=fail_on or 10**9)
+    model.train()
+    try:
+        E.explain(model, x, method=method, **FAST.get(method, {}))
+    except RuntimeError as exc:
+        assert "boom" in str(exc) and fail_on is not None
+    assert_clean(model)
+    assert model.training and all(m.training for m in inner.modules())
+    assert all(p.requires_grad for p in model.parameters())

@@ -1,10 +1,13 @@
 """Explanations of a trained model: attribution methods behind one verb, feature maps, filters, top-k.
 
 ``ts.explain(model, x, method=...)`` with ``"saliency"``, ``"smoothgrad"``,
-``"integrated_gradients"`` (``"ig"``), ``"gradcam"`` or ``"occlusion"`` returns an
-:class:`Attribution` record; each method is also a class with Captum's verb,
-``Saliency(model).attribute(x, target=...)``. Memory stays under a budget (default 384 MB;
-on a GPU 1/40 of its memory, up to 2 GB).
+``"integrated_gradients"`` (``"ig"``), ``"gradcam"`` or ``"occlusion"`` returns a record for the
+kind of input: :class:`Attribution` (images), :class:`TabularAttribution` (``N x F`` rows),
+:class:`SequenceAttribution` (``N x T x F`` or ``N x C x L``) or :class:`TokenAttribution` (token
+ids, attributed at the embedding layer). Each method is also a class with Captum's verb,
+``Saliency(model).attribute(x, target=...)``, and ``LayerIntegratedGradients`` /
+``LayerSaliency`` / ``LayerSmoothGrad`` attribute to a layer's output. Memory stays under a budget
+(default 384 MB; on a GPU 1/40 of its memory, up to 2 GB).
 
 Example::
 
@@ -25,9 +28,13 @@ if _TYPE_CHECKING:
     from .features import FeatureMaps, Filters, feature_maps, filters
     from .gradcam import GradCAM
     from .integrated_gradients import IntegratedGradients
+    from .layer import LayerIntegratedGradients, LayerSaliency, LayerSmoothGrad
     from .occlusion import Occlusion
     from .saliency import Saliency
+    from .sequence import SequenceAttribution
     from .smoothgrad import SmoothGrad
+    from .tabular import TabularAttribution
+    from .tokens import TokenAttribution
     from .topk import TopK, topk
 
 __all__ = [
@@ -39,9 +46,15 @@ __all__ = [
     "Filters",
     "GradCAM",
     "IntegratedGradients",
+    "LayerIntegratedGradients",
+    "LayerSaliency",
+    "LayerSmoothGrad",
     "Occlusion",
     "Saliency",
+    "SequenceAttribution",
     "SmoothGrad",
+    "TabularAttribution",
+    "TokenAttribution",
     "TopK",
     "detections",
     "explain",
@@ -70,5 +83,7 @@ _lazy_package(__name__, {
     "Detections": ".detection", "detections": ".detection", "FeatureMaps": ".features", "Filters": ".features",
     "feature_maps": ".features", "filters": ".features", "GradCAM": ".gradcam",
     "IntegratedGradients": ".integrated_gradients", "Occlusion": ".occlusion", "Saliency": ".saliency",
-    "SmoothGrad": ".smoothgrad", "TopK": ".topk", "topk": ".topk",
+    "SmoothGrad": ".smoothgrad", "TopK": ".topk", "topk": ".topk", "LayerIntegratedGradients": ".layer",
+    "LayerSaliency": ".layer", "LayerSmoothGrad": ".layer", "SequenceAttribution": ".sequence",
+    "TabularAttribution": ".tabular", "TokenAttribution": ".tokens",
 }, cls=_CallableModule)

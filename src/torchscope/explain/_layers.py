@@ -5,7 +5,9 @@ that are spatial (``N x C x H x W`` with ``H * W > 1``, or vision-transformer to
 ``N x T x D`` whose ``T`` or ``T - 1`` is a square), and asks autograd which of them the class
 score depends on at more than one position. The last such module to finish is the target layer:
 ``layer4`` of a ResNet, ``features`` of a VGG-style network, and ``blocks[-1].norm1`` of a
-vision transformer (after its last attention, only the class token reaches the head).
+vision transformer (after its last attention, only the class token reaches the head). For
+sequences (``N x C x L``), :func:`find_layer_1d` does the same over the 1-D feature maps that
+follow a ``Conv1d``; a model without one (an LSTM, a transformer) has no such map.
 
 Example::
 
@@ -22,7 +24,7 @@ from torch import nn
 
 from ._hooks import forward_hooks
 
-__all__ = ["find_layer", "layer_by_name", "spatial", "tokens_to_grid"]
+__all__ = ["find_layer", "find_layer_1d", "layer_by_name", "spatial", "tokens_to_grid"]
 
 
 def layer_by_name(model: nn.Module, layer: str | nn.Module) -> tuple[str, nn.Module]:
@@ -70,7 +72,7 @@ def _as_map(t: torch.Tensor) -> torch.Tensor:
     return t if t.ndim == 4 else tokens_to_grid(t)
 
 
-def find_layer(model: nn.Module, sample: torch.Tensor) -> tuple[str, nn.Module]:
+def find_layer(model: nn.Module, sample: torch.Tensor, **kwargs: Any) -> tuple[str, nn.Module]:
     """The last spatial layer the class score depends on: ``find_layer(resnet, x[:1])``."""
     outputs: list[tuple[str, nn.Module, torch.Tensor]] = []
 
@@ -83,11 +85,13 @@ def find_layer(model: nn.Module, sample: torch.Tensor) -> tuple[str, nn.Module]:
     pairs = [(m, keep(n)) for n, m in model.named_modules() if n]
     with torch.enable_grad(), forward_hooks(pairs):
         x = sample[:1].detach().clone().requires_grad_(True)
-        out = model(x)
+        out = model(x, **kwargs)
     if not outputs:
         raise ValueError(f"{type(model).__name__} has no spatial layer (N x C x H x W or a square token grid); "
                          "pass layer= explicitly")
-    score = out.reshape(1, -1).max(dim=1).values.sum()
+    from .base import scores_of
+
+    score = scores_of(out).reshape(1, -1).max(dim=1).values.sum()
     dims = [o.shape[-1] for _, _, o in outputs if o.ndim == 3]
     width = max(set(dims), key=dims.count) if dims else None  # the model's token width (skips qkv projections)
     for name, module, o in reversed(outputs):
@@ -101,3 +105,41 @@ def find_layer(model: nn.Module, sample: torch.Tensor) -> tuple[str, nn.Module]:
             return name, module
     name, module, _ = outputs[-1]
     return name, module
+
+
+def find_layer_1d(model: nn.Module, sample: torch.Tensor, **kwargs: Any) -> tuple[str, nn.Module]:
+    """The last ``N x C x L`` feature map after a ``Conv1d`` that the score depends on at more than
+    one position: ``find_layer_1d(conv1d_net, x[:1])``."""
+    convs = [type(m).__name__ for m in model.modules() if isinstance(m, nn.Conv1d)]
+    if not convs:
+        kinds = sorted({type(m).__name__ for m in model.modules() if next(m.children(), None) is None})
+        raise ValueError(f"Grad-CAM needs a 1-D convolution over time, and {type(model).__name__} has none "
+                         f"(its layers: {', '.join(kinds[:8]) or 'none'}); recurrent and attention layers have no "
+                         "feature map to weight: use 'ig', 'saliency', 'smoothgrad' or 'occlusion'")
+    outputs: list[tuple[str, nn.Module, torch.Tensor]] = []
+    seen_conv = False
+
+    def keep(name: str) -> Any:
+        def hook(module: nn.Module, args: Any, out: Any) -> None:
+            nonlocal seen_conv
+            seen_conv = seen_conv or isinstance(module, nn.Conv1d)
+            if seen_conv and isinstance(out, torch.Tensor) and out.is_floating_point() and out.ndim == 3:
+                outputs.append((name, module, out))
+        return hook
+
+    pairs = [(m, keep(n)) for n, m in model.named_modules() if n]
+    with torch.enable_grad(), forward_hooks(pairs):
+        out = model(sample[:1].detach().clone().requires_grad_(sample.is_floating_point()), **kwargs)
+    from .base import scores_of
+
+    score = scores_of(out).reshape(1, -1).max(dim=1).values.sum()
+    for name, module, o in reversed(outputs):
+        if o.shape[-1] < 2:
+            continue
+        try:
+            (g,) = torch.autograd.grad(score, o, retain_graph=True, allow_unused=True)
+        except RuntimeError:
+            continue
+        if g is not None and int((g.abs().sum(dim=1) > 0).sum()) > 1:
+            return name, module
+    return next((n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv1d))

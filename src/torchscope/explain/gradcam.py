@@ -6,7 +6,9 @@ Networks via Gradient-based Localization", ICCV 2017. Computed as Captum's ``Lay
 paper's map) and then upsampled to the input size (Captum's ``LayerAttribution.interpolate``;
 ``upsample="bilinear"`` by default, ``"nearest"`` is Captum's default mode, ``None`` keeps the layer
 resolution). The layer defaults to the last spatial feature layer (see :mod:`._layers`); vision
-transformer tokens are reshaped to their grid automatically, class token dropped.
+transformer tokens are reshaped to their grid automatically, class token dropped. On sequences
+(``N x C x L`` inputs of a 1-D convolutional network) the layer is the last 1-D feature map after a
+``Conv1d``, the map is ``N x 1 x L`` and ``"bilinear"`` upsampling means ``"linear"``.
 
 Only the gradient with respect to the layer's output is needed, so no graph is recorded before the
 layer: the hook hands the rest of the model a copy of the output, detached from what came before,
@@ -26,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._hooks import forward_hooks
-from ._layers import find_layer, layer_by_name, tokens_to_grid
+from ._layers import find_layer, find_layer_1d, layer_by_name, tokens_to_grid
 from .base import Explainer, Result, Rows
 
 __all__ = ["GradCAM"]
@@ -40,15 +42,17 @@ class GradCAM(Explainer):
     picks_targets = True
 
     def __init__(self, model: nn.Module, *, layer: str | nn.Module | None = None,
-                 budget_mb: float | None = None) -> None:
-        super().__init__(model, budget_mb=budget_mb)
+                 budget_mb: float | None = None, position: int | None = None) -> None:
+        super().__init__(model, budget_mb=budget_mb, position=position)
         self.layer = layer
         self.layer_name = ""
 
     def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, *, relu: bool = False,
-                   upsample: str | None = "bilinear") -> Result:
+                   upsample: str | None = "bilinear", size: int | None = None) -> Result:
+        sequence = x.ndim == 3  # N x C x L: a 1-D feature map over time, not tokens
         if self.layer is None:
-            self.layer_name, module = find_layer(self.model, x[:1])
+            finder = find_layer_1d if sequence else find_layer
+            self.layer_name, module = finder(self.model, x[:1], **self.kwargs_for(slice(0, 1), 1))
         else:
             self.layer_name, module = layer_by_name(self.model, self.layer)
         captured: list[torch.Tensor] = []
@@ -65,13 +69,16 @@ class GradCAM(Explainer):
         def step(a: int, b: int) -> None:
             captured.clear()
             with torch.enable_grad():
-                out = self.forward(x[a:b])
+                out = self.forward(x[a:b], slice(a, b))
                 act = captured[-1]
                 t = out.detach().argmax(dim=1) if target is None else target[a:b]
                 (grad,) = torch.autograd.grad(out.gather(1, t[:, None]).sum(), act)
             act, grad = act.detach(), grad.detach()
             captured.clear()
-            if act.ndim == 3:
+            if sequence and act.ndim != 3:
+                raise ValueError("Grad-CAM on a sequence needs a layer whose output is N x C x L (a 1-D "
+                                 f"convolution's); {self.layer_name!r} gives {tuple(act.shape)}")
+            if act.ndim == 3 and not sequence:
                 act, grad = tokens_to_grid(act), tokens_to_grid(grad)
             weights = grad.mean(dim=tuple(range(2, grad.ndim)), keepdim=True)
             cam = (weights * act).sum(dim=1, keepdim=True)
@@ -83,7 +90,8 @@ class GradCAM(Explainer):
             self.chunked(x, len(x), step)
         cam = maps.tensor
         assert cam is not None and targets.tensor is not None
-        if upsample is not None and x.ndim == 4:
-            align = {} if upsample == "nearest" else {"align_corners": False}
-            cam = F.interpolate(cam, size=x.shape[2:], mode=upsample, **align)
+        if upsample is not None and x.ndim in (3, 4):
+            mode = "linear" if sequence and upsample == "bilinear" else upsample
+            align = {} if mode == "nearest" else {"align_corners": False}
+            cam = F.interpolate(cam, size=(size or x.shape[-1],) if sequence else x.shape[2:], mode=mode, **align)
         return Result(cam, targets.tensor, scores.tensor)

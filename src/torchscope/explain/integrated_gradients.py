@@ -66,7 +66,7 @@ class IntegratedGradients(Explainer):
             scaled = alphas[k].reshape(shape) * delta[sample]
             if base is not None:
                 scaled = base[sample] + scaled
-            g, _, _ = self.gradient(scaled, target[sample])
+            g, _, _ = self.gradient(scaled, target[sample], sample)
             first, last = a // n_steps, (b - 1) // n_steps + 1
             weights = torch.zeros(last - first, b - a, dtype=x.dtype, device=x.device)
             weights[sample - first, r - a] = sizes[k]  # one row per sample: its step sizes, 0 elsewhere

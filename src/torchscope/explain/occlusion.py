@@ -4,8 +4,10 @@ Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks", ECCV 20
 Captum's ``Occlusion``: each window position replaces its patch with the baseline (default 0);
 a pixel's attribution is the mean score drop over the windows that cover it. Captum has no
 default window; here it is ``(C, ceil(H/8), ceil(W/8))`` with strides of half a window (one
-feature at a time, stride 1, for non-image inputs). Pixels no window covers get 0. Forward passes
-only, in budget-sized chunks of occluded copies.
+feature at a time, stride 1, for non-image inputs). As in Captum, when the strides do not reach
+the edge, one more window is placed there, cut at the edge, so every element is covered. Forward passes
+only, in budget-sized chunks of occluded copies. Token ids (integers) can be occluded too: each
+window is replaced by the baseline id (token deletion).
 
 Example::
 
@@ -38,6 +40,7 @@ class Occlusion(Explainer):
 
     name = "occlusion"
     picks_targets = True
+    accepts_integers = True
 
     def _attribute(self, x: torch.Tensor, target: torch.Tensor | None, *,
                    sliding_window_shapes: Sequence[int] | None = None, strides: int | Sequence[int] | None = None,
@@ -55,17 +58,20 @@ class Occlusion(Explainer):
                              f"input's per-sample shape {shape}")
         if any(w > s for w, s in zip(window, shape)):
             raise ValueError(f"sliding window {window} is larger than the input {shape}")
-        starts = [torch.arange(0, s - w + 1, st, device=x.device) for s, w, st in zip(shape, window, stride)]
+        # Captum's positions: ceil((size - window) / stride) + 1 per axis, the last one cut at the edge
+        starts = [torch.arange(0, -(-(s - w) // st) * st + 1, st, device=x.device)
+                  for s, w, st in zip(shape, window, stride)]
         grid = torch.tensor(list(itertools.product(*[t.tolist() for t in starts])), device=x.device)  # P x D
         positions = len(grid)
         coords = [torch.arange(s, device=x.device) for s in shape]
-        cover = torch.ones(shape, device=x.device, dtype=x.dtype)
+        fdtype = x.dtype if x.is_floating_point() else torch.float32
+        cover = torch.ones(shape, device=x.device, dtype=fdtype)
         for d, (s0, w) in enumerate(zip(starts, window)):
-            per_dim = ((coords[d][None] >= s0[:, None]) & (coords[d][None] < s0[:, None] + w)).sum(0).to(x.dtype)
+            per_dim = ((coords[d][None] >= s0[:, None]) & (coords[d][None] < s0[:, None] + w)).sum(0).to(fdtype)
             cover = cover * per_dim.reshape([-1 if i == d else 1 for i in range(len(shape))])
         base = torch.as_tensor(baselines, dtype=x.dtype, device=x.device)
         base = base.expand_as(x) if base.ndim == x.ndim else base.expand(shape)
-        total = torch.zeros_like(x)
+        total = torch.zeros(x.shape, dtype=fdtype, device=x.device)
         scores = self.outputs(x)  # the clean inputs' scores, and the predicted classes when target is None
         t = scores.argmax(dim=1) if target is None else target
         first = scores.gather(1, t[:, None])[:, 0]
@@ -80,8 +86,8 @@ class Occlusion(Explainer):
                 mask &= inside.reshape([len(r)] + [-1 if i == d else 1 for i in range(len(shape))])
             rows_base = base[sample] if base.ndim == x.ndim else base
             occluded = torch.where(mask, rows_base, x[sample])
-            drop = first[sample] - self.forward(occluded).gather(1, t[sample][:, None])[:, 0]
-            total.index_add_(0, sample, drop.reshape([-1] + [1] * len(shape)) * mask)
+            drop = first[sample] - self.forward(occluded, sample).gather(1, t[sample][:, None])[:, 0]
+            total.index_add_(0, sample, drop.to(fdtype).reshape([-1] + [1] * len(shape)) * mask)
 
         with torch.no_grad():
             self.chunked(x, len(x) * positions, step)

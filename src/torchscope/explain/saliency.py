@@ -29,7 +29,7 @@ class Saliency(Explainer):
         out, scores, targets = Rows(len(x)), Rows(len(x)), Rows(len(x))
 
         def step(a: int, b: int) -> None:
-            g, s, t = self.gradient(x[a:b], None if target is None else target[a:b])
+            g, s, t = self.gradient(x[a:b], None if target is None else target[a:b], slice(a, b))
             out.put(a, b, g.abs_() if abs else g)  # g is this call's own tensor
             scores.put(a, b, s)
             targets.put(a, b, t)

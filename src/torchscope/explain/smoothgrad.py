@@ -46,7 +46,7 @@ class SmoothGrad(Explainer):
             state = gen.get_state()
             noisy = xs + stdevs * torch.randn(xs.shape, generator=gen, device=x.device, dtype=x.dtype)
             try:
-                g, _, _ = self.gradient(noisy, target[sample])
+                g, _, _ = self.gradient(noisy, target[sample], sample)
             except OverBudget:  # the chunk runs again smaller: draw the same noise then
                 gen.set_state(state)
                 raise
