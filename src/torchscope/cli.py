@@ -22,9 +22,10 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="a short version (seconds), as the tests use")
     p.add_argument("--data", default=None, help="your own image data set (MNIST IDX files, an image folder, "
                                                 "an archive) instead of the embedded digits")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same runs (default 0)")
     p.add_argument("--no-serve", action="store_true", help="stop after writing the run (no dashboard)")
-    p.add_argument("--port", type=int, default=6006, help="dashboard port (default 6006, or a free one if taken)")
+    p.add_argument("--port", type=_port, default=6006,
+                   help="dashboard port (default 6006; when taken, the next free one is used and said)")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -33,26 +34,24 @@ def _demo(args: argparse.Namespace) -> int:
     run = run_demo(dir=args.dir, data=args.data, epochs=args.epochs, quick=args.quick, seed=args.seed)
     if args.no_serve:
         return 0
-    import socket
+    from .server.serve import serve
 
-    from .server.serve import free_port, serve
-
-    port = args.port
-    try:  # the port asked for may be taken (another dashboard): then any free one
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", port))
-    except OSError:
-        port = free_port()
     print("opening the dashboard on this run (Ctrl-C to stop)")
-    with contextlib.suppress(KeyboardInterrupt):
-        serve(run.dir if run.dir is not None else run.location, port=port)
+    with contextlib.suppress(KeyboardInterrupt):  # a taken port: serve() takes the next free one and says so
+        serve(run.dir if run.dir is not None else run.location, port=args.port)
     return 0
 
 
 def _runs_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", nargs="?", default=None, help="store directory or postgresql:// URL "
                                                         "(default: $TORCHSCOPE_STORE, $TORCHSCOPE_DIR or ./tsruns)")
-    p.add_argument("--project", default=None)
+    p.add_argument("--project", default=None, help="only the runs of this project (default: every project)")
+
+
+def _port(text: str) -> int:
+    from .server.serve import port_number
+
+    return port_number(text)
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -174,9 +173,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; an argument the subcommand does not know is reported with that subcommand's
+    usage (argparse alone reports it with the top-level one)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        subs = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        where = subs.choices.get(args.command) if subs is not None and args.command else None
+        (where or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> Any:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     if not args.command:
         parser.print_help()
         return 2

@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import socket
 import sys
@@ -24,7 +25,9 @@ from .context import app_context
 from .hosts import ENV as ALLOWED_HOSTS_ENV
 from .hosts import allowed_hosts, env_allowed_hosts
 
-__all__ = ["configure_parser", "free_port", "run_command", "serve", "url_for"]
+__all__ = ["configure_parser", "free_port", "listen", "port_number", "run_command", "serve", "url_for"]
+
+PORT_TRIES = 10  # a taken port: the next ones are tried (as Jupyter does), and the one taken is said
 
 
 def url_for(host: str, port: int, token: str | None) -> str:
@@ -44,6 +47,51 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def port_number(text: str) -> int:
+    """A TCP port as ``--port`` takes it (0 = any free one): ``port_number("6006")`` -> 6006."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535; 0 picks a free one)")
+    return port
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a restart reuses its port
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def listen(host: str, port: int, *, tries: int = PORT_TRIES) -> socket.socket:
+    """A socket bound to ``host:port``, or to the next free port when that one is taken (up to
+    ``tries`` ports, each taken one said on stderr): ``listen("127.0.0.1", 6006).getsockname()``.
+
+    Raises OSError with one readable sentence when nothing can be bound (a bad port or host, no
+    permission, every port tried taken), before anything is printed on stdout.
+    """
+    if not 0 <= port <= 65535:
+        raise ValueError(f"{port} is not a port number (0 to 65535; 0 picks a free one)")
+    candidates = [port] if port == 0 else list(range(port, min(65536, port + max(1, tries))))
+    for i, p in enumerate(candidates):
+        try:
+            return _bind(host, p)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                why = (exc.strerror or str(exc)).lower()
+                raise OSError(f"cannot listen on {host}:{p}: {why}") from None
+            later = f"; trying {candidates[i + 1]}" if i + 1 < len(candidates) else ""
+            print(f"torchscope: port {p} is in use{later}", file=sys.stderr, flush=True)
+    raise OSError(f"ports {candidates[0]} to {candidates[-1]} on {host} are all in use: give another with --port "
+                  "(0 picks any free one)")
+
+
 def serve(dir: Any = None, *, host: str = "127.0.0.1", port: int = 6006, token: str | None = None,
           open_browser: bool = False, poll_interval: float = 0.5, log_level: str = "warning",
           allow_hosts: list[str] | None = None, admin_token: str | None = None) -> None:
@@ -59,13 +107,13 @@ def serve(dir: Any = None, *, host: str = "127.0.0.1", port: int = 6006, token: 
 
     from .app import create_app
 
-    if port == 0:
-        port = free_port(host)
     token = clean_token(token)
     if token is None and not is_loopback(host):
         token = new_token()
     app = create_app(dir, token=token, poll_interval=poll_interval, allow_hosts=allow_hosts or (),
                      admin_token=admin_token)
+    sock = listen(host, port)  # bound before any URL is printed: a taken port is said, never another server's URL
+    port = int(sock.getsockname()[1])
     url = url_for(host, port, token)
     print(f"torchscope dashboard for {app_context(app).provider.location}\n  {url}", flush=True)
     if clean_token(admin_token):
@@ -79,13 +127,15 @@ def serve(dir: Any = None, *, host: str = "127.0.0.1", port: int = 6006, token: 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=1,
                             access_log=False)
-    uvicorn.Server(config).run()
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", nargs="?", default=None, help="store directory or postgresql:// URL "
                                                         "(default: $TORCHSCOPE_STORE, $TORCHSCOPE_DIR or ./tsruns)")
-    p.add_argument("--port", type=int, default=6006, help="port (default 6006; 0 picks a free one)")
+    p.add_argument("--port", type=port_number, default=6006,
+                   help="port (default 6006; when taken, the next free one is used and said; 0 picks any free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--token", default=os.environ.get("TORCHSCOPE_TOKEN"),
                    help="access token (generated when the host is not loopback; an empty one is none)")
