@@ -81,6 +81,11 @@ class SQLReader:
         """Statements run in one transaction, all or none."""
         raise NotImplementedError
 
+    def _in(self, column: str, ids: list[int]) -> tuple[str, list[Any]]:
+        """``column IN (ids)`` as SQL and its parameters (a backend with arrays passes one parameter,
+        so the statement text does not change with the number of ids and is prepared once)."""
+        return f"{column} IN ({','.join('?' * len(ids))})", list(ids)
+
     def _data(self, column: str) -> str:
         """The SQL that reads a bytes column of media (images, record blobs): the column itself here;
         a backend that keeps media elsewhere (the team store's object storage) reads a reference."""
@@ -293,8 +298,8 @@ class SQLReader:
         rows = []
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
-            rows += self._q(f"SELECT steps, walls, vals FROM scalar_points WHERE chunk_id IN "
-                            f"({','.join('?' * len(part))}) ORDER BY chunk_id", part)
+            where, args = self._in("chunk_id", part)
+            rows += self._q(f"SELECT steps, walls, vals FROM scalar_points WHERE {where} ORDER BY chunk_id", args)
         return (np.concatenate([np.frombuffer(r[0], "<i8") for r in rows]),
                 np.concatenate([np.frombuffer(r[1], "<f8") for r in rows]),
                 np.concatenate([np.frombuffer(r[2], "<f8") for r in rows]))
@@ -303,8 +308,9 @@ class SQLReader:
         out = []
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
-            rows = self._q(f"SELECT chunk_id, steps, walls, vals FROM scalar_points WHERE chunk_id IN "
-                           f"({','.join('?' * len(part))}) ORDER BY chunk_id", part)
+            where, args = self._in("chunk_id", part)
+            rows = self._q(f"SELECT chunk_id, steps, walls, vals FROM scalar_points WHERE {where} ORDER BY chunk_id",
+                           args)
             out += [(r[0], np.frombuffer(r[1], "<i8"), np.frombuffer(r[2], "<f8"), np.frombuffer(r[3], "<f8"))
                     for r in rows]
         return out
@@ -318,8 +324,9 @@ class SQLReader:
         found: set[int] = set()
         for i in range(0, len(inside), 500):
             part = inside[i:i + 500]
-            rows = self._q(f"SELECT chunk_id, data FROM scalar_summaries WHERE block = ? AND chunk_id IN "
-                           f"({','.join('?' * len(part))}) ORDER BY chunk_id", [block, *part])
+            where, args = self._in("chunk_id", part)
+            rows = self._q(f"SELECT chunk_id, data FROM scalar_summaries WHERE block = ? AND {where} "
+                           f"ORDER BY chunk_id", [block, *args])
             parts += [from_bytes(r[1]) for r in rows]
             found.update(r[0] for r in rows)
         missing = [c for c in inside if c not in found]  # a store written before this block size existed
@@ -413,15 +420,13 @@ class SQLReader:
         blobs: dict[int, dict[str, bytes]] = {}
         ids = [r[0] for r in rows]
         for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            marks = ",".join("?" * len(part))
+            where, args = self._in("record_id", ids[i:i + 500])
             if with_blobs:
                 for rid, name, data in self._q(f"SELECT record_id, name, {self._data('data')} FROM record_blobs "
-                                               f"WHERE record_id IN ({marks})", part):
+                                               f"WHERE {where}", args):
                     blobs.setdefault(rid, {})[name] = self._bytes(data)
             else:
-                for rid, name in self._q(f"SELECT record_id, name FROM record_blobs WHERE record_id IN ({marks})",
-                                         part):
+                for rid, name in self._q(f"SELECT record_id, name FROM record_blobs WHERE {where}", args):
                     names.setdefault(rid, []).append(name)
         return [RecordEntry(rid, k, rkind, step, wall, json.loads(data), r_rank,
                             blobs=blobs.get(rid, {}) if with_blobs else None,

@@ -61,6 +61,9 @@ class PostgresStore(SQLReader):
     def __repr__(self) -> str:
         return f"PostgresStore({self.location!r})"
 
+    def _in(self, column: str, ids: list[int]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(?)", [list(ids)]
+
     def _data(self, column: str) -> str:
         ref = column[:-4] + "ref"  # "i.data" -> "i.ref": media kept on object storage are read by reference
         return f"COALESCE({column}, '\\x{MARKER.hex()}'::bytea || convert_to({ref}, 'UTF8'))"
