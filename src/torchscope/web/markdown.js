@@ -1,76 +1,83 @@
-// A small, safe markdown renderer: the text is never parsed as HTML. Blocks and inline
-// marks become DOM nodes built with createElement/textContent; links keep only http(s),
-// mailto and relative URLs. Supports headings, paragraphs, lists, code blocks, quotes,
-// tables, rules, **bold**, *italic*, `code`, [links](url) and line breaks.
-//   el.append(renderMarkdown("**lr** halved"));
+// Markdown for logged text (run.log_text), parsed by the vendored markdown-it (CommonMark plus
+// GitHub's tables and strikethrough) with raw HTML off, then built as DOM nodes from its tokens:
+// no HTML string is ever parsed, only the tags listed below are made, and a link keeps its href
+// only for http(s), mailto, #anchors and relative URLs (anything else shows as plain text).
+// Images are not loaded (`![alt](url)` shows as a link). Single newlines are line breaks.
+//   el.append(renderMarkdown("**lr** halved at `train_loss_value` < 0.1"));
 
-import { h } from "./dom.js";
+import markdownit from "./vendor/markdown-it.esm.js";
 
-const SAFE_URL = /^(https?:|mailto:|[^:]*$)/i;
+const md = markdownit({ html: false, linkify: true, breaks: true, typographer: false });
+md.linkify.set({ fuzzyLink: false, fuzzyEmail: false, fuzzyIP: false }); // train.py, model.pt stay text
+md.disable(["image"]);
 
-function inline(text) {
-  const out = [];
-  const re = /(`+)([\s\S]*?)\1|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|\[([^\]]+)\]\(([^)\s]+)\)/g;
-  let last = 0, m;
-  while ((m = re.exec(text))) {
-    if (m.index > last) out.push(text.slice(last, m.index));
-    if (m[1]) out.push(h("code", {}, m[2]));
-    else if (m[3] || m[4]) out.push(h("strong", {}, inline(m[3] || m[4])));
-    else if (m[5] || m[6]) out.push(h("em", {}, inline(m[5] || m[6])));
-    else if (m[7]) {
-      const url = m[8].trim();
-      out.push(SAFE_URL.test(url) ? h("a", { href: url, rel: "noopener noreferrer", target: "_blank" }, inline(m[7])) : m[0]);
-    }
-    last = re.lastIndex;
+// markdown-it tag -> the element made; headings sit two levels down (a card title is an h3)
+const TAGS = new Set(["p", "ul", "ol", "li", "blockquote", "em", "strong", "s", "table", "thead", "tbody", "tr",
+  "th", "td", "a"]);
+const ALIGN = /^text-align:(left|center|right)$/;
+
+// The href a link keeps, or null: C0 controls and spaces trimmed, tabs and newlines dropped (as a
+// browser's URL parser does), then only http, https, mailto or no scheme at all.
+export function safeHref(raw) {
+  const url = String(raw ?? "").replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "").replace(/[\t\n\r]/g, "");
+  const scheme = url.match(/^([a-z][a-z0-9+.-]*):/i);
+  return !scheme || ["http", "https", "mailto"].includes(scheme[1].toLowerCase()) ? url : null;
+}
+
+function open(t) {
+  if (/^h[1-6]$/.test(t.tag)) return document.createElement(`h${Math.min(6, Number(t.tag[1]) + 2)}`);
+  if (!TAGS.has(t.tag)) return document.createElement("span");
+  if (t.tag === "a") {
+    const href = safeHref(t.attrGet("href"));
+    if (href === null) return document.createElement("span");
+    const a = document.createElement("a");
+    Object.assign(a, { href, rel: "noopener noreferrer", target: "_blank" });
+    if (t.attrGet("title")) a.title = t.attrGet("title");
+    return a;
   }
-  if (last < text.length) out.push(text.slice(last));
-  return out;
+  const el = document.createElement(t.tag);
+  const start = Number(t.attrGet("start"));
+  if (t.tag === "ol" && Number.isInteger(start)) el.setAttribute("start", String(start));
+  const align = ALIGN.exec(t.attrGet("style") || "");
+  if (align) el.style.textAlign = align[1];
+  return el;
 }
 
-function table(lines) {
-  const cells = (l) => l.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
-  const head = cells(lines[0]);
-  const rows = lines.slice(2).map(cells);
-  return h("table", {}, h("thead", {}, h("tr", {}, head.map((c) => h("th", {}, inline(c))))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, inline(c)))))));
+function leaf(t) {
+  switch (t.type) {
+    case "code_inline": { const c = document.createElement("code"); c.textContent = t.content; return c; }
+    case "code_block": case "fence": {
+      const pre = document.createElement("pre"), code = document.createElement("code");
+      code.textContent = t.content.replace(/\n$/, "");
+      if (t.info) code.dataset.lang = t.info.trim().split(/\s+/)[0];
+      pre.append(code);
+      return pre;
+    }
+    case "hardbreak": case "softbreak": return document.createElement("br");
+    case "hr": return document.createElement("hr");
+    default: return document.createTextNode(t.content); // text, and anything else: as text
+  }
 }
 
+function build(tokens, parent) {
+  const stack = [parent];
+  for (const t of tokens) {
+    const top = stack[stack.length - 1];
+    if (t.type === "inline") build(t.children || [], top);
+    else if (t.nesting === 1) {
+      if (t.hidden) { stack.push(top); continue; } // a tight list's paragraph: no <p>
+      const el = open(t);
+      top.append(el);
+      stack.push(el);
+    } else if (t.nesting === -1) stack.pop();
+    else top.append(leaf(t));
+  }
+}
+
+// A <div class="markdown"> holding `src` rendered.
 export function renderMarkdown(src) {
-  const root = h("div", { class: "markdown" });
-  const lines = String(src).replace(/\r\n?/g, "\n").split("\n");
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i];
-    if (/^\s*$/.test(line)) { i++; continue; }
-    let m;
-    if ((m = line.match(/^```/))) {
-      const body = [];
-      for (i++; i < lines.length && !/^```/.test(lines[i]); i++) body.push(lines[i]);
-      i++;
-      root.append(h("pre", {}, h("code", {}, body.join("\n"))));
-    } else if ((m = line.match(/^(#{1,6})\s+(.*)$/))) {
-      root.append(h(`h${Math.min(6, m[1].length + 2)}`, {}, inline(m[2]))); i++;
-    } else if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) {
-      root.append(h("hr", {})); i++;
-    } else if (/^\s*>/.test(line)) {
-      const body = [];
-      for (; i < lines.length && /^\s*>/.test(lines[i]); i++) body.push(lines[i].replace(/^\s*>\s?/, ""));
-      root.append(h("blockquote", {}, renderMarkdown(body.join("\n"))));
-    } else if (/^\s*([-*+]|\d+[.)])\s+/.test(line)) {
-      const ordered = /^\s*\d/.test(line), items = [];
-      for (; i < lines.length && /^\s*([-*+]|\d+[.)])\s+/.test(lines[i]); i++) items.push(lines[i].replace(/^\s*([-*+]|\d+[.)])\s+/, ""));
-      root.append(h(ordered ? "ol" : "ul", {}, items.map((t) => h("li", {}, inline(t)))));
-    } else if (line.includes("|") && i + 1 < lines.length && /^\s*\|?\s*:?-+/.test(lines[i + 1])) {
-      const body = [];
-      for (; i < lines.length && lines[i].includes("|"); i++) body.push(lines[i]);
-      root.append(table(body));
-    } else {
-      const body = [];
-      for (; i < lines.length && lines[i].trim() && !/^(#{1,6}\s|```|\s*>|\s*([-*+]|\d+[.)])\s)/.test(lines[i]); i++) body.push(lines[i]);
-      const parts = [];
-      body.forEach((l, j) => { if (j) parts.push(h("br", {})); parts.push(...inline(l)); });
-      root.append(h("p", {}, parts));
-    }
-  }
+  const root = document.createElement("div");
+  root.className = "markdown";
+  build(md.parse(String(src ?? ""), {}), root);
   return root;
 }

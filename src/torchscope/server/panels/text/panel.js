@@ -1,4 +1,4 @@
-// The Text panel: markdown logged with run.log_text, rendered safely (never as HTML), per key
+// The Text panel: markdown logged with run.log_text (markdown-it, HTML off: see static/markdown.js), per key
 // and run, newest first.
 //   export function render(el, api) -> {}
 
