@@ -68,7 +68,7 @@ def test_greyscale_stack_table_and_names() -> None:
     ((np.ones((2, 2)), [0, 2**40]), tsd.DataError, r"labels go up to 1,099,511,627,776, so there would be "
                                                    r"1,099,511,627,777 classes; torchscope names at most 100,000"),
     ((np.ones(3), [0, 1, 2]), tsd.DataError, "neither a table"),
-    (("no-such-set",), tsd.DataError, "embedded: breast_cancer, digits, iris, wine"),
+    (("no-such-set",), tsd.DataError, "embedded: breast_cancer, digits, iris, mnist, wine"),
     ((42,), TypeError, "cannot read a int"),
     (("digits", [1, 2]), TypeError, "labels= only goes with"),
 ])

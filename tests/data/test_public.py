@@ -9,7 +9,7 @@ import torchscope.data as tsd
 EXPECTED = [
     "BUILTIN", "ClassBalance", "Correlation", "DataError", "Dataset", "FeatureDists", "Limits", "MeanImages",
     "PairPlot", "PixelStats", "Profile", "Projection", "SampleGrid", "class_balance", "correlation", "embeddings",
-    "feature_dists", "from_arrays", "from_torch", "load", "mean_images", "pairplot", "pixel_stats", "profile",
+    "feature_dists", "from_arrays", "from_torch", "load", "mean_images", "mnist", "pairplot", "pixel_stats", "profile",
     "project", "samples",
 ]
 

@@ -5,7 +5,8 @@ views return records that draw themselves (matplotlib, notebook HTML) and log to
 
 Example::
 
-    ds = ts.data.load("digits"); train, test = ds.split(0.8); ts.data.profile(train, test)
+    ds = ts.data.load("mnist"); train, test = ds.split(0.8); ts.data.profile(train, test)
+    x, y = ts.data.mnist()   # the embedded MNIST test set as tensors (10000 x 1 x 28 x 28, labels)
 """
 
 from typing import TYPE_CHECKING
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_package
 
 if TYPE_CHECKING:
-    from .builtin import BUILTIN
+    from .builtin import BUILTIN, mnist
     from .convert import from_arrays, from_torch
     from .dataset import DataError, Dataset
     from .embed import embeddings
@@ -61,6 +62,7 @@ __all__ = [
     "from_torch",
     "load",
     "mean_images",
+    "mnist",
     "pairplot",
     "pixel_stats",
     "profile",
@@ -70,11 +72,11 @@ __all__ = [
 
 # each name loads on first use: the records read back (and `torchscope serve`) without torch
 lazy_package(__name__, {
-    "BUILTIN": ".builtin", "from_arrays": ".convert", "from_torch": ".convert", "DataError": ".dataset",
-    "Dataset": ".dataset", "embeddings": ".embed", "Limits": ".limits", "load": ".load", "Profile": ".profile",
-    "profile": ".profile", "Projection": ".projection", "project": ".projector", "ClassBalance": ".views",
-    "Correlation": ".views", "FeatureDists": ".views", "MeanImages": ".views", "PairPlot": ".views",
-    "PixelStats": ".views", "SampleGrid": ".views", "class_balance": ".views", "correlation": ".views",
-    "feature_dists": ".views", "mean_images": ".views", "pairplot": ".views", "pixel_stats": ".views",
-    "samples": ".views",
+    "BUILTIN": ".builtin", "mnist": ".builtin", "from_arrays": ".convert", "from_torch": ".convert",
+    "DataError": ".dataset", "Dataset": ".dataset", "embeddings": ".embed", "Limits": ".limits", "load": ".load",
+    "Profile": ".profile", "profile": ".profile", "Projection": ".projection", "project": ".projector",
+    "ClassBalance": ".views", "Correlation": ".views", "FeatureDists": ".views", "MeanImages": ".views",
+    "PairPlot": ".views", "PixelStats": ".views", "SampleGrid": ".views", "class_balance": ".views",
+    "correlation": ".views", "feature_dists": ".views", "mean_images": ".views", "pairplot": ".views",
+    "pixel_stats": ".views", "samples": ".views",
 })

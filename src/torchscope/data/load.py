@@ -1,7 +1,7 @@
 """``ts.data.load``: one verb for data as people actually have it.
 
-It dispatches on what it is given: an embedded name (``"digits"``, ``"iris"``, ``"wine"``,
-``"breast_cancer"``), a folder (MNIST-style IDX files, else an image folder with one sub-folder
+It dispatches on what it is given: an embedded name (``"mnist"``, ``"digits"``, ``"iris"``,
+``"wine"``, ``"breast_cancer"``), a folder (MNIST-style IDX files, else an image folder with one sub-folder
 per class), an archive (``.tar.gz``, ``.tgz``, ``.tar``, ``.zip``), one IDX file, an inputs/labels
 pair of tensors or arrays, any ``torch.utils.data.Dataset``, or a torchscope Dataset (returned
 as it is).
