@@ -4,8 +4,8 @@ import torchscope as ts
 
 EXPECTED = {
     "GenericRecord", "Record", "Run", "SchemaError", "Store", "StoreLocationError", "SummaryWriter", "__version__",
-    "autograd_graph", "build_report", "data", "detections", "errors", "evaluate", "explain", "export", "feature_maps",
-    "filters",
+    "attention", "autograd_graph", "build_report", "data", "detections", "errors", "evaluate", "explain", "export",
+    "feature_maps", "filters",
     "gan", "graph", "init", "open", "register_record", "summary", "topk",
 }
 

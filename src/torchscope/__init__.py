@@ -7,6 +7,7 @@ views), ``ts.summary`` / ``ts.graph`` / ``ts.autograd_graph`` (the model), ``ts.
 DCGAN, quality metrics and the GAN lens), ``ts.build_report`` (one self-contained HTML file of a
 run's panels), ``ts.export`` (runs as pandas, Arrow or polars tables, Parquet or CSV files).
 Capabilities load on first use, so a plain ``import torchscope`` stays light.
+``ts.attention`` returns a transformer's attention maps, every layer and head.
 """
 
 from importlib import import_module
@@ -27,6 +28,7 @@ _LAZY = {
     "Run": (".track", "Run"),
     "SummaryWriter": (".integrations", "SummaryWriter"),
     "init": (".track", "init"),
+    "attention": (".attention", "attention"),
     "autograd_graph": (".model", "autograd_graph"),
     "build_report": (".report", "build_report"),
     "data": (".data", None),
@@ -52,6 +54,7 @@ __all__ = [
     "StoreLocationError",
     "SummaryWriter",
     "__version__",
+    "attention",
     "autograd_graph",
     "build_report",
     "data",

@@ -224,6 +224,7 @@ class GenericRecord(Record):
 # reading a store (ts.open, `torchscope serve`, `torchscope report`) never imports it; tests/test_records.py
 # checks the table against every registered class, tests/test_imports.py that reading needs no torch.
 BUILTIN_KINDS = {
+    "attention.maps": "torchscope.attention.record:AttentionMaps",
     "data.class_balance": "torchscope.data.views.class_balance:ClassBalance",
     "data.correlation": "torchscope.data.views.correlation:Correlation",
     "data.feature_dists": "torchscope.data.views.feature_dists:FeatureDists",
