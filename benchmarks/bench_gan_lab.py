@@ -2,9 +2,13 @@
 for the ring of 8 Gaussians to be covered (all modes present) per loss type.
 
 There is no in-process alternative to compare with (GAN Lab runs TF.js in a browser), so the
-figures are absolute. Run on the target machine (2 CPU cores); ``taskset -c 0,1`` pins a bigger one.
+figures are absolute, but for one: ``Lab2D`` step + frame as a notebook runs it, in a fresh
+process with torch's default threads while a busy loop holds a core, before (the previous code
+path: no thread setting in the library calls) and after (one intra-op thread inside
+``step()``/``frame()`` for small networks), alternating, in frames/s. Run on the target machine
+(2 CPU cores); ``taskset -c 0,1`` pins a bigger one.
 
-    .venv/bin/python benchmarks/bench_gan_lab.py [--quick]
+    .venv/bin/python benchmarks/bench_gan_lab.py [--quick] [--only busy]
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
+import sys
 import time
 
 import torch
@@ -91,11 +97,56 @@ def bench_coverage(max_steps: int, check: int) -> None:
               f"{time.perf_counter() - start:6.2f} s total  high-quality {cov['high_quality']:.2f}{note}")
 
 
+NOTEBOOK = """
+import contextlib, sys, time
+import torch
+from torchscope.gan.lab import Lab2D
+if sys.argv[1] == "before":  # the previous code path: the library calls leave torch's threads alone
+    Lab2D._threads = lambda self: contextlib.nullcontext()
+lab = Lab2D()
+lab.step(5)
+lab.frame()
+frames, start = 0, time.perf_counter()
+while time.perf_counter() - start < float(sys.argv[2]):
+    lab.step()
+    lab.frame()
+    frames += 1
+print(frames / (time.perf_counter() - start), torch.get_num_threads())
+"""
+
+
+def bench_busy(rounds: int, seconds: float) -> None:
+    """Lab2D step + frame, torch's default threads, a fresh process each time, one core kept busy."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    rates: dict[str, list[float]] = {"before": [], "after": []}
+    try:
+        for r in range(rounds):
+            for mode in (("before", "after") if r % 2 == 0 else ("after", "before")):
+                out = subprocess.run([sys.executable, "-c", NOTEBOOK, mode, str(seconds)], capture_output=True,
+                                     text=True, check=True).stdout.split()
+                rates[mode].append(float(out[0]))
+                threads = out[1]
+    finally:
+        busy.kill()
+        busy.wait()
+    b, a = rates["before"], rates["after"]
+    print(f"Lab2D step + frame in a fresh process, torch's default threads ({threads}), one core busy "
+          f"(a busy-loop process), {rounds} rounds of {seconds:g} s:")
+    print(f"  before (no thread setting in the library)  {min(b):6.1f}-{max(b):6.1f} frames/s "
+          f"(median {statistics.median(b):.1f})")
+    print(f"  after (one thread inside step/frame)       {min(a):6.1f}-{max(a):6.1f} frames/s "
+          f"(median {statistics.median(a):.1f}), x{statistics.median(a) / statistics.median(b):.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a shorter worker run")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the lab (default 1)")
+    parser.add_argument("--only", choices=["busy"], help="only the busy-machine notebook comparison")
     args = parser.parse_args()
+    bench_busy(3 if args.quick else 5, 3.0 if args.quick else 5.0)
+    if args.only:
+        return
     torch.set_num_threads(args.threads)
     bench_lab(50 if args.quick else 300)
     for n in (1, 2):

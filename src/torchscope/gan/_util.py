@@ -76,27 +76,38 @@ def frozen_stats(model: torch.nn.Module, *, train: bool | None = None) -> Iterat
 def threads(n: int | None) -> Iterator[None]:
     """Run a block with ``n`` intra-op threads (None: unchanged), restored after: ``with threads(1): ...``.
 
-    Small models (8x8 to 32x32 GANs, the feature CNN) train faster on one thread: splitting tiny
-    convolutions costs more than it gains, and far more on a loaded machine.
+    Small models (8x8 to 32x32 GANs, the feature CNN, the GAN lab's MLPs) run faster on one
+    thread: splitting tiny matrix products costs more than it gains, and far more on a loaded
+    machine, where OpenMP's threads spin waiting for a core another process holds (the lab's
+    2 x 64 MLPs: 1.3-1.7 frames/s with torch's default threads next to a busy process, 80 with one).
+    The previous count comes back in ``finally``, also when the block raises.
     """
     import torch
 
     before = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(max(1, int(n)))
+    if n is None or n == before:
+        yield
+        return
+    torch.set_num_threads(max(1, int(n)))
     try:
         yield
     finally:
         torch.set_num_threads(before)
 
 
-def small_model_threads(*models: Any, limit: int = 2_000_000) -> Any:
-    """``threads(1)`` for small models on the CPU (under ``limit`` parameters in all), else no change."""
+def small_model_threads(*models: Any, limit: int = 2_000_000, rows: int = 1, work: float = 5e8) -> Any:
+    """``threads(1)`` for small models on the CPU, else no change: ``with small_model_threads(G, D): ...``.
+
+    Small: under ``limit`` parameters in all and, when a call pushes ``rows`` samples through
+    them, under ``work`` multiply-adds (parameters x rows; the GAN lab's default MLPs on its
+    48 x 48 heat map: 2e7).
+    """
     import torch
 
     mods = [m for m in models if isinstance(m, torch.nn.Module)]
     params = [p for m in mods for p in m.parameters()]
-    small = bool(params) and all(p.device.type == "cpu" for p in params) and sum(p.numel() for p in params) < limit
+    count = sum(p.numel() for p in params)
+    small = bool(params) and all(p.device.type == "cpu" for p in params) and count < limit and count * rows < work
     return threads(1 if small else None)
 
 
@@ -108,7 +119,7 @@ def generate(generator: torch.nn.Module, z: torch.Tensor, *, value_range: tuple[
     """
     import torch
 
-    with frozen_stats(generator, train=train):
+    with small_model_threads(generator), frozen_stats(generator, train=train):
         out = [to_unit(generator(z[i:i + batch]).float(), value_range) for i in range(0, len(z), batch)]
     return torch.cat(out)
 

@@ -221,3 +221,45 @@ def test_history_is_bounded_and_thinned_with_a_new_epoch():
     assert len(h) == 6 and h.epoch == 1 and h.columns()["step"] == [0, 2, 4, 6, 8, 10]
     h.add(step=11)
     assert math.isnan(h.last()["v"])
+
+
+@pytest.fixture
+def three_threads():
+    """torch's intra-op thread count set to 3 for the test (a notebook's default on a bigger machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    yield 3
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("call", ["step", "frame", "coverage", "phases"])
+def test_small_networks_run_on_one_thread_and_the_count_comes_back(call, three_threads):
+    lab = Lab2D(**SMALL)
+    seen = []
+    lab.G.register_forward_pre_hook(lambda m, a: seen.append(torch.get_num_threads()))
+    getattr(lab, call)()
+    assert seen and set(seen) == {1}
+    assert torch.get_num_threads() == three_threads
+
+
+@pytest.mark.parametrize("call", ["step", "frame", "phases"])
+def test_the_thread_count_comes_back_when_the_call_raises(call, three_threads):
+    lab = Lab2D(**SMALL)
+    seen = []
+
+    def boom(module, args):
+        seen.append(torch.get_num_threads())
+        raise RuntimeError("boom")
+
+    lab.D.register_forward_pre_hook(boom)
+    with pytest.raises(RuntimeError, match="boom"):
+        getattr(lab, call)()
+    assert seen == [1] and torch.get_num_threads() == three_threads
+
+
+def test_big_networks_keep_torchs_threads(three_threads):
+    lab = Lab2D(**{**SMALL, "width": 512, "batch_size": 2048})  # 0.5M parameters x 2048 rows per update
+    with lab._threads():  # what step() and frame() run under (a step here takes seconds)
+        assert torch.get_num_threads() == three_threads
+    with Lab2D(**SMALL)._threads():
+        assert torch.get_num_threads() == 1

@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 
+from .._util import small_model_threads
 from .config import ARCHITECTURE, LabConfig
 from .distributions import BOUNDS, Target
 from .distributions import target as make_target
@@ -136,16 +137,25 @@ class Lab2D:
         """
         if which not in ("both", "d", "g"):
             raise ValueError(f"which must be 'both', 'd' or 'g', got {which!r}")
-        for _ in range(int(n)):
-            d_out = g_out = None
-            if which != "g":
-                for _ in range(self.config.d_steps):
-                    d_out = self._d_update()
-            if which != "d":
-                for _ in range(self.config.g_steps):
-                    g_out = self._g_update()
-            self._after_step(d_out, g_out)
+        with self._threads():
+            for _ in range(int(n)):
+                d_out = g_out = None
+                if which != "g":
+                    for _ in range(self.config.d_steps):
+                        d_out = self._d_update()
+                if which != "d":
+                    for _ in range(self.config.g_steps):
+                        g_out = self._g_update()
+                self._after_step(d_out, g_out)
         return self.history.last()
+
+    def _threads(self) -> Any:
+        """One intra-op thread for this call while the networks are small (the default 2 x 64 MLPs:
+        :func:`~torchscope.gan._util.small_model_threads`), torch's count restored afterwards: a
+        notebook's loop gets the speed the dashboard's worker gets, on a busy machine too."""
+        cfg = self.config
+        rows = max(cfg.batch_size, cfg.grid ** 2, cfg.points, cfg.manifold ** 2)
+        return small_model_threads(self.G, self.D, rows=rows)
 
     def _after_step(self, d_out: dict[str, Any] | None, g_out: dict[str, Any] | None) -> None:
         self.steps += 1
@@ -209,8 +219,9 @@ class Lab2D:
         """
         if self.target.centers is None:
             raise ValueError(f"mode coverage needs a mixture target (ring or mixture), not {self.target.name!r}")
-        fake = self.G(self.z_eval) if fake is None else fake
-        return mode_coverage(fake, self.target.centers, self.target.std)
+        with self._threads():
+            fake = self.G(self.z_eval) if fake is None else fake
+            return mode_coverage(fake, self.target.centers, self.target.std)
 
     # -- settings ----------------------------------------------------------------------------
     def configure(self, **changes: Any) -> list[str]:
@@ -262,12 +273,13 @@ class Lab2D:
     def frame(self) -> LabFrame:
         """Everything a view shows now, as a :class:`LabFrame` record: ``lab.frame().save("f.png")``."""
         cfg = self.config
-        with torch.no_grad():
-            real = self.real_eval[:cfg.points]
-            fake = torch.nan_to_num(self.G(self.z_eval[:cfg.points]))
-        arrows = generator_arrows(self.D, self.loss, fake)
-        heat = decision_map(self.D, self.loss, cfg.grid)
-        lines, opacity = manifold(self.G, cfg.manifold, cfg.z_dim, cfg.noise)
+        with self._threads():
+            with torch.no_grad():
+                real = self.real_eval[:cfg.points]
+                fake = torch.nan_to_num(self.G(self.z_eval[:cfg.points]))
+            arrows = generator_arrows(self.D, self.loss, fake)
+            heat = decision_map(self.D, self.loss, cfg.grid)
+            lines, opacity = manifold(self.G, cfg.manifold, cfg.z_dim, cfg.noise)
         status, message = self.advice()
         latest: dict[str, Any] = {**self.history.last(), **{k: v for k, v in self.metrics.last().items()
                                                             if k != "step"}}
@@ -294,7 +306,8 @@ class Lab2D:
         """
         from .phases import slow_step
 
-        return slow_step(self)
+        with self._threads():
+            return slow_step(self)
 
     def _repr_html_(self) -> str:
         return self.frame()._repr_html_()
