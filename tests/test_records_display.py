@@ -119,7 +119,40 @@ def _evaluation(inp: Inputs) -> Any:
     return inp._evaluation
 
 
+def _tabular(inp: Inputs) -> Record:
+    xi, _ = inp.table.arrays()
+    mlp = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    return ts.explain(mlp, torch.as_tensor(xi[:6], dtype=torch.float32), method="ig", n_steps=8,
+                      feature_names=inp.table.feature_names, class_names=inp.table.class_names)
+
+
+def _sequence(inp: Inputs) -> Record:
+    class Recurrent(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm, self.head = nn.LSTM(3, 8, batch_first=True), nn.Linear(8, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.lstm(x)[0][:, -1])
+
+    return ts.explain(Recurrent(), torch.randn(2, 12, 3), method="saliency", feature_names=[HOSTILE, "b", "c"],
+                      class_names=[HOSTILE, "other"])
+
+
+def _tokens(inp: Inputs) -> Record:
+    model = nn.Sequential(nn.Embedding(20, 8), nn.Flatten(), nn.Linear(40, 3))
+    return ts.explain(model, torch.randint(1, 20, (2, 5)), method="ig", n_steps=8,
+                      tokens=[[HOSTILE, "$x$", "a", "b", "c"], ["d", HOSTILE, "e", "f", "g"]])
+
+
+def _attention(inp: Inputs) -> Record:
+    layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+    return ts.attention(nn.TransformerEncoder(layer, 2, enable_nested_tensor=False), torch.randn(1, 5, 8),
+                        tokens=[HOSTILE, "$x$", "a", "b", "c"])
+
+
 FACTORIES: dict[str, Callable[[Inputs], Record]] = {
+    "attention.maps": _attention,
     "data.class_balance": lambda i: ts.data.class_balance(i.train, i.test),
     "data.correlation": lambda i: ts.data.correlation(i.table),
     "data.feature_dists": lambda i: ts.data.feature_dists(i.table),
@@ -140,6 +173,9 @@ FACTORIES: dict[str, Callable[[Inputs], Record]] = {
     "explain.detections": _detections,
     "explain.feature_maps": lambda i: ts.feature_maps(i.net, i.x[0], layer="0"),
     "explain.filters": lambda i: ts.filters(i.net),
+    "explain.sequence": _sequence,
+    "explain.tabular": _tabular,
+    "explain.tokens": _tokens,
     "explain.topk": lambda i: ts.topk(i.net, i.x[:4], k=3, class_names=i.images.class_names, labels=i.y[:4]),
     "gan.checkpoint": _checkpoint,
     "gan.counterfactual": lambda i: ts.gan.counterfactual(i.gan.generator, i.fx, 0, 3, z_dim=16, steps=20, points=5),
@@ -159,6 +195,7 @@ FACTORIES: dict[str, Callable[[Inputs], Record]] = {
 
 # kinds whose record carries the hostile string (so the escaping checks bite)
 CARRY_USER_TEXT = {
+    "attention.maps", "explain.sequence", "explain.tabular", "explain.tokens",
     "data.class_balance", "data.correlation", "data.feature_dists", "data.mean_images", "data.pairplot",
     "data.pixel_stats", "data.profile", "data.projection", "data.samples", "eval.confusion",
     "eval.curves", "eval.mistakes", "eval.most_confused", "eval.per_class", "explain.attribution",

@@ -130,6 +130,10 @@ class TokenAttribution(Record):
         return fig
 
     def _repr_html_(self) -> str:
+        from .._display import table
+
         layer = f" at {html.escape(self.layer)}" if self.layer else ""
+        top = table(["sample", "token", "score"], [(i, tok, s) for i in range(min(len(self), 16))
+                                                   for tok, s in self.top(i, 5)])
         return (f"<div class='torchscope-record'><b>{html.escape(self.method)}</b>{layer}"
-                f"<br/>{self.html()}</div>")
+                f"<br/>{self.html()}<details><summary>largest</summary>{top}</details></div>")
