@@ -45,6 +45,11 @@ export function fmtNum(v) {
   return String(Number(v.toPrecision(6)));
 }
 
+// A count and its noun: plural(1, "run") -> "1 run", plural(3, "run") -> "3 runs".
+export function plural(n, one, many = `${one}s`) {
+  return `${Number(n).toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
 export function fmtDuration(s) {
   if (!Number.isFinite(s)) return fmtNum(s);
   const sign = s < 0 ? "-" : "";

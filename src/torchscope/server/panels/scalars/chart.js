@@ -2,7 +2,10 @@
 // one rank of each run (opts.rank), or with opts.rank "all" every rank: rank 0 solid, the others dashed.
 // Zoom (drag), pan (shift+drag), ctrl+wheel zoom and double-click reset re-query the server
 // for the visible range at the chart's pixel width (min/max per bucket: spikes stay visible).
-//   const c = new ScalarChart("train/loss", api, opts); grid.append(c.card); c.load();
+// Smoothing (TensorBoard's debiased EMA) never hides the data: the raw values stay drawn under the
+// smoothed line, and a sparse series (fewer than SPARSE points) is drawn as logged unless
+// opts.smoothSparse.
+//   const c = new ScalarChart("train/loss", api, opts, { onPin }); grid.append(c.card); c.load();
 
 import uPlot from "../../static/vendor/uPlot.esm.js";
 import { debounce, flatten, fmtDuration, fmtNum, h } from "../../static/dom.js";
@@ -10,20 +13,23 @@ import { align, ema, groupStats, nearest, unionX } from "./series.js";
 
 const HEIGHT = 220;
 const DENSE_RUNS = 12; // more runs in one chart: drawn lighter (see build)
+export const SPARSE = 64; // fewer points than this: not smoothed by default, each point marked
 const finite = (v) => (v === null || !Number.isFinite(v) ? null : v);
 // the line of rank r when every rank is drawn: rank 0 solid, the others dashed, each its own way
 const DASHES = [[6, 3], [2, 2], [8, 3, 2, 3], [4, 4, 1, 4], [10, 4]];
 const dashOf = (r) => (r > 0 ? DASHES[(r - 1) % DASHES.length] : undefined);
 
 export class ScalarChart {
-  constructor(key, api, opts) {
+  constructor(key, api, opts, { onPin } = {}) {
     Object.assign(this, { key, api, opts, range: null, series: [], u: null, seq: 0, appended: 0 });
     const file = `${key.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 80) || "scalars"}.csv`; // as the server names it
     this.csv = h("a", { class: "small csv", download: file, title: "every stored point of the visible range" }, "CSV");
     this.plot = h("div", { class: "plot" });
     this.readEl = h("div", { class: "readout" });
+    this.pin = onPin && h("button", { class: "small pin", "aria-pressed": "false", title: "pin this chart to the top",
+      onclick: () => onPin(key) }, "pin");
     this.card = h("div", { class: "card", dataset: { key, state: "idle" } },
-      h("h3", {}, h("span", { class: "title", title: key }, key), this.csv,
+      h("h3", {}, h("span", { class: "title", title: key }, key), this.pin, this.csv,
         h("button", { class: "small reset", title: "show everything (or double-click)", onclick: () => this.reset() }, "reset")),
       this.plot, this.readEl);
     this.requery = debounce(() => this.load(), 150);
@@ -66,15 +72,25 @@ export class ScalarChart {
       steps: Array.from(c.step), info: { tags: run.tags, flat: flatten(run.config) } };
   }
 
+  setPinned(on) {
+    if (!this.pin) return;
+    this.pin.textContent = on ? "unpin" : "pin";
+    this.pin.setAttribute("aria-pressed", String(on));
+    this.pin.title = on ? "unpin: back to its section" : "pin this chart to the top";
+    this.card.classList.toggle("pinned", on);
+  }
+
   prepared() {
-    const { smoothing, logX, logY } = this.opts;
+    const { smoothing, logX, logY, smoothSparse } = this.opts;
     const pos = (v) => (logY && !(v > 0) ? null : finite(v));
     return this.series.map((s) => {
       const keep = logX ? s.xs.map((x) => x > 0) : null;
       const pick = (a) => (keep ? a.filter((_, i) => keep[i]) : a);
-      const xs = pick(s.xs), ys = pick(s.ys);
-      return { ...s, xs, ys, px: xs, raw: ys.map(pos), lo: pick(s.mins).map(pos), hi: pick(s.maxs).map(pos),
-        smooth: ema(ys, smoothing).map(pos), bad: xs.filter((_, i) => !Number.isFinite(ys[i])) };
+      const xs = pick(s.xs), ys = pick(s.ys), raw = ys.map(pos);
+      // a series with few points is drawn as logged: an average of a handful of values lags far behind them
+      const smoothed = smoothing > 0 && (smoothSparse || Math.max(s.total ?? 0, s.xs.length) >= SPARSE);
+      return { ...s, xs, ys, px: xs, raw, lo: pick(s.mins).map(pos), hi: pick(s.maxs).map(pos), smoothed,
+        smooth: smoothed ? ema(ys, smoothing).map(pos) : raw, bad: xs.filter((_, i) => !Number.isFinite(ys[i])) };
     });
   }
 
@@ -83,12 +99,11 @@ export class ScalarChart {
     this.view = runs;
     const { x, snap } = unionX(runs.map((r) => r.xs), this.width());
     const data = [x], series = [{}], bands = [];
-    const smooth = this.opts.smoothing > 0;
     const add = (arr, cfg) => { data.push(arr); series.push({ spanGaps: true, points: { show: false }, ...cfg }); return data.length - 1; };
     if (this.opts.groupBy) {
       this.groups = groupRuns(runs, this.opts.groupBy);
       for (const g of this.groups) {
-        const stats = groupStats(g.runs.map((r) => align(x, snap, r.xs, [smooth ? r.smooth : r.raw])[0]));
+        const stats = groupStats(g.runs.map((r) => align(x, snap, r.xs, [r.smooth])[0]));
         g.stats = stats;
         const hi = add(stats.hi, { label: `${g.label} +std`, stroke: "transparent", width: 0 });
         const lo = add(stats.lo, { label: `${g.label} -std`, stroke: "transparent", width: 0 });
@@ -101,6 +116,7 @@ export class ScalarChart {
       const dense = runs.length > DENSE_RUNS;
       for (const r of runs) {
         const [raw, lo, hi, sm] = align(x, snap, r.xs, [r.raw, r.lo, r.hi, r.smooth]);
+        const smooth = r.smoothed;
         if (r.downsampled) {
           // the bucket's min..max as one outlined polygon (thin edges: a lone spike stays visible);
           // its own min column is a series that only sets the y range
@@ -108,10 +124,10 @@ export class ScalarChart {
             fill: dense ? null : fade(r.color, smooth ? 0.08 : 0.15), paths: envelope(lo) });
           add(lo, { label: `${r.name} min`, paths: () => null });
         }
-        // raw values: drawn as a line unless they are smoothed away and the band already shows them
-        if (!(smooth && r.downsampled)) {
-          add(raw, { label: r.name, stroke: smooth ? fade(r.color, 0.3) : r.color, width: 1, main: !smooth, dash: r.dash,
-            points: { show: r.xs.length <= 64, size: 5, fill: r.color } });
+        // raw values: always drawn (faint under a smoothed line; a dense chart's bands show them already)
+        if (!(smooth && r.downsampled && dense)) {
+          add(raw, { label: r.name, stroke: smooth ? fade(r.color, 0.35) : r.color, width: smooth ? 1 : 1.5, main: !smooth,
+            dash: r.dash, points: { show: r.xs.length < SPARSE, size: 5, fill: r.color } });
         }
         if (smooth) add(sm, { label: `${r.name} (smoothed)`, stroke: r.color, width: dense ? 1 : 1.5, main: true, dash: r.dash });
       }
@@ -205,7 +221,7 @@ export class ScalarChart {
       for (const r of this.view) {
         if (!r.xs.length || xv < r.xs[0] || xv > r.xs[r.xs.length - 1]) continue;
         const j = nearest(r.xs, xv);
-        const text = this.opts.smoothing > 0 ? `${fmtNum(r.smooth[j] ?? r.ys[j])} (${fmtNum(r.ys[j])})` : fmtNum(r.ys[j]);
+        const text = r.smoothed ? `${fmtNum(r.smooth[j] ?? r.ys[j])} (${fmtNum(r.ys[j])})` : fmtNum(r.ys[j]);
         items.push(item(r.id, r.color, r.name, text, r.rank, r.dash));
       }
     }

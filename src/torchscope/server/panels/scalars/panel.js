@@ -1,15 +1,21 @@
-// The Scalars panel: one chart per key (runs overlaid), laid out in a grid with a filter box.
-// Smoothing, x axis (step / wall time / relative time), log axes, grouping and the rank (runs logged
-// with ts.init(..., all_ranks=True): one rank, or every rank overlaid) apply to all charts.
+// The Scalars panel: one chart per key (runs overlaid), in collapsible sections by the key's prefix
+// (the user's own first: train/, val/, the others, then torchscope's system/ and watch/; see
+// sections.js), pinned charts on top, with a filter box. Smoothing, x axis (step / wall time /
+// relative time), log axes, grouping and the rank (runs logged with ts.init(..., all_ranks=True): one
+// rank, or every rank overlaid) apply to all charts.
 //   export function render(el, api) -> { destroy() }
 
-import { debounce, flatten, h, message } from "../../static/dom.js";
-import { ScalarChart } from "./chart.js";
+import { debounce, flatten, h, message, plural } from "../../static/dom.js";
+import { ScalarChart, SPARSE } from "./chart.js";
+import { isOwn, sections, sectionTitle } from "./sections.js";
 
 export async function render(el, api) {
   const st = api.state;
   const opts = { smoothing: st.get("smoothing", 0.6), x: st.get("x", "step"), logX: st.get("logX", false),
-    logY: st.get("logY", false), groupBy: st.get("groupBy", ""), watch: st.get("watch", false), rank: 0 };
+    logY: st.get("logY", false), groupBy: st.get("groupBy", ""), watch: st.get("watch", false), rank: 0,
+    smoothSparse: st.get("smoothSparse", false) };
+  const pinned = new Set(st.get("pinned", [])); // keys shown first, in their own section
+  const collapsed = new Set(st.get("collapsed", [])); // section names folded by the user
   // a deep link (#scalars?key=K&step=S, e.g. from a health alarm) shows that chart, marked at that step;
   // &rank=R (a number or "all") picks the rank
   const focusKey = api.params?.get("key"), focusStep = api.params?.has("step") ? Number(api.params.get("step")) : null;
@@ -19,7 +25,7 @@ export async function render(el, api) {
   let filter = st.get("filter", "");
   const runs = api.runs();
   const charts = new Map();
-  const grid = h("div", { class: "grid" });
+  const board = h("div", { class: "scalar-sections" });
   const status = h("span", { class: "note count" });
 
   const configKeys = [...new Set(runs.flatMap((r) => Object.keys(flatten(r.config))))].sort();
@@ -42,8 +48,12 @@ export async function render(el, api) {
   const toolbar = h("div", { class: "toolbar" },
     h("input", { type: "search", class: "filter", placeholder: "filter keys (regex)", value: filter,
       "aria-label": "filter keys", oninput: debounce((e) => { filter = e.target.value; st.set("filter", filter); layout(); }, 120) }),
-    h("label", {}, "smoothing ", h("input", { type: "range", class: "smoothing", min: 0, max: 0.99, step: 0.01,
-      value: opts.smoothing, oninput: debounce((e) => { smoothLabel.textContent = Number(e.target.value).toFixed(2); set("smoothing", Number(e.target.value)); }, 60) }), smoothLabel),
+    h("label", { title: "TensorBoard's debiased exponential moving average; the raw values stay drawn" }, "smoothing ",
+      h("input", { type: "range", class: "smoothing", min: 0, max: 0.99, step: 0.01,
+        value: opts.smoothing, oninput: debounce((e) => { smoothLabel.textContent = Number(e.target.value).toFixed(2); set("smoothing", Number(e.target.value)); }, 60) }), smoothLabel),
+    h("label", { title: `series of fewer than ${SPARSE} points are drawn as logged unless this is ticked` },
+      h("input", { type: "checkbox", class: "smooth-sparse", checked: opts.smoothSparse, onchange: (e) => set("smoothSparse", e.target.checked) }),
+      "smooth sparse"),
     h("label", {}, "x ", select("x-axis", [["step", "step"], ["wall_time", "wall time"], ["relative", "relative time"]],
       opts.x, (v) => set("x", v, true))),
     h("label", {}, h("input", { type: "checkbox", class: "log-x", checked: opts.logX, onchange: (e) => set("logX", e.target.checked) }), "log x"),
@@ -53,8 +63,8 @@ export async function render(el, api) {
     h("label", {}, "group ", select("group-by", [["", "none"], ["tags", "by tags"], ...configKeys.map((k) => [`config:${k}`, `by ${k}`])],
       opts.groupBy, (v) => set("groupBy", v))),
     status);
-  el.replaceChildren(toolbar, grid);
-  if (!runs.length) { grid.replaceWith(message("Select one or more runs on the left to see their scalars.")); return {}; }
+  el.replaceChildren(toolbar, board);
+  if (!runs.length) { board.replaceWith(message("Select one or more runs on the left to see their scalars.")); return {}; }
 
   // charts on screen load first; those just below the fold once the screen's charts are drawn
   let busy = 0;
@@ -76,30 +86,54 @@ export async function render(el, api) {
 
   function addKey(key) {
     if (charts.has(key)) return;
-    const c = new ScalarChart(key, api, opts);
+    const c = new ScalarChart(key, api, opts, { onPin: togglePin });
+    c.setPinned(pinned.has(key));
     if (key === focusKey && Number.isFinite(focusStep)) c.mark = focusStep;
     charts.set(key, c);
     seen.observe(c.card);
+  }
+
+  function togglePin(key) {
+    if (pinned.has(key)) pinned.delete(key); else pinned.add(key);
+    st.set("pinned", [...pinned]);
+    charts.get(key)?.setPinned(pinned.has(key));
+    layout();
+  }
+
+  // One section: a heading that folds it (remembered), and its charts in a grid. A folded section's
+  // charts are not in the page's layout, so they load only once it is opened.
+  function section(name, title, keys, own) {
+    const open = !collapsed.has(name);
+    const box = h("details", { class: `scalar-section${own ? " own" : ""}`, dataset: { section: name }, open },
+      h("summary", {}, h("span", { class: "section-title" }, title), h("span", { class: "note" }, ` ${plural(keys.length, "chart")}`)),
+      h("div", { class: "grid" }, keys.map((k) => charts.get(k).card)));
+    box.addEventListener("toggle", () => {
+      if (box.open) collapsed.delete(name); else collapsed.add(name);
+      st.set("collapsed", [...collapsed]);
+    });
+    return box;
   }
 
   function layout() {
     let re = null;
     try { re = filter ? new RegExp(filter, "i") : null; } catch (e) { re = null; }
     // the keys the chosen rank logged (all ranks: every key)
-    // ts.init(system=True)'s machine metrics go after the training keys
-    const sys = (k) => (k.startsWith("system/") ? 1 : 0);
-    const keys = [...charts.keys()].filter((k) => opts.rank === "all" || (keyRanks.get(k) || new Set([0])).has(opts.rank))
-      .sort((a, b) => sys(a) - sys(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const keys = [...charts.keys()].filter((k) => opts.rank === "all" || (keyRanks.get(k) || new Set([0])).has(opts.rank));
     const watched = keys.filter((k) => k.startsWith("watch/")).length;
     showLabel(watchToggle, watched > 0);
     const hideWatch = !opts.watch && !filter; // a filter searches every key
     const shown = keys.filter((k) => !(hideWatch && k.startsWith("watch/")) && (!filter || (re ? re.test(k) : k.includes(filter))));
-    grid.replaceChildren(...shown.map((k) => charts.get(k).card));
+    const top = shown.filter((k) => pinned.has(k)), rest = sections(shown.filter((k) => !pinned.has(k)));
+    const parts = [];
+    if (top.length) parts.push(section("\u0000pinned", "pinned", sections(top).flatMap((g) => g.keys), false));
+    if (rest.length === 1 && !top.length) parts.push(h("div", { class: "grid" }, rest[0].keys.map((k) => charts.get(k).card)));
+    else for (const g of rest) parts.push(section(g.name, sectionTitle(g.name), g.keys, isOwn(g.name)));
+    board.replaceChildren(...parts);
     if (api.report && started) for (const k of shown) if (!charts.get(k).loaded) start(charts.get(k));
-    status.textContent = `${shown.length} of ${keys.length} charts · ${runs.length} runs` +
+    status.textContent = `${shown.length} of ${plural(keys.length, "chart")} · ${plural(runs.length, "run")}` +
       (rankLabel.hidden ? "" : opts.rank === "all" ? " · all ranks" : ` · rank ${opts.rank}`) +
-      (hideWatch && watched ? ` · ${watched} watch/ charts hidden` : "");
-    if (!shown.length) grid.append(message(keys.length ? "No key matches the filter." : "No scalars logged in these runs yet."));
+      (hideWatch && watched ? ` · ${watched} watch/ ${watched === 1 ? "chart" : "charts"} hidden` : "");
+    if (!shown.length) board.append(message(keys.length ? "No key matches the filter." : "No scalars logged in these runs yet."));
   }
 
   // the rank shown: the one asked for when the runs have it, else their lowest; 0 without a selector

@@ -5,7 +5,9 @@
 // TensorBoard-style debiased exponential moving average; non-finite values pass through.
 export function ema(values, weight) {
   const out = new Array(values.length);
-  if (!(weight > 0)) { for (let i = 0; i < values.length; i++) out[i] = values[i]; return out; }
+  const fin = values.filter((v) => v !== null && Number.isFinite(v));
+  const constant = fin.every((v) => v === fin[0]); // as TensorBoard: a constant series stays exactly itself
+  if (!(weight > 0) || constant) { for (let i = 0; i < values.length; i++) out[i] = values[i]; return out; }
   let last = 0, n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
