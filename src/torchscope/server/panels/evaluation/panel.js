@@ -209,11 +209,15 @@ class EvalPage {
 
   calibrationCard() {
     const r = this.data.calibration.rec;
+    const key = (cls, text) => h("span", {}, h("i", { class: cls }), text);
     return this.card("calibration", `Reliability · ECE ${fix(num(r.ece))} · MCE ${fix(num(r.mce))}`, [
       reliabilityChart({ edges: nums(r.edges), accuracy: nums(r.accuracy), confidence: nums(r.confidence), counts: r.counts }),
-      h("p", { class: "note" }, `${r.counts.length} bins of top-label confidence (Guo et al. 2017): blue bars are each bin's accuracy, red ` +
-        "ticks its mean confidence (the pale band between them is the gap), the grey strip counts samples per bin; " +
-        "the dashed diagonal is perfect calibration.")]);
+      h("div", { class: "rel-legend" }, key("acc", "accuracy"), key("gap", "gap to mean confidence"),
+        key("conf", "mean confidence"), key("diag", "perfect calibration"), key("count", "samples")),
+      h("p", { class: "note rel-caption" }, `${r.counts.length} bins of top-label confidence (Guo et al. 2017). Each blue bar ` +
+        "rises to its bin's accuracy; the hatched band spans from there to the bin's mean confidence (the red tick): above " +
+        "the bar where the model is over-confident, over its top where it is under-confident. The dashed diagonal is " +
+        "perfect calibration; the grey strip below gives each bin's number of samples. Hover a bar for its values.")]);
   }
 
   // -- per-class table ----------------------------------------------------------------------
