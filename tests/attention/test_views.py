@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from torchscope.attention import AttentionGroup, AttentionMaps, rollout
-from torchscope.attention.views import HEAD_VIEW_LIMIT, THUMB, block_max
+from torchscope.attention.views import HEAD_VIEW_LIMIT, THUMB, block_max, mosaic
 
 HOSTILE = ["<script>alert(1)</script>", "$\\frac{", "a&b", "'\"", "x"]
 
@@ -60,7 +60,13 @@ def test_head_view_lines_and_the_limit(tmp_path) -> None:
 def test_model_view_thumbnails_and_heatmap_at_2048_tokens(tmp_path) -> None:
     rec = record(200, layers=2, heads=3)
     fig = rec.model_view()
-    assert len(fig.axes) == 6 and all(max(ax.images[0].get_array().shape) <= THUMB for ax in fig.axes)
+    (ax,) = fig.axes
+    shown = ax.images[0].get_array()
+    expected = block_max(rec.group().maps[1, 0, 0], THUMB)
+    side = expected.shape[0]
+    assert side <= THUMB and shown.shape == (2 * side + 2, 3 * side + 2 * 2)  # 2 layers x 3 heads, 2-pixel gaps
+    np.testing.assert_array_equal(shown, mosaic(rec.group(), 0))
+    np.testing.assert_allclose(shown[side + 2:, :side], expected / expected.max(), rtol=1e-6)
     np.testing.assert_array_equal(block_max(np.eye(200), THUMB).diagonal(), 1)  # a thin diagonal stays visible
     big = record(2048, layers=1, heads=1)
     start = time.perf_counter()

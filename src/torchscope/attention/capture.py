@@ -204,8 +204,8 @@ def _capture_hf(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any],
         missing = [i for i, m in enumerate(maps) if not isinstance(m, torch.Tensor)]
         if missing:
             raise ValueError(_no_weights(model, modules, f"returned no {name} attention for layers {missing}"))
-        stacked = torch.stack([m.detach() for m in maps]).to("cpu", dtype).numpy()
-        groups.append(AttentionGroup(name=name, role=role, layers=[], maps=stacked, causal=_causal(stacked)))
+        stacked = _stack(list(maps), dtype)
+        groups.append(AttentionGroup(name=name, role=role, layers=[], maps=stacked, causal=_causal(maps[0])))
     _name_layers(groups, modules)
     return groups
 
@@ -226,11 +226,19 @@ def _name_layers(groups: list[AttentionGroup], modules: list[tuple[str, nn.Modul
         g.layers = names[i] if fits else [f"{g.name}.{j}" for j in range(len(g.maps))]
 
 
-def _causal(maps: np.ndarray) -> bool:
+def _stack(maps: list[torch.Tensor], dtype: torch.dtype) -> np.ndarray:
+    """Layers of ``N x H x Tq x Tk`` maps as one ``L x N x H x Tq x Tk`` array, filled layer by layer."""
+    out = np.empty((len(maps), *maps[0].shape), dtype=np.float16 if dtype == torch.float16 else np.float32)
+    for i, m in enumerate(maps):
+        out[i] = m.detach().to("cpu", dtype).numpy()
+    return out
+
+
+def _causal(maps: torch.Tensor) -> bool:
+    """Whether a layer's maps (``... x T x T``) give no weight to later tokens (a decoder's mask)."""
     if maps.shape[-1] != maps.shape[-2] or maps.shape[-1] < 2:
         return False
-    upper = np.triu(np.ones(maps.shape[-2:], bool), 1)
-    return bool(np.all(maps[..., upper] == 0))
+    return not bool(torch.triu(maps.detach(), 1).any())
 
 
 # -- plain PyTorch ---------------------------------------------------------------------------
@@ -331,9 +339,8 @@ def _torch_groups(mhas: list[tuple[str, nn.Module]],
             else "self"
         if any(g.name == name for g in groups):
             name = pattern
-        maps = torch.stack([w for _, w in layers]).numpy()
-        groups.append(AttentionGroup(name=name, role=role, layers=[n for n, _ in layers], maps=maps,
-                                     causal=_causal(maps)))
+        groups.append(AttentionGroup(name=name, role=role, layers=[n for n, _ in layers],
+                                     maps=torch.stack([w for _, w in layers]).numpy(), causal=_causal(layers[0][1])))
     return groups
 
 

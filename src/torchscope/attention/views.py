@@ -30,11 +30,11 @@ from .._display import class_colors
 if TYPE_CHECKING:
     from .record import AttentionGroup, AttentionMaps
 
-__all__ = ["HEAD_VIEW_LIMIT", "THUMB", "block_max", "head_view", "heatmap", "model_view", "rollout_view"]
+__all__ = ["HEAD_VIEW_LIMIT", "THUMB", "block_max", "head_view", "heatmap", "model_view", "mosaic", "rollout_view"]
 
 HEAD_VIEW_LIMIT = 128  # tokens; beyond, the head view falls back to the heat map
 THUMB = 64  # model view thumbnails: pixels a side at most
-MIN_WEIGHT = 0.01  # head view: lighter lines are not drawn
+MIN_WEIGHT = 0.01  # head view: a line's opacity is its weight; lines under 1% are invisible and not drawn
 
 
 def block_max(m: np.ndarray, size: int) -> np.ndarray:
@@ -132,26 +132,42 @@ def head_view(rec: AttentionMaps, layer: int = 0, sample: int = 0, group: str | 
     return fig
 
 
+def mosaic(g: AttentionGroup, sample: int = 0, thumb: int = THUMB, gap: int = 2) -> np.ndarray:
+    """Every layer (rows) x head (columns) of a group as one image: thumbnails of at most ``thumb``
+    pixels a side, each scaled to its own maximum, ``gap`` pixels of NaN between them."""
+    layers, heads = g.maps.shape[0], g.maps.shape[2]
+    first = block_max(g.maps[0, sample, 0], thumb)
+    th, tw = first.shape
+    out = np.full((layers * (th + gap) - gap, heads * (tw + gap) - gap), np.nan, np.float32)
+    for layer in range(layers):
+        for h in range(heads):
+            m = block_max(g.maps[layer, sample, h], thumb)
+            y, x = layer * (th + gap), h * (tw + gap)
+            out[y:y + th, x:x + tw] = m / max(float(m.max()), 1e-6)
+    return out
+
+
 def model_view(rec: AttentionMaps, sample: int = 0, group: str | None = None, *, thumb: int = THUMB) -> Any:
-    """Every layer (rows) x head (columns) as a thumbnail of at most ``thumb`` pixels a side."""
+    """Every layer (rows) x head (columns) as a thumbnail of at most ``thumb`` pixels a side, drawn as
+    one image (a 12 x 12 model costs one ``imshow``, not 144 axes)."""
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     g = rec.group(group)
     layers, heads = g.maps.shape[0], g.maps.shape[2]
-    fig = Figure(figsize=(0.75 * heads + 0.8, 0.75 * layers + 0.6))
-    fig.subplots_adjust(left=0.6 / fig.get_figwidth(), right=0.99, bottom=0.02,
-                        top=1 - 0.5 / fig.get_figheight(), wspace=0.06, hspace=0.06)
-    for layer in range(layers):
-        for h in range(heads):
-            ax = fig.add_subplot(layers, heads, layer * heads + h + 1)
-            m = block_max(g.maps[layer, sample, h], thumb)
-            ax.imshow(m, cmap="viridis", vmin=0, vmax=max(float(m.max()), 1e-6), interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if layer == 0:
-                ax.set_title(f"h{h}", fontsize=7)
-            if h == 0:
-                ax.set_ylabel(f"L{layer}", fontsize=7)
+    image = mosaic(g, sample, thumb)
+    cmap = colormaps["viridis"].copy()
+    cmap.set_bad("white")
+    fig = Figure(figsize=(0.75 * heads + 0.8, 0.75 * layers + 0.7))
+    ax = fig.add_axes((0.55 / fig.get_figwidth(), 0.02, 1 - 0.6 / fig.get_figwidth(), 1 - 0.75 / fig.get_figheight()))
+    ax.imshow(image, cmap=cmap, vmin=0, vmax=1, interpolation="nearest", aspect="auto")
+    step_y, step_x = (image.shape[0] + 2) / layers, (image.shape[1] + 2) / heads
+    ax.set_yticks([(i + 0.5) * step_y - 1.5 for i in range(layers)], [f"L{i}" for i in range(layers)], fontsize=7)
+    ax.xaxis.tick_top()
+    ax.set_xticks([(h + 0.5) * step_x - 1.5 for h in range(heads)], [f"h{h}" for h in range(heads)], fontsize=7)
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
     fig.suptitle(f"{g.name}: {layers} layers x {heads} heads, {g.maps.shape[3]}x{g.maps.shape[4]} tokens",
                  fontsize=8)
     return fig
