@@ -1,10 +1,12 @@
 // Canvas drawings of histograms over time: overlapping ridges (offset view) and a
-// step x value heatmap, both on one common value range.
+// step x value heatmap, both on one common value range. Value axes have nice ticks (axis.js); the
+// left margin fits the widest label and edge labels are moved in, so no label is cut. What each
+// canvas wrote is kept in its data-labels attribute ([{ axis, text, left, right }], CSS pixels).
 //   ridges(canvas, hists, color); heatmap(canvas, hists)
 
-import { fmtNum } from "../../static/dom.js";
+import { fitLabel, niceTicks, tickLabels } from "./axis.js";
 
-const PAD = { l: 54, r: 10, t: 8, b: 22 };
+const PAD = { r: 10, t: 8, b: 22 };
 
 export function setup(canvas, height) {
   const dpr = window.devicePixelRatio || 1, w = canvas.clientWidth || 400;
@@ -22,19 +24,33 @@ export function range(hists) {
   return [lo, hi];
 }
 
-function valueAxis(ctx, lo, hi, x0, x1, y) {
-  ctx.fillStyle = "#6b6b73";
-  ctx.textAlign = "center";
-  for (let k = 0; k <= 4; k++) {
-    const v = lo + (hi - lo) * k / 4, x = x0 + (x1 - x0) * k / 4;
-    ctx.fillText(fmtNum(Number(v.toPrecision(3))), x, y);
-  }
+// Text at a left edge, recorded for the tests (and anyone inspecting the canvas).
+function label(ctx, out, axis, text, left, y) {
+  ctx.textAlign = "left";
+  ctx.fillText(text, left, y);
+  out.push({ axis, text, left: Math.round(left * 10) / 10, right: Math.round((left + ctx.measureText(text).width) * 10) / 10 });
 }
+
+// Nice value ticks along x (the ridges' value axis), each label kept inside the canvas.
+function valueAxis(ctx, out, lo, hi, x0, x1, y, w) {
+  ctx.fillStyle = "#6b6b73";
+  const { ticks, step } = niceTicks(lo, hi, Math.max(2, Math.floor((x1 - x0) / 70)));
+  const texts = tickLabels(ticks, step);
+  ticks.forEach((v, k) => {
+    const x = x0 + (v - lo) / (hi - lo) * (x1 - x0), tw = ctx.measureText(texts[k]).width;
+    ctx.fillRect(x, y - 14, 1, 3);
+    label(ctx, out, "value", texts[k], fitLabel(x, tw, w), y);
+  });
+}
+
+const widest = (ctx, texts) => Math.max(0, ...texts.map((t) => ctx.measureText(t).width));
 
 export function ridges(canvas, hists, color) {
   const { ctx, w, h } = setup(canvas, 260);
-  const [lo, hi] = range(hists), n = hists.length;
-  const x0 = PAD.l, x1 = w - PAD.r, top = PAD.t + 40, bottom = h - PAD.b;
+  const [lo, hi] = range(hists), n = hists.length, out = [];
+  const shownStep = (i) => i === 0 || i === n - 1 || (n > 6 && i % Math.ceil(n / 5) === 0);
+  const x0 = Math.ceil(widest(ctx, hists.filter((_, i) => shownStep(i)).map((e) => String(e.step))) + 12);
+  const x1 = w - PAD.r, top = PAD.t + 40, bottom = h - PAD.b;
   const gap = n > 1 ? (bottom - top) / (n - 1) : 0;
   let peak = 0;
   for (const e of hists) for (const c of e.counts) peak = Math.max(peak, c);
@@ -51,11 +67,13 @@ export function ridges(canvas, hists, color) {
     ctx.fillStyle = "#fff"; ctx.fill();
     ctx.strokeStyle = color; ctx.stroke();
     ctx.globalAlpha = 1;
-    if (i === 0 || i === n - 1 || (n > 6 && i % Math.ceil(n / 5) === 0)) {
-      ctx.fillStyle = "#6b6b73"; ctx.textAlign = "right"; ctx.fillText(String(e.step), x0 - 6, base + 3);
+    if (shownStep(i)) {
+      ctx.fillStyle = "#6b6b73";
+      label(ctx, out, "step", String(e.step), x0 - 6 - ctx.measureText(String(e.step)).width, base + 3);
     }
   });
-  valueAxis(ctx, lo, hi, x0, x1, h - 6);
+  valueAxis(ctx, out, lo, hi, x0, x1, h - 6, w);
+  canvas.dataset.labels = JSON.stringify(out);
 }
 
 const STOPS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]]; // viridis
@@ -88,8 +106,9 @@ export function grid(hists, rows = 64) {
 
 export function heatmap(canvas, hists) {
   const { ctx, w, h } = setup(canvas, 260);
-  const g = grid(hists), n = hists.length;
-  const x0 = PAD.l, x1 = w - PAD.r, y0 = PAD.t, y1 = h - PAD.b;
+  const g = grid(hists), n = hists.length, out = [];
+  const { ticks, step } = niceTicks(g.lo, g.hi, 4), texts = tickLabels(ticks, step);
+  const x0 = Math.ceil(widest(ctx, texts) + 10), x1 = w - PAD.r, y0 = PAD.t, y1 = h - PAD.b;
   let peak = 0;
   for (const col of g.m) for (const c of col) peak = Math.max(peak, c);
   const cw = (x1 - x0) / Math.max(1, n), rh = (y1 - y0) / g.rows;
@@ -98,9 +117,16 @@ export function heatmap(canvas, hists) {
     ctx.fillRect(x0 + i * cw, y1 - (r + 1) * rh, Math.ceil(cw), Math.ceil(rh));
   }));
   ctx.fillStyle = "#6b6b73";
-  ctx.textAlign = "right";
-  for (let k = 0; k <= 4; k++) ctx.fillText(fmtNum(Number((g.lo + (g.hi - g.lo) * k / 4).toPrecision(3))), x0 - 4, y1 - (y1 - y0) * k / 4 + 3);
-  ctx.textAlign = "center";
-  for (const i of [0, Math.floor((n - 1) / 2), n - 1]) if (hists[i]) ctx.fillText(String(hists[i].step), x0 + (i + 0.5) * cw, h - 6);
+  ticks.forEach((v, k) => { // value ticks on the left, each at its row's height
+    const y = y1 - (v - g.lo) / (g.hi - g.lo || 1) * (y1 - y0);
+    ctx.fillRect(x0 - 3, y, 3, 1);
+    label(ctx, out, "value", texts[k], x0 - 5 - ctx.measureText(texts[k]).width, Math.min(h - PAD.b + 3, Math.max(9, y + 3)));
+  });
+  for (const i of new Set([0, Math.floor((n - 1) / 2), n - 1])) {
+    if (!hists[i]) continue;
+    const t = String(hists[i].step);
+    label(ctx, out, "step", t, fitLabel(x0 + (i + 0.5) * cw, ctx.measureText(t).width, w), h - 6);
+  }
+  canvas.dataset.labels = JSON.stringify(out);
   return { g, x0, x1, y0, y1, cw, rh };
 }

@@ -1,16 +1,42 @@
 // The Histograms panel: each key's distribution over time per run, as overlapping ridges
-// (offset view) and as a step x value heatmap; hover the heatmap to read a cell.
+// (offset view) and as a step x value heatmap; hover the heatmap to read a cell. A filter box
+// (substring or regex, remembered) narrows many keys down; only the keys shown are loaded.
 //   export function render(el, api) -> {}
 
-import { fmtNum, h, message } from "../../static/dom.js";
+import { debounce, fmtNum, h, message, plural } from "../../static/dom.js";
 import { heatmap, ridges } from "./draw.js";
 
 export async function render(el, api) {
   const runs = api.runs();
   if (!runs.length) { el.replaceChildren(message("Select runs on the left to see their histograms.")); return {}; }
   const wrap = h("div", { class: "grid hist-grid" });
-  el.replaceChildren(wrap);
-  const cards = new Map();
+  let filter = api.state.get("filter", "");
+  const status = h("span", { class: "note count" });
+  const toolbar = h("div", { class: "toolbar" },
+    h("input", { type: "search", class: "filter", placeholder: "filter keys (regex)", value: filter, "aria-label": "filter keys",
+      oninput: debounce((e) => { filter = e.target.value; api.state.set("filter", filter); apply(); }, 120) }), status);
+  el.replaceChildren(toolbar, wrap);
+  const cards = new Map(), loaded = new Set();
+  let keys = [], gone = false;
+
+  const matches = (key) => {
+    if (!filter) return true;
+    try { return new RegExp(filter, "i").test(key); } catch (e) { return key.includes(filter); }
+  };
+  // show the cards that match; load those not loaded yet, one after another
+  let queue = Promise.resolve();
+  function apply() {
+    const shown = keys.filter(matches);
+    for (const [key, c] of cards) c.hidden = !shown.includes(key);
+    status.textContent = `${shown.length} of ${plural(keys.length, "key")} · ${plural(runs.length, "run")}`;
+    wrap.querySelector(".no-match")?.remove();
+    if (keys.length && !shown.length) wrap.append(message("No key matches the filter.", "note no-match"));
+    for (const key of shown) {
+      if (loaded.has(key)) continue;
+      loaded.add(key);
+      queue = queue.then(() => (gone ? null : card(key))).catch((e) => console.error(e));
+    }
+  }
 
   async function card(key) {
     const data = await api.json("histograms/series", { key, run: runs.map((r) => r.id), limit: 60 });
@@ -25,9 +51,10 @@ export async function render(el, api) {
     }
     const c = h("div", { class: "card", dataset: { key } }, h("h3", {}, h("span", { class: "title" }, key)),
       blocks.length ? blocks.map((b) => h("div", { class: "hist-run" },
-        h("div", { class: "note" }, h("span", { class: "swatch", style: { background: b.run.color, display: "inline-block" } }), ` ${b.run.name} · ${b.hists.length} steps`),
+        h("div", { class: "note" }, h("span", { class: "swatch", style: { background: b.run.color, display: "inline-block" } }), ` ${b.run.name} · ${plural(b.hists.length, "step")}`),
         h("div", { class: "hist-pair" }, b.rc, h("div", {}, b.hc, b.read)))) : message("no histograms for these runs"));
-    if (cards.has(key)) cards.get(key).replaceWith(c); else wrap.append(c);
+    c.hidden = !matches(key);
+    cards.get(key).replaceWith(c);
     cards.set(key, c);
     for (const b of blocks) {
       ridges(b.rc, b.hists, b.run.color);
@@ -41,9 +68,19 @@ export async function render(el, api) {
     }
   }
 
-  const { keys } = await api.json("keys", { run: runs.map((r) => r.id), kind: "histogram" });
+  // a card's place, in key order, until it is loaded
+  const placeholder = (key) => h("div", { class: "card", dataset: { key, state: "idle" } }, h("h3", {}, h("span", { class: "title" }, key)));
+  const listed = await api.json("keys", { run: runs.map((r) => r.id), kind: "histogram" });
+  keys = listed.keys.map((k) => k.key);
+  for (const key of keys) { const c = placeholder(key); cards.set(key, c); wrap.append(c); }
   if (!keys.length) wrap.append(message("No histograms logged in these runs (run.log_histogram)."));
-  for (const k of keys) await card(k.key);
-  api.on("keys", (evt) => { if (evt.kind === "histogram" && runs.some((r) => r.id === evt.run)) card(evt.key); });
-  return {};
+  apply();
+  await queue;
+  api.on("keys", (evt) => {
+    if (evt.kind !== "histogram" || !runs.some((r) => r.id === evt.run)) return;
+    if (!cards.has(evt.key)) { keys.push(evt.key); const c = placeholder(evt.key); cards.set(evt.key, c); wrap.append(c); }
+    loaded.delete(evt.key); // new data: read it again when shown
+    apply();
+  });
+  return { destroy() { gone = true; } };
 }
