@@ -3,6 +3,7 @@
 
 import { createClient, Live } from "./api.js";
 import { colorFor, debounce, h, message } from "./dom.js";
+import { installNavMenu } from "./navmenu.js";
 import { RunList } from "./runs.js";
 
 const client = createClient("api/");
@@ -52,6 +53,7 @@ async function mount(hash) {
   if (!panel) { host.replaceChildren(message("No panels are available.", "error")); return; }
   state.current = panel.name;
   for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.panel === panel.name);
+  navMenu.update(panel.title);
   const el = h("div", { class: "panel-body", dataset: { panel: panel.name } });
   host.replaceChildren(el);
   if (panel.error) { el.append(message(`The ${panel.title} panel failed to load: ${panel.error}`, "error panel-error")); return; }
@@ -77,6 +79,7 @@ function nav() {
   const links = state.panels.map((p) => h("a", { href: `#${p.name}`, dataset: { panel: p.name },
     class: p.error ? "broken" : "" }, p.title));
   document.getElementById("nav").replaceChildren(...links);
+  navMenu.fit(); // a strip that does not fit becomes a menu
 }
 
 function setLive(on) {
@@ -97,6 +100,7 @@ function showStoreBanner(error) {
     "the dashboard reconnects by itself.";
 }
 
+const navMenu = installNavMenu(document.getElementById("nav"));
 const live = new Live("api/events");
 live.on("status", setLive);
 const runList = new RunList(document.getElementById("runs"), client, {
