@@ -94,3 +94,16 @@ def test_the_text_panel_renders_every_case_without_running_any(page, server):
     assert not [h for h in hrefs if not h.startswith(("https:", "#", "mailto:"))]
     assert page.evaluate("() => window.__xss") is None and not page.errors and not page.alerts
     shot(page, "text-markdown")
+
+
+def test_notes_on_a_phone(browser, server):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                              has_touch=True)
+    page = ctx.new_page()
+    try:
+        page.goto(server.url + "#text")
+        page.wait_for_selector(".markdown table")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # long links and code wrap
+        shot(page, "phone-text-markdown")
+    finally:
+        ctx.close()
