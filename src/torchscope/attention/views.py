@@ -186,12 +186,12 @@ def rollout_view(rec: AttentionMaps, sample: int = 0, group: str | None = None, 
         fig.axes[0].images[0].set_clim(0, float(r.max()))
         return fig
     grid = rec.rollout_grid(sample, group, head_fusion=head_fusion)
-    grid = grid / max(float(grid.max()), 1e-12)
+    grid = (grid - grid.min()) / max(float(np.ptp(grid)), 1e-12)  # stretched: rollout is often nearly flat
     panels = 2 if rec.image is not None else 1
     fig = Figure(figsize=(3.2 * panels, 3.4))
     ax = fig.add_subplot(1, panels, 1)
     ax.imshow(grid, cmap="inferno", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_title(f"rollout, {grid.shape[0]}x{grid.shape[1]} patches", fontsize=8)
+    ax.set_title(f"rollout, {grid.shape[0]}x{grid.shape[1]} patches (min to max)", fontsize=8)
     ax.axis("off")
     if rec.image is not None:
         img = rec.image[sample]

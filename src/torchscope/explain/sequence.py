@@ -66,16 +66,15 @@ class SequenceAttribution(Record):
 
         n = min(len(self), max_samples)
         feats = self.attributions.shape[2]
-        fig = Figure(figsize=(8, n * (1.2 + 0.18 * min(feats, 24)) + 0.5))
-        grid = fig.add_gridspec(2 * n, 1, height_ratios=[1, max(1.5, 0.25 * min(feats, 24))] * n)
+        fig = Figure(figsize=(8, n * (1.6 + 0.15 * min(feats, 24)) + 0.4), layout="constrained")
+        panels = fig.subfigures(n, 1, squeeze=False)[:, 0]
         for i in range(n):
             a = self.attributions[i]
-            top, ax = fig.add_subplot(grid[2 * i]), fig.add_subplot(grid[2 * i + 1])
+            top, ax = panels[i].subplots(2, 1, sharex=True, height_ratios=[1, max(1.5, 0.3 * min(feats, 24))])
             top.plot(self.over_time(i), color="#7a5195", lw=1)
             top.axhline(0, color="#999", lw=0.5)
             top.set_xlim(-0.5, len(a) - 0.5)
-            top.set_xticks([])
-            top.tick_params(labelsize=6)
+            top.tick_params(labelsize=6, labelbottom=False)
             top.set_title(f"sample {i}: {caption(self, i)}", fontsize=8, parse_math=False)
             lim = scale(a)
             ax.imshow(a.T, aspect="auto", cmap=signed_cmap(self.signed), vmin=-lim if self.signed else 0, vmax=lim,
@@ -86,7 +85,6 @@ class SequenceAttribution(Record):
             ax.tick_params(axis="x", labelsize=6)
         layer = f" at {self.layer}" if self.layer else ""
         fig.suptitle(f"{self.method}{layer}: time x feature", fontsize=10)
-        fig.tight_layout()
         return fig
 
     def _repr_html_(self) -> str:
