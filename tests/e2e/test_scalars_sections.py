@@ -40,16 +40,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iter
 
 
 def _open(page, server, state=None):
-    if state is not None:
+    if state is not None:  # set once: a reload keeps what the page saved
         page.add_init_script(f"if (!sessionStorage.getItem('set')) {{ sessionStorage.setItem('set', 1); "
-                             f"localStorage.setItem('torchscope.panel.scalars', {state!r}); }}")  # once: reloads keep it
+                             f"localStorage.setItem('torchscope.panel.scalars', {state!r}); }}")
     page.goto(server.url + "#scalars")
     page.wait_for_selector('.card[data-key="train/loss"][data-state="drawn"]', timeout=15000)
 
 
 def _sections(page):
     return page.locator(".scalar-section").evaluate_all(
-        "(ss) => ss.map((s) => [s.dataset.section, s.open, [...s.querySelectorAll('.card')].map((c) => c.dataset.key)])")
+        "(ss) => ss.map((s) => [s.dataset.section, s.open,"
+        " [...s.querySelectorAll('.card')].map((c) => c.dataset.key)])")
 
 
 def test_the_users_keys_come_first_by_section(page, server):
