@@ -18,12 +18,14 @@ __all__ = ["main"]
 
 def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", default=None, help="store directory (default: $TORCHSCOPE_DIR or ./tsruns)")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 8, 2 with --quick)")
-    p.add_argument("--quick", action="store_true", help="a short version (seconds), as the tests use")
+    p.add_argument("--epochs", type=int, default=None, help="epochs of the two CNNs (default 3, 2 with --quick)")
+    p.add_argument("--quick", action="store_true", help="a short version on scikit-learn's 8x8 digits (seconds), "
+                                                        "as the tests use")
     p.add_argument("--data", default=None, help="your own image data set (MNIST IDX files, an image folder, "
-                                                "an archive) instead of the embedded digits")
+                                                "an archive) instead of the embedded MNIST digits")
     p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same runs (default 0)")
-    p.add_argument("--no-serve", action="store_true", help="stop after writing the run (no dashboard)")
+    p.add_argument("--no-serve", action="store_true", help="stop after writing the runs (no dashboard)")
+    p.add_argument("--open", action="store_true", help="open the dashboard in a web browser once it serves")
     p.add_argument("--port", type=_port, default=6006,
                    help="dashboard port (default 6006; when taken, the next free one is used and said)")
 
@@ -31,14 +33,14 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run = run_demo(dir=args.dir, data=args.data, epochs=args.epochs, quick=args.quick, seed=args.seed)
+    tour = run_demo(dir=args.dir, data=args.data, epochs=args.epochs, quick=args.quick, seed=args.seed)
     if args.no_serve:
         return 0
     from .server.serve import serve
 
-    print("opening the dashboard on this run (Ctrl-C to stop)")
+    print("serving the dashboard on these runs, opened on its Overview (Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt):  # a taken port: serve() takes the next free one and says so
-        serve(run.dir if run.dir is not None else run.location, port=args.port)
+        serve(tour.dir if tour.dir is not None else tour.location, port=args.port, open_browser=args.open)
     return 0
 
 
@@ -139,7 +141,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 COMMANDS: dict[str, Command] = {
-    "demo": ("train a small CNN on the embedded digits data set and log everything", _demo_args, _demo),
+    "demo": ("the tour: five runs on the embedded MNIST digits (data, model, training, health, evaluation, "
+             "explanations, GANs), then the dashboard", _demo_args, _demo),
     "runs": ("list the runs in a store", _runs_args, _runs),
     "import-tensorboard": ("convert TensorBoard event files into a torchscope store", _import_tb_args, _import_tb),
     "sync": ("push local stores (one per node, or many below a directory) into a PostgreSQL team store: "

@@ -1,4 +1,4 @@
-"""Fixtures for the report tests: the demo's run (every panel populated) plus a hostile run, its
+"""Fixtures for the report tests: the tour's runs (every panel populated) plus a hostile run, its
 report built once, and headless Chromium opening it from ``file://`` with the network off."""
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from torchscope.demo import run_demo
 
     dir = tmp_path_factory.mktemp("report") / "tsruns"
-    demo = run_demo(dir=dir, quick=True, progress=False)
+    tour = run_demo(dir=dir, quick=True, progress=False)
     hostile = log_hostile(dir)
-    return {"dir": dir, "demo": demo.id, "hostile": hostile}
+    return {"dir": dir, "demo": tour.cnn.id, "gan": tour.gan.id, "runs": [r.id for r in tour.runs],
+            "losses": [tour.cnn.id, tour.cnn_slow.id, tour.diverged.id], "hostile": hostile}
 
 
 @pytest.fixture(scope="session")

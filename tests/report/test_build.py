@@ -38,7 +38,7 @@ def test_one_file_with_one_script_and_a_strict_policy(report: dict[str, Any]) ->
     assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing from the network
     # hostile user text only ever appears escaped
     assert HOSTILE not in html and "<script>alert" not in html and "&lt;img src=x" in html  # (the <title>)
-    assert report["lines"][0].startswith("report of 2 runs") and report["lines"][-1].startswith("wrote ")
+    assert report["lines"][0].startswith("report of 6 runs") and report["lines"][-1].startswith("wrote ")
 
 
 def _frame(buf: bytes) -> dict[str, Any]:
@@ -68,10 +68,11 @@ def test_series_and_csv_answers_are_the_store(report: dict[str, Any]) -> None:
     i = int(np.argmax(run["cols"]["max"]))  # the spike's bucket (a bucket's step is its last point's)
     assert run["cols"]["max"][i] == 40.0 and run["cols"]["step"][i - 1] < SPIKE_AT <= run["cols"]["step"][i]
     csvs = {dict(k[2])["key"]: v for k, v in answers.items() if k[1] == "scalars/csv"}
-    assert len(csvs) == len(store.keys(report["demo"], "scalar")) + 1  # every key of both runs (long/signal added)
+    every = {k.key for rid in (*report["runs"], hostile) for k in store.keys(rid, "scalar")}
+    assert set(csvs) == every  # every key of every run
     for name in ("long/signal", "train/loss", "val/acc"):
         rows = list(csv.reader(io.StringIO(csvs[name].decode())))[1:]
-        for rid in (report["demo"], hostile):
+        for rid in (*report["runs"], hostile):
             mine = [r for r in rows if r[0] == rid]
             try:
                 s = store.scalars(rid, name)

@@ -40,7 +40,7 @@ def test_every_answer_is_what_the_live_route_sends(report: dict[str, Any]) -> No
 def test_computed_answers_are_the_routes_in_the_same_app(demo_store: dict[str, Any]) -> None:
     app = create_app(demo_store["dir"], warm=False)
     snap = Snapshot.of(app)
-    q = {"run": demo_store["demo"]}
+    q = {"run": demo_store["gan"]}
     with TestClient(app, base_url="http://127.0.0.1") as client:
         for path, params in (("gan/directions", q), ("gan/explore", {**q, "s": "1.00,0,0,0,0,-2.00"})):
             assert snap.answer(path, params) == (client.get("/api/" + path, params=params).content,
