@@ -62,3 +62,52 @@ def test_no_n_by_n_matrix():
     """Blocks stay within manifold.BLOCK float32 elements, however many points."""
     assert manifold._rows(10_000, None) * 10_000 <= manifold.BLOCK
     assert manifold._rows(1_000_000, None) == 16 and manifold._rows(100, None) == 1024
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_large_sets_screened_by_groups_give_the_brute_force_answer(seed):
+    """Past a few thousand points the nearest neighbours are screened by the minima of column groups."""
+    rng = np.random.default_rng(100 + seed)
+    n, m, dim = 3000 + 37 * seed, 2600 + 11 * seed, [2, 8, 24, 3][seed]
+    a = rng.normal(size=(n, dim)) * 3
+    b = rng.normal(size=(m, dim)) * 3.3 + 0.2
+    if seed % 2 == 0:
+        b[: m // 3] = a[rng.integers(0, n, m // 3)]  # shared points
+    if seed == 3:
+        a, b = np.round(a), np.round(b)  # a lattice: equal distances everywhere, ties at the k-th neighbour
+    assert manifold._pad(n) % manifold.GROUP == 0 and manifold._pad(n) >= n
+    rr, ff, fr = (np.sort(_dist(a, a), 1)[:, :7], np.sort(_dist(b, b), 1)[:, :7], _dist(b, a))
+    for k in (1, 3, 5):  # the brute force, from distances computed once
+        expected = float((fr <= rr[None, :, k]).any(1).mean()), float((fr <= ff[:, k, None]).any(0).mean())
+        assert precision_recall(a, b, k=k) == expected
+
+
+def _dist(a, b, rows=64):
+    """brute_force's float64 distances (the same arithmetic per pair), a few rows at a time."""
+    return np.concatenate([np.sqrt(((a[i:i + rows, None] - b[None]) ** 2).sum(-1)) for i in range(0, len(a), rows)])
+
+
+def test_the_answer_does_not_depend_on_the_threads():
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(3000, 16)), rng.normal(size=(2800, 16)) * 1.2
+    before = torch.get_num_threads()
+    try:
+        answers = set()
+        for n in (1, 2, 3):
+            torch.set_num_threads(n)
+            answers.add(precision_recall(a, b, chunk=97))
+            assert torch.get_num_threads() == n
+    finally:
+        torch.set_num_threads(before)
+    assert len(answers) == 1
+
+
+def test_large_sets_rank_neighbours_without_a_topk_over_whole_rows(monkeypatch):
+    """The k-th neighbour candidates of 3,000 points: topk runs on group minima and their members only."""
+    widths = []
+    topk = torch.topk
+    monkeypatch.setattr(torch, "topk", lambda x, *a, **kw: widths.append(x.shape[-1]) or topk(x, *a, **kw))
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(3000, 8)), rng.normal(size=(3000, 8))
+    precision_recall(a, b)
+    assert widths and max(widths) <= (3 + 1 + manifold.EXTRA) * manifold.GROUP < 3000
