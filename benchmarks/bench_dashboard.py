@@ -8,14 +8,22 @@ headless Chromium (filtered to that key, and the whole panel), also on a fresh s
 warm-up, and (3) TensorBoard on the same points of that key: the time from
 launch until its scalars API answers for every run with the last step loaded. Prints figures and
 ratios. TensorBoard gets only the measured tag (writing 10^8 events takes too long), which favours it.
+It also times (4) the first complete paint of the Overview (where the dashboard opens) over those runs.
+
+``--tour`` measures the tour instead: ``torchscope demo --no-serve`` and ``--quick`` in fresh
+processes (a fresh feature-extractor cache, as on a first run; the machine's load average said),
+then the first complete paint of the Overview (every card and thumbnail drawn) and of Scalars
+(every visible chart drawn) over the full tour's store, served as ``torchscope serve`` serves it.
 
     python benchmarks/bench_dashboard.py [--runs 100 --keys 10 --points 100000] [--no-tensorboard]
+    python benchmarks/bench_dashboard.py --tour [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import struct
@@ -170,6 +178,57 @@ def time_paint(url: str, key_filter: str | None) -> float:
         return dt
 
 
+def time_overview(url: str) -> float:
+    """The first complete paint of the Overview, where the dashboard opens: every card drawn, pictures decoded."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        page = b.new_page(viewport={"width": 1280, "height": 900})
+        t0 = time.time()
+        page.goto(url)  # no panel named: the Overview
+        page.wait_for_function("() => { const cs = [...document.querySelectorAll('.ov-card')];"
+                               " return cs.length && cs.every((c) => c.dataset.state !== 'pending'); }", timeout=120000)
+        dt = time.time() - t0
+        b.close()
+        return dt
+
+
+def run_tour(quick: bool, dir: Path, cache: Path) -> tuple[float, float]:
+    """``torchscope demo --no-serve [--quick]`` in a fresh process: (wall seconds, the tour's own seconds)."""
+    shutil.rmtree(dir, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    env = {**os.environ, "TORCHSCOPE_CACHE": str(cache)}
+    cmd = [sys.executable, "-m", "torchscope", "demo", "--no-serve", "--dir", str(dir), *(["--quick"] if quick else [])]
+    t = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+    wall = time.perf_counter() - t
+    return wall, float(re.search(r"whole tour in ([\d.]+) s", out).group(1))
+
+
+def tour_bench(args: argparse.Namespace) -> None:
+    from torchscope.server import create_app
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.server.util import ServerThread
+
+    root = Path(os.environ.get("TMPDIR", "/tmp")) / "torchscope-bench-tour"
+    print(f"{os.cpu_count()} CPUs; load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    for quick in (True, False):
+        got = [run_tour(quick, root / ("quick" if quick else "full"), root / "cache") for _ in range(args.repeat)]
+        walls = ", ".join(f"{w:.1f}" for w, _ in got)
+        print(f"torchscope demo --no-serve{' --quick' if quick else ''}: {walls} s wall (process start to exit; "
+              f"the tour itself {', '.join(f'{t:.1f}' for _, t in got)} s); goal < {30 if quick else 180} s; "
+              f"load average now {os.getloadavg()[0]:.1f}")
+    with ServerThread(create_app(root / "full"), lifespan="on") as url:
+        overview = [time_overview(url + "/") for _ in range(args.repeat)]
+        scalars = [time_paint(url + "/", None) for _ in range(args.repeat)]
+    print(f"first complete paint over the tour's store (5 runs), headless Chromium, 1280x900: Overview "
+          f"{', '.join(f'{t * 1000:.0f}' for t in overview)} ms; Scalars (visible charts) "
+          f"{', '.join(f'{t * 1000:.0f}' for t in scalars)} ms")
+
+
 def wait_warm(c: httpx.Client, timeout: float = 120) -> dict[str, float]:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -223,7 +282,12 @@ def main() -> None:
     ap.add_argument("--no-tensorboard", action="store_true")
     ap.add_argument("--tb-timeout", type=float, default=600)
     ap.add_argument("--probe-cold", action="store_true", help=argparse.SUPPRESS)  # internal: see cold_first_call
+    ap.add_argument("--tour", action="store_true", help="time the tour and the first paints over its store")
+    ap.add_argument("--repeat", type=int, default=1, help="with --tour: rounds of each measurement")
     args = ap.parse_args()
+    if args.tour:
+        tour_bench(args)
+        return
     root = Path(os.environ.get("TMPDIR", "/tmp")) / f"torchscope-bench-{args.runs}x{args.keys}x{args.points}"
     store_dir = root / "tsruns"
     if args.probe_cold:
@@ -274,6 +338,7 @@ def main() -> None:
         paint_all = time_paint(url + "/", None)
         print(f"first complete paint, Scalars panel in headless Chromium: {paint_one * 1000:.0f} ms (one key), "
               f"{paint_all * 1000:.0f} ms (all {args.keys} keys, visible charts)")
+        print(f"first complete paint of the Overview ({args.runs} runs): {time_overview(url + '/') * 1000:.0f} ms")
     with ServerThread(create_app(store_dir, warm=False)) as url:
         cold_one = time_paint(url + "/", f"^{key}$")
         print(f"  on a fresh server with no warm-up: {cold_one * 1000:.0f} ms (one key)")
