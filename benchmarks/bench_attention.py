@@ -18,8 +18,12 @@ Integrated Gradients and saliency at the embedding layer, Captum's ``LayerIntegr
 ``LayerGradientXActivation``). Time: fresh children that run both libraries alternately after a
 warm-up, median of each; peak memory: one fresh child per library, ``ru_maxrss`` growth over the
 warmed-up baseline. Ratios are torchscope / other: below 1 is faster or smaller. Nothing is asserted.
+On a busy machine (load above the number of cores) OpenMP's spin-waiting costs chunked work more
+than one large batch (see bench_explain.py): ``--omp-passive`` sets ``OMP_WAIT_POLICY=PASSIVE`` in
+every child, for both libraries.
 
-Run: ``python benchmarks/bench_attention.py [--quick] [--rounds 3] [--only attention|explain]``
+Run: ``python benchmarks/bench_attention.py [--quick] [--rounds 3] [--only attention|explain] [--case
+sequence:ig] [--omp-passive]``
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 
 ATTENTION_CHILD = r"""
 import json, resource, sys, time, warnings, torch
@@ -155,7 +160,7 @@ EXPLAIN_CASES = ("tabular:ig", "tabular:occlusion", "sequence:ig", "sequence:gra
 
 def child(code: str, *args: str, timeout: float = 3600) -> dict:
     out = subprocess.run([sys.executable, "-c", code, str(ROOT), *args], capture_output=True, text=True,
-                         timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+                         timeout=timeout, env=ENV)
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -221,9 +226,13 @@ def main() -> None:
     ap.add_argument("--only", choices=("attention", "explain"), help="one of the two comparisons")
     ap.add_argument("--case", action="append", default=[], help=f"explanation case(s), of {EXPLAIN_CASES}")
     ap.add_argument("--limit-gb", type=float, default=12.0, help="address-space limit of each attention child")
+    ap.add_argument("--omp-passive", action="store_true", help="OMP_WAIT_POLICY=PASSIVE in the children")
     args = ap.parse_args()
+    if args.omp_passive:
+        ENV["OMP_WAIT_POLICY"] = "PASSIVE"
     print(f"# load average at start {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs; "
-          f"{args.rounds} rounds{'; quick' if args.quick else ''}", flush=True)
+          f"{args.rounds} rounds{'; quick' if args.quick else ''}; "
+          f"OMP_WAIT_POLICY={ENV.get('OMP_WAIT_POLICY', 'unset')}", flush=True)
     if args.only != "explain":
         attention_table([128] if args.quick else [128, 512], args.rounds, args.limit_gb)
     if args.only != "attention":

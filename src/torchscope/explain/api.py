@@ -125,6 +125,9 @@ def explain(model: nn.Module, inputs: Any, target: TargetLike = None, method: st
     result = ex._run(x, target, model_kwargs=kwargs, **options)
     probs = _probabilities(result.scores if result.scores is not None else _outputs(ex, x, kwargs))
     if kind == "image":
+        if class_names is None:  # a Hugging Face classifier's own label names
+            label = _labeler(model, None, None)
+            class_names = [label(i) for i in range(probs.shape[1])]
         return _image_record(ex, x, result, probs, class_names, images, sign, options)
     label = _labeler(model, class_names, tokenizer if ex.positioned else None)
     common = _common(ex, result, probs, label, options)
