@@ -28,6 +28,7 @@ class Inventory:
     names: dict[int, list[str]] = field(default_factory=dict)  # id -> every name (tied: several)
     buffers: dict[int, torch.Tensor] = field(default_factory=dict)  # buffers(): each once
     subtree: dict[str, dict[int, torch.nn.Parameter]] = field(default_factory=dict)  # a module's and below
+    own: dict[str, list[str]] = field(default_factory=dict)  # a module's own parameters' qualified names
 
 
 def inventory(model: torch.nn.Module) -> Inventory:
@@ -36,7 +37,7 @@ def inventory(model: torch.nn.Module) -> Inventory:
     ``named`` equals ``list(model.named_modules())``, ``params`` ``dict(model.named_parameters())``,
     ``names`` groups ``model.named_parameters(remove_duplicate=False)`` by parameter and
     ``subtree[name]`` holds the parameters of the module called ``name`` and of its children
-    (a module that holds itself is walked once).
+    (a module that holds itself is walked once); ``own[name]`` names the module's own parameters.
     """
     inv = Inventory()
     seen: set[int] = set()
@@ -50,15 +51,19 @@ def inventory(model: torch.nn.Module) -> Inventory:
                 if b is not None:
                     inv.buffers.setdefault(id(b), b)
         own: dict[int, torch.nn.Parameter] = {}
+        quals: list[str] = []
         for name, p in module._parameters.items():
             if p is None:
                 continue
             own[id(p)] = p
             qual = f"{prefix}.{name}" if prefix else name
+            quals.append(qual)
             names = inv.names.setdefault(id(p), [])
             if not names and first:
                 inv.params[qual] = p
             names.append(qual)
+        if first:
+            inv.own[prefix] = quals
         for name, child in module._modules.items():
             if child is not None and id(child) not in path:
                 own.update(visit(f"{prefix}.{name}" if prefix else name, child, (*path, id(child))))

@@ -172,7 +172,7 @@ class _Calls(_Tracer):
                 node = self.cap.add("module", qualname, types[qualname], self._container(qualname, calls))
                 node.call = calls.get(qualname, 0)
                 calls[qualname] = node.call + 1
-                node.params = list(own[qualname])  # the rows show outputs only: inputs are not described
+                node.params = own[qualname]  # shared, never changed; the rows show outputs only: no inputs
                 self.stack.append(node.id)
                 self.tail_op.discard(parent)
                 if self.whole:
@@ -238,9 +238,8 @@ def record_calls(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str
     root.inputs = [n.outputs[0] for n in cap.nodes[1:]]
     tracer = _Calls(cap, param_names, flops, weights)
     tracer.types = {name: type(m).__name__ for name, m in named}
-    tracer.own_params = {name: [f"{name}.{n}" if name else n for n, p in m._parameters.items() if p is not None]
-                         for name, m in named}
-    root.params = list(tracer.own_params[""])
+    tracer.own_params = inv.own
+    root.params = list(inv.own[""])
     cap.scripted = scripted(named)
     # TorchScript runs ops no TorchFunctionMode sees; without FlopCounterMode's private dispatch mode
     # (older torch) its public one is entered for the whole pass too
