@@ -6,7 +6,8 @@ digits; LeCun, Cortes & Burges, CC BY-SA 3.0), split 80/20 into training and val
 (project ``demo``), so that the dashboard has something to compare:
 
 1. ``<data>-cnn-lr0.003``: the data (profile, samples, class balance; a PCA projection of the
-   trained network's features), the model (summary and graph), training with ``run.watch``
+   trained network's features), the model (summary and graph, from ``run.watch(graph=True)``, as
+   in every CNN run), training with ``run.watch``
    (losses, accuracy, learning rate, images, histograms, per-layer statistics), then the trained
    model at work (evaluation views and explanations);
 2. ``<data>-cnn-lr0.0003``: the same network with a 10x smaller learning rate; both carry the tag
@@ -139,7 +140,7 @@ def train(run: Run, train_ds: Any, test_ds: Any, *, epochs: int, seed: int = 0, 
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
     else:
         opt = torch.optim.SGD(model.parameters(), lr=lr)
-    run.watch(model, every=watch_every, optimizer=opt)
+    run.watch(model, every=watch_every, optimizer=opt, graph=True)  # the graph: for Graph, and coloured in Health
     run.log_image("data/samples", x_tr[:64], step=0, caption=f"the first 64 training images of {train_ds.name}")
     step, diverged_at, val_acc, val_loss = 0, None, 0.0, math.nan
     bar = tqdm(total=epochs * steps_per_epoch, desc=f"{run.name}: training", unit="batch", disable=not progress)
@@ -208,15 +209,13 @@ def _diverged_note(run: Run, result: dict[str, Any]) -> str:
             (f"Health's alarms caught it: {caught}." if caught else "Health raised no alarm this time."))
 
 
-def _data_and_model(run: Run, model: nn.Module, data: tuple[Any, Any, Any], quick: bool) -> None:
-    """The data stage (profile, projection of the trained features) and the model stage (graph)."""
+def _data(run: Run, model: nn.Module, data: tuple[Any, Any, Any]) -> None:
+    """The data stage: a profile of the split, and a projection of the trained network's features."""
     from . import data as tsdata
 
-    ds, train_ds, test_ds = data
-    h, w, c = ds.sample_shape
+    _, train_ds, test_ds = data
     run.log_record(tsdata.profile(train_ds, test_ds), key="data/profile")
     run.log_record(tsdata.project(test_ds, method="pca", model=model, progress=False), key="data/projection")
-    run.log_graph(model, torch.zeros(1, c, h, w))
 
 
 def _at_work(run: Run, model: nn.Module, data: tuple[Any, Any, Any], quick: bool) -> None:
@@ -301,7 +300,7 @@ def run_demo(dir: str | os.PathLike[str] | None = None, *, data: Any = None, epo
                            f"{tour_data[1].name}: validation accuracy **{result['val_acc']:.3f}**. Compare it with "
                            f"the other `lr-sweep` run in Scalars (group by tags) and Config.", result["steps"])
                 if role == "cnn":
-                    _data_and_model(run, model, tour_data, quick)
+                    _data(run, model, tour_data)
                     _at_work(run, model, tour_data, quick)
         runs["diverged"] = run = start(f"{name}-cnn-diverges", ["cnn", "diverges"],
                                        {**common, "epochs": 1, "lr": DIVERGE_LR, "optimizer": "SGD",
