@@ -160,7 +160,10 @@ def _model(store: Provider, rid: str, keys: list[KeyInfo]) -> tuple[list[str], d
               and not any(n.startswith(r["name"] + ".") for n in names)]  # layers holding parameters themselves
     facts = [str(d.get("model", "")), f"{d.get('total_params', 0):,} parameters"]
     if d.get("total_flops"):
-        facts.append(f"{d['total_flops']:,} FLOPs")
+        shape = (d.get("inputs") or [{}])[0].get("shape") or []
+        batch = int(shape[0]) if shape and isinstance(shape[0], int) and shape[0] > 1 else 1
+        per, rest = divmod(int(d["total_flops"]), batch)  # the summary counts the captured batch
+        facts.append(f"{'~' if rest else ''}{per:,} FLOPs" + (" per sample" if batch > 1 else ""))
     bars = [{"name": r["name"], "type": r.get("type", ""), "params": int(r["params"])} for r in leaves[:16]]
     return facts, ({"type": "bars", "bars": bars} if bars else None)
 
