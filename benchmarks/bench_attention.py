@@ -6,9 +6,10 @@ restored) and its notebook views (``_repr_html_``: the model view, 12 x 12 thumb
 the head view of layer 0, which past 128 tokens falls back to the heat map) against bertviz's way:
 the model on eager attention, ``output_attentions=True``, then ``head_view`` and ``model_view``
 with ``html_action="return"`` (their HTML embeds every weight as JSON text, and loads require.js
-from a CDN). Each library runs in a fresh child process (median of ``--rounds``); printed: capture
-and view seconds, the HTML's size, peak RSS growth, and torchscope/bertviz ratios. Skipped, and
-said, when bertviz is not installed (``pip install bertviz``).
+from a CDN). Each library runs in fresh child processes, alternating (median of ``--rounds``;
+each child captures three times and keeps the median); printed: capture and view seconds, the
+HTML's size, peak RSS growth, and torchscope/bertviz ratios. Skipped, and said, when bertviz is
+not installed (``pip install bertviz``).
 
 **Explanations beyond images** (models from tests/explain/models.py and a small BERT classifier
 from a config): tabular rows (a BatchNorm + residual MLP, 64 features, batch 256: Integrated
@@ -58,8 +59,11 @@ if lib == "torchscope":
     from torchscope.data._images import figure_html
     ts.attention(model, ids[:, :8])  # warm up
     base = rss()
-    t0 = time.perf_counter()
-    rec = ts.attention(model, ids, tokens=tokens)
+    captures = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        rec = ts.attention(model, ids, tokens=tokens)
+        captures.append(time.perf_counter() - t0)
     t1 = time.perf_counter()
     html = rec._repr_html_() + figure_html(rec.head_view(layer=0))
     t2 = time.perf_counter()
@@ -69,14 +73,18 @@ else:
     with torch.no_grad():
         model(ids[:, :8], output_attentions=True)  # warm up
     base = rss()
-    t0 = time.perf_counter()
-    with torch.no_grad():
-        attention = model(ids, output_attentions=True).attentions
+    captures = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            attention = model(ids, output_attentions=True).attentions
+        captures.append(time.perf_counter() - t0)
     t1 = time.perf_counter()
     html = head_view(attention, tokens, html_action="return").data + model_view(attention, tokens,
                                                                                  html_action="return").data
     t2 = time.perf_counter()
-print(json.dumps({"capture": t1 - t0, "view": t2 - t1, "html": len(html.encode()), "peak_mb": rss() - base}))
+print(json.dumps({"capture": sorted(captures)[1], "view": t2 - t1, "html": len(html.encode()),
+                  "peak_mb": rss() - base}))
 """
 
 EXPLAIN_CHILD = r"""
@@ -174,16 +182,23 @@ def attention_table(lengths: list[int], rounds: int, limit_gb: float) -> None:
         return
     print(f"{'tokens':>6} {'library':10} {'capture s':>9} {'view s':>8} {'total s':>8} {'HTML':>11} {'peak MB':>8}")
     for length in lengths:
+        runs: dict[str, list[dict[str, float]]] = {"torchscope": [], "bertviz": []}
+        failed = set()
+        for r in range(rounds):  # the libraries alternate, so a change of load hits both
+            for lib in ("torchscope", "bertviz") if r % 2 == 0 else ("bertviz", "torchscope"):
+                if lib in failed or (lib == "bertviz" and length > 256 and runs[lib]):
+                    continue  # bertviz past 256 tokens: one round (minutes and gigabytes each)
+                try:
+                    runs[lib].append(child(ATTENTION_CHILD, lib, str(length), str(limit_gb)))
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    last = str(exc).strip().splitlines()[-1:] or ["?"]
+                    print(f"{length:6} {lib:10} failed under a {limit_gb:g} GB address-space limit: {last[0][:120]}")
+                    failed.add(lib)
         res: dict[str, dict[str, float]] = {}
-        for lib in ("torchscope", "bertviz"):
-            try:  # bertviz at 512 tokens: one round (minutes and gigabytes each)
-                runs = [child(ATTENTION_CHILD, lib, str(length), str(limit_gb))
-                        for _ in range(1 if lib == "bertviz" and length > 256 else rounds)]
-            except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                last = str(exc).strip().splitlines()[-1:] or ["?"]
-                print(f"{length:6} {lib:10} failed under a {limit_gb:g} GB address-space limit: {last[0][:120]}")
-                break
-            res[lib] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        for lib, got in runs.items():
+            if not got:
+                continue
+            res[lib] = {k: statistics.median(one[k] for one in got) for k in got[0]}
             r = res[lib]
             print(f"{length:6} {lib:10} {r['capture']:9.3f} {r['view']:8.3f} {r['capture'] + r['view']:8.3f} "
                   f"{r['html'] / 1e6:9.2f}MB {r['peak_mb']:8.0f}", flush=True)
