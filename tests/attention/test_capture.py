@@ -266,3 +266,12 @@ def test_hooks_come_off_and_memory_stays_flat(fail: bool) -> None:
         ts.attention(model, x)
     assert live() <= before
     assert_clean(model)
+
+
+def test_older_transformers_without_set_attn_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before ``set_attn_implementation`` (transformers < 4.48), the configs are switched directly."""
+    model = hf_model("bert")
+    before = config_state(model)
+    monkeypatch.setattr(type(model), "set_attn_implementation", None)
+    rec = ts.attention(model, token_ids(1, 5), dtype="float32")
+    assert rec.group().maps.shape == (2, 1, 4, 5, 5) and config_state(model) == before

@@ -153,7 +153,12 @@ def eager_attention(model: nn.Module) -> Iterator[None]:
     marks = {id(m): m.__dict__.get(_INSTALLED, _MISSING) for m in model.modules()}
     try:
         if any(c._attn_implementation != "eager" for c, _ in saved):
-            model.set_attn_implementation("eager")  # type: ignore[operator]
+            switch = getattr(model, "set_attn_implementation", None)
+            if callable(switch):
+                switch("eager")
+            else:  # transformers before set_attn_implementation: the configs are what the layers read
+                for c, _ in saved:
+                    c.__dict__["_attn_implementation_internal"] = "eager"
         yield
     finally:
         for c, value in saved:
