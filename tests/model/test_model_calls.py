@@ -29,6 +29,16 @@ def test_summary_equals_the_one_from_a_full_capture(name: str, train: bool, coun
     assert model.training == train
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_counting_the_whole_pass_gives_the_same_summary(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # what a model holding TorchScript (or an older torch) gets: FlopCounterMode over the whole pass,
+    # each call's FLOPs between its two hooks
+    model, x = ZOO[name]()
+    expected = tsm.summary(model, x).to_dict()[0]
+    monkeypatch.setattr(flops_module, "FAST_FLOPS", False)
+    assert tsm.summary(model, x).to_dict()[0] == expected
+
+
 class Scripted(nn.Module):
     def __init__(self) -> None:
         super().__init__()

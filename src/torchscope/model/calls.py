@@ -31,6 +31,7 @@ from typing import Any
 
 import torch
 
+from . import flops as flops_module
 from ._inventory import Inventory, inventory
 from ._tree import describe, flat_tensors, iter_tensors
 from .capture import _SKIP_GETTERS, Capture, _input_name, _model_state, _Tracer, _where, scripted
@@ -243,7 +244,7 @@ def record_calls(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str
     cap.scripted = scripted(named)
     # TorchScript runs ops no TorchFunctionMode sees; without FlopCounterMode's private dispatch mode
     # (older torch) its public one is entered for the whole pass too
-    tracer.whole = flops and (bool(cap.scripted) or _Mode is None)
+    tracer.whole = flops and (bool(cap.scripted) or _Mode is None or not flops_module.FAST_FLOPS)
     handles: list[Any] = []
     calls: dict[str, int] = {}
     try:
@@ -279,6 +280,9 @@ def _finish(cap: Capture, tracer: _Calls) -> None:
             n.outputs = cap.nodes[n.children[-1]].outputs
     cap.total_flops = sum(tracer.counter.flop_counts["Global"].values()) if tracer.counter is not None else 0
     if tracer.whole:  # each call counted between its hooks, children included; the root is the whole pass
+        for n in reversed(cap.nodes):
+            if n.virtual:  # a container never called itself: its calls' sum
+                n.flops = sum(cap.nodes[c].flops for c in n.children)
         cap.nodes[0].flops = cap.total_flops
     else:  # each call holds its own ops' FLOPs: add its children's (children come after parents)
         for n in reversed(cap.nodes):
