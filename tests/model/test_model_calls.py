@@ -87,6 +87,8 @@ def test_a_kernel_without_formula_is_named_not_a_silent_zero() -> None:
     assert "`bilinear` multiplies bil.weight [3, 4, 4]" in s.uncounted[0]["why"]
     row = next(r for r in s.rows if r["name"] == "bil")
     assert row["uncounted"] and row["flops"] == 0
+    assert s.rows[0]["uncounted"] and "uncounted" not in s.rows[1]  # the root holds it; pre counted all
+    assert s.text().splitlines()[3].endswith("32 +?")
     text = s.text()
     assert "FLOPs not counted in bil (Bilinear)" in text and "+ what could not be counted" in text
     assert next(line.split()[-1] for line in text.splitlines() if "(Bilinear)" in line) == "?"

@@ -181,7 +181,7 @@ def _cells(r: dict[str, Any], rows: list[dict[str, Any]], i: int, tree: bool = T
     train = "--" if not r["params"] else ("yes" if r["trainable"] == r["params"] else
                                           "no" if r["trainable"] == 0 else "part")
     macs = human(r["flops"] // 2) if r["flops"] else "--"
-    if r.get("uncounted"):  # a kernel in this call could not be counted: say so, never a silent 0
+    if r.get("uncounted"):  # a kernel in this call (or below) could not be counted: never a silent 0
         macs = macs + " +?" if r["flops"] else "?"
     return label, shapes or "--", params, train, macs
 
@@ -219,7 +219,11 @@ def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3, inv: Inve
     sizes = {i: (p.numel(), p.requires_grad) for i, p in inv.subtree.get("", {}).items()}  # the root: every one
     counts: dict[str, tuple[int, int, bool]] = {}  # per module: parameters, trainable ones, any tied
     rows = []
-    uncounted = {u["module"] for u in cap.uncounted}
+    names = {u["module"] for u in cap.uncounted}
+    short = {n.id for n in cap.nodes if n.kind == "module" and n.name in names and not n.call}
+    for n in reversed(cap.nodes):  # a call holding one that could not be counted is short too
+        if n.id in short and n.parent is not None:
+            short.add(n.parent)
     for n in cap.nodes:
         if n.kind != "module":
             continue
@@ -237,7 +241,7 @@ def summarize(model: torch.nn.Module, cap: Capture, *, depth: int = 3, inv: Inve
             "output_shapes": [o["shape"] for o in n.outputs], "params": total, "trainable": trainable,
             "flops": n.flops, "tied": tied,
         })
-        if n.name in uncounted and not n.call:
+        if n.id in short:
             rows[-1]["uncounted"] = True
     buffers = inv.buffers
     read = cap.read if cap.read is not None else {p for n in cap.nodes if n.kind == "op" for p in n.params}
