@@ -264,6 +264,11 @@ class CachingProvider:
         if run_id is not None:
             self.cache.drop_run(run_id)
 
+    def changes(self) -> Any:
+        """The inner store's live change feed (a PostgreSQL store's), or None."""
+        changes = getattr(self.inner, "changes", None)
+        return changes() if callable(changes) else None
+
     def refresh_status(self) -> list[str]:
         dead = self.inner.refresh_status()
         if dead:

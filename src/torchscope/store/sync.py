@@ -180,7 +180,6 @@ class _SyncWriter(PostgresWriter):
         cols = ", ".join(RUN_COLS)
         cur.execute(f"INSERT INTO runs(id, {cols}) VALUES(%s{', %s' * len(RUN_COLS)}) "
                     f"ON CONFLICT (id) DO UPDATE SET {_MERGE}", (self.run_id, *[self.run[c] for c in RUN_COLS]))
-        self._cur = cur
         super()._write_tx(cur, batch, seq)
         for p in self.procs:  # as on the node: the status derivation (crashed) reads them
             cur.execute("INSERT INTO procs(run_id, rank, host, pid, started, heartbeat, ended) "

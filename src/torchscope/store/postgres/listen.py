@@ -78,11 +78,7 @@ class Changes:
 
 
 def feed_of(provider: Any) -> Changes | None:
-    """The change feed of a provider that has one (a PostgreSQL store, possibly behind a cache), else None."""
-    for p in (provider, getattr(provider, "inner", None)):
-        changes = getattr(p, "changes", None)
-        if callable(changes):
-            got = changes()
-            if isinstance(got, Changes):
-                return got
-    return None
+    """The change feed of a provider that has one (a PostgreSQL store, or a cache over one), else None."""
+    changes = getattr(provider, "changes", None)
+    got = changes() if callable(changes) else None
+    return got if isinstance(got, Changes) else None
