@@ -68,7 +68,8 @@ class TextMsg:
 
 @dataclass(frozen=True, slots=True)
 class RecordMsg:
-    """A typed result: its JSON ``data`` (already serialized) and binary ``blobs``."""
+    """A typed result: its JSON ``data`` (already serialized) and binary ``blobs``, or a ``build`` callable
+    that makes both on the writer thread (a volume's statistics and encoding, off the training loop)."""
 
     key: str
     rank: int
@@ -78,6 +79,7 @@ class RecordMsg:
     data: str
     blobs: dict[str, bytes]
     nbytes: int
+    build: Callable[[], tuple[str, dict[str, bytes]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -235,6 +235,22 @@ class Run:
             self.log_record(rec, step=step, key=key, advance=False, wall_time=wall)
         self._writer.put(ImageMsg(key, self._log_rank, step, wall, caption, arr, nrow, arr.nbytes))
 
+    def log_volume(self, key: str, volume: Any, step: int | None = None, *, labels: Any = None, pred: Any = None,
+                   heat: Any = None, affine: Any = None, advance: bool = True, wall_time: float | None = None,
+                   **options: Any) -> None:
+        """Log a 3-D (or 4-D) volume with optional label maps and a heat map: ``run.log_volume("ct", x, labels=y)``.
+
+        ``volume`` is anything ``ts.volume`` takes (a NIfTI path, a nibabel or torchio image, an array or
+        tensor shaped (D,H,W), (C,D,H,W) or (N,C,D,H,W)); ``options`` are its other keywords
+        (``title=``, ``class_names=``, ``spacing=``, ``modality=``, ``sample=``). The caller's thread
+        checks the input and takes one copy; statistics and encoding happen on the writer thread.
+        The dashboard's Volumes panel shows it as three linked planes.
+        """
+        from ..volume.log import log_volume
+
+        log_volume(self, key, volume, step, labels=labels, pred=pred, heat=heat, affine=affine, advance=advance,
+                   wall_time=wall_time, **options)
+
     def log_histogram(self, key: str, values: Any, step: int | None = None, *, bins: int = 64,
                       advance: bool = True, wall_time: float | None = None) -> None:
         """Log a histogram of a tensor/array: ``run.log_histogram("weights/fc", model.fc.weight)``.
