@@ -2,7 +2,7 @@
 
 Examples::
 
-    torchscope summary demo
+    torchscope summary demo                  # the tour's CNN on one 1 x 28 x 28 MNIST digit
     torchscope summary torchvision.models:resnet18 --input-size 1,3,224,224 --depth 2
     torchscope graph nets.py:Net --kwargs '{"width": 64}' --input-size 1,3,32,32 -o net.html
     torchscope graph nets.py:Net --input-size 1,3,32,32 --autograd -o backward.svg
@@ -79,7 +79,7 @@ def _call(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if not sizes:
         if args.model.strip() not in ("demo", DEMO) or (kwargs or {}).get("in_channels", 1) != 1:
             raise ValueError("pass the input's shape: --input-size 1,3,32,32 (repeat it for several inputs)")
-        sizes = [(1, 1, 8, 8)]  # the demo's 8 x 8 digits
+        sizes = [(1, 1, 28, 28)]  # the tour's data: MNIST digits, 1 x 28 x 28
     dtypes = [parse_dtype(d) for d in args.dtype or []]
     if len(dtypes) > 1 and len(dtypes) != len(sizes):
         raise ValueError(f"{len(dtypes)} --dtype for {len(sizes)} --input-size: give one for all, or one each")
