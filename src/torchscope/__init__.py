@@ -43,6 +43,8 @@ _LAZY = {
     "graph": (".model", "graph"),
     "summary": (".model", "summary"),
     "topk": (".explain", "topk"),
+    "volume": (".volume", "volume"),
+    "Volume": (".volume", "Volume"),
 }
 
 __all__ = [
@@ -72,6 +74,8 @@ __all__ = [
     "register_record",
     "summary",
     "topk",
+    "volume",
+    "Volume",
 ]
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .embed import embeddings
     from .limits import Limits
     from .load import load
+    from ..volume.examples import example_volume, example_volume_path, load_volume
     from .profile import Profile, profile
     from .projection import Projection
     from .projector import project
@@ -57,10 +58,13 @@ __all__ = [
     "class_balance",
     "correlation",
     "embeddings",
+    "example_volume",
+    "example_volume_path",
     "feature_dists",
     "from_arrays",
     "from_torch",
     "load",
+    "load_volume",
     "mean_images",
     "mnist",
     "pairplot",
@@ -73,7 +77,8 @@ __all__ = [
 # each name loads on first use: the records read back (and `torchscope serve`) without torch
 lazy_package(__name__, {
     "BUILTIN": ".builtin", "mnist": ".builtin", "from_arrays": ".convert", "from_torch": ".convert",
-    "DataError": ".dataset", "Dataset": ".dataset", "embeddings": ".embed", "Limits": ".limits", "load": ".load",
+    "example_volume": "..volume.examples", "example_volume_path": "..volume.examples",
+    "load_volume": "..volume.examples", "DataError": ".dataset", "Dataset": ".dataset", "embeddings": ".embed", "Limits": ".limits", "load": ".load",
     "Profile": ".profile", "profile": ".profile", "Projection": ".projection", "project": ".projector",
     "ClassBalance": ".views", "Correlation": ".views", "FeatureDists": ".views", "MeanImages": ".views",
     "PairPlot": ".views", "PixelStats": ".views", "SampleGrid": ".views", "class_balance": ".views",

@@ -1,0 +1,85 @@
+"""What a volume's viewer needs, computed once: intensity statistics, window presets, a histogram, Dice.
+
+Percentiles come from at most ``SAMPLE`` voxels taken at an even stride (exact for volumes up to
+4 million voxels, within a bin width of the exact value beyond); the histogram counts every voxel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CT_PRESETS", "dice", "guess_modality", "histogram", "presets", "statistics"]
+
+SAMPLE = 4_000_000
+BINS = 128
+# (name, window centre, window width) in Hounsfield units: the usual radiology presets
+CT_PRESETS = [("CT brain", 40.0, 80.0), ("CT soft tissue", 50.0, 400.0), ("CT lung", -600.0, 1500.0),
+              ("CT bone", 400.0, 1800.0)]
+PERCENTILES = (0.5, 1.0, 2.0, 98.0, 99.0, 99.5)
+
+
+def _sample(image: np.ndarray) -> np.ndarray:
+    flat = image.reshape(-1) if image.flags.c_contiguous else np.ravel(image)
+    step = max(1, flat.size // SAMPLE)
+    return flat[::step]
+
+
+def statistics(image: np.ndarray) -> dict[str, float]:
+    """min, max, mean, std and the percentiles the presets use (``p0.5`` ... ``p99.5``)."""
+    s = _sample(image).astype(np.float64, copy=False)
+    out = {"min": float(image.min()), "max": float(image.max()), "mean": float(s.mean()), "std": float(s.std())}
+    for q, v in zip(PERCENTILES, np.percentile(s, PERCENTILES), strict=True):
+        out[f"p{q:g}"] = float(v)
+    return out
+
+
+def histogram(image: np.ndarray, stats: dict[str, float], bins: int = BINS) -> dict[str, list[float]]:
+    """Counts of every voxel over ``bins`` equal bins from min to max."""
+    lo, hi = stats["min"], stats["max"]
+    if hi <= lo:
+        hi = lo + 1.0
+    counts, edges = np.histogram(image, bins=bins, range=(lo, hi))
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+
+
+def guess_modality(stats: dict[str, float], given: str | None) -> str | None:
+    """``given``, else "CT" when the values look like Hounsfield units (air near -1000), else None."""
+    if given:
+        return str(given)
+    return "CT" if stats["min"] <= -900 and stats["max"] >= 300 else None
+
+
+def presets(stats: dict[str, float], modality: str | None) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """The window presets (CT windows for CT; percentile windows always) and the default window."""
+    def window(name: str, lo: float, hi: float) -> dict[str, Any]:
+        width = max(hi - lo, 1e-6)
+        return {"name": name, "center": (lo + hi) / 2, "width": width}
+
+    out: list[dict[str, Any]] = []
+    if modality and modality.upper() == "CT":
+        out += [{"name": n, "center": c, "width": w} for n, c, w in CT_PRESETS]
+    out += [window("0.5-99.5 %", stats["p0.5"], stats["p99.5"]), window("1-99 %", stats["p1"], stats["p99"]),
+            window("2-98 %", stats["p2"], stats["p98"]), window("full range", stats["min"], stats["max"])]
+    default = next(p for p in out if p["name"] == ("CT soft tissue" if out[0]["name"].startswith("CT")
+                                                    else "0.5-99.5 %"))
+    return out, {"center": float(default["center"]), "width": float(default["width"])}
+
+
+def dice(labels: np.ndarray, pred: np.ndarray, ids: list[int]) -> dict[str, float]:
+    """Dice per class id: 2|A and B| / (|A| + |B|) (1.0 when the class is in neither)."""
+    out: dict[str, float] = {}
+    top = int(max(ids, default=0)) + 1
+    if top <= 256:
+        both = np.bincount((labels.astype(np.int64) * top + pred).ravel(), minlength=top * top).reshape(top, top)
+        a, b = both.sum(1), both.sum(0)
+        for c in ids:
+            denom = a[c] + b[c]
+            out[str(c)] = float(2 * both[c, c] / denom) if denom else 1.0
+        return out
+    for c in ids:
+        la, pb = labels == c, pred == c
+        denom = int(la.sum() + pb.sum())
+        out[str(c)] = float(2 * np.logical_and(la, pb).sum() / denom) if denom else 1.0
+    return out
