@@ -261,6 +261,7 @@ BUILTIN_KINDS = {
     "model.autograd_graph": "torchscope.model.autograd:AutogradGraph",
     "model.graph": "torchscope.model.graph:ModelGraph",
     "model.summary": "torchscope.model.summary:ModelSummary",
+    "volume": "torchscope.volume.record:Volume",
 }
 
 
