@@ -1,0 +1,91 @@
+// The Volumes panel: 3-D (and 4-D) volumes logged with run.log_volume, in the slice viewer (view.js).
+// Pick a record (run, key, step); the dashboard fetches only the planes it shows, downsampled to the
+// screen (GET /api/volumes/slice); the static report slices whole downsampled volumes it keeps
+// (GET /api/volumes/volume.bin). See README.md.
+//   export function render(el, api) -> { destroy() }
+
+import { h, message } from "../../static/dom.js";
+import { localSource, serverSource, urlFrames } from "./sources.js";
+import { VolumeView } from "./view.js";
+
+function loadCss() {
+  const href = new URL("./volumes.css", import.meta.url).href;
+  if (![...document.querySelectorAll("link[rel=stylesheet]")].some((l) => l.href === href)) {
+    document.head.append(h("link", { rel: "stylesheet", href }));
+  }
+}
+
+const HELP = "No volumes in the selected runs. Log one with run.log_volume(\"ct\", vol, labels=seg, pred=pred) "
+  + "(vol: a NIfTI path, a torchio/MONAI image, an array or tensor; see docs/volumes.md).";
+
+async function entries(api) {
+  const found = [], notes = [];
+  for (const run of api.runs()) {
+    const idx = await api.json("volumes/index", { run: run.id });
+    if (idx.report?.note) notes.push(idx.report.note);
+    for (const v of idx.volumes) if (!api.report || v.report?.frames?.length) found.push({ run, v });
+  }
+  return { found, notes };
+}
+
+export async function render(el, api) {
+  loadCss();
+  if (!api.runs().length) { el.replaceChildren(message("Select runs on the left to see their volumes.")); return {}; }
+  const { found, notes } = await entries(api);
+  if (!found.length) { el.replaceChildren(message(notes.length ? notes.join(" ") : HELP)); return {}; }
+  const page = new VolumesPage(el, api, found, notes);
+  await page.build();
+  return { destroy() { page.destroy(); } };
+}
+
+class VolumesPage {
+  constructor(el, api, found, notes) {
+    Object.assign(this, { el, api, found, notes, view: null, dead: false });
+    const want = api.params.get("key"), wantStep = api.params.get("step"), saved = api.state.get("pick");
+    const name = (e) => `${e.run.id}|${e.v.key}|${e.v.step}`;
+    let i = found.findIndex((e) => e.v.key === want && (wantStep === null || String(e.v.step) === wantStep));
+    if (i < 0) i = found.findIndex((e) => name(e) === saved);
+    this.index = i >= 0 ? i : found.length - 1;
+    this.name = name;
+  }
+
+  async build() {
+    const many = new Set(this.found.map((e) => e.run.id)).size > 1;
+    const label = (e) => `${many ? `${e.run.name} · ` : ""}${e.v.title || e.v.key} · step ${e.v.step}`;
+    const pick = this.found.length > 1 ? h("select", { class: "vol-pick", "aria-label": "volume", onchange: (ev) => {
+      this.index = Number(ev.target.value);
+      this.api.state.set("pick", this.name(this.found[this.index]));
+      this.show();
+    } }, this.found.map((e, i) => h("option", { value: i, selected: i === this.index }, label(e))))
+      : h("b", { class: "vol-pick" }, label(this.found[0]));
+    this.host = h("div", { class: "vol-host" });
+    this.el.replaceChildren(h("div", { class: "vol-head" }, h("span", { class: "vol-title" }, "volume"), pick),
+      ...this.notes.map((n) => h("div", { class: "vol-note vol-capped" }, n)), this.host);
+    await this.show();
+  }
+
+  async show() {
+    const { run, v } = this.found[this.index];
+    this.view?.destroy();
+    this.view = null;
+    let source;
+    try {
+      source = this.api.report ? await localSource(v, urlFrames(this.api, run.id, v, v.report.max), v.report.frames)
+        : serverSource(this.api, run.id, v);
+    } catch (e) {
+      this.host.replaceChildren(message(`This volume could not be loaded: ${e.message || e}`, "error"));
+      return;
+    }
+    if (this.dead || this.found[this.index].v !== v) return;
+    this.view = new VolumeView(source, { prefs: this.api.state });
+    this.host.replaceChildren(this.view.el);
+    if (this.api.report && v.report.max < Math.max(...v.shape.slice(1))) {
+      this.view.el.prepend(h("div", { class: "vol-note vol-capped" }, `This report keeps the volume downsampled to at most `
+        + `${v.report.max} voxels a side${v.report.frames.length < v.shape[0] ? ` and ${v.report.frames.length} of its `
+        + `${v.shape[0]} frames` : ""}; torchscope serve shows it at full resolution.`));
+    }
+    this.view.start();
+  }
+
+  destroy() { this.dead = true; this.view?.destroy(); }
+}
