@@ -78,9 +78,13 @@ def test_curves_legend_areas_and_class_toggle(page: Any, served: tuple[str, dict
         assert items == [f"{c} ({label} {a:.3f})" for c, a in zip(rec.class_names, rec.area)]
         mean = np.mean(rec.area)
         assert f"mean {label} {mean:.3f}" in page.inner_text(f'[data-section="{name}"] h3')
-    assert page.eval_on_selector_all('[data-section="roc"] path.curve', "els => els.length") == 10
+    # the curves are uPlot series (one per class, each its own x), drawn; a legend click hides one
+    shown = """() => { const u = document.querySelector('[data-section="roc"] .lc').chart.u;
+      return u.series.slice(1).filter((s) => s.show).map((s) => s.label); }"""
+    page.wait_for_selector('[data-section="roc"] .lc[data-state=drawn]')
+    assert page.evaluate(shown) == [str(c) for c in logged["views"]["roc"].class_names]
     page.click('[data-section="roc"] .legend button.item[data-cls="3"]')
-    names = page.eval_on_selector_all('[data-section="roc"] path.curve', "els => els.map(e => e.dataset.name)")
+    names = page.evaluate(shown)
     assert len(names) == 9 and "3" not in names
     ece = logged["views"]["calibration"].ece
     assert f"ECE {ece:.3f}" in page.inner_text('[data-section="calibration"] h3')

@@ -73,8 +73,11 @@ def test_scrubbing_the_timeline_changes_the_grid(page: Any, served: tuple[str, A
         seen[i] = page.evaluate(PIXELS)
     assert seen[0] != seen[3]  # different pixels, not just a different address
     # the D outputs chart marks the step shown; the curves are the logged series
-    assert page.locator(".gan-chart .mark").count() >= 3
-    assert page.locator('.gan-chart path.curve[data-name="D(G(z))"]').count() == 1
+    charts = page.evaluate("""() => Object.fromEntries(Object.entries(window.torchscope.gan.charts).map(([k, c]) =>
+      [k, { marks: c.marks, labels: c.opts.series.map((s) => s.label), state: c.el.dataset.state,
+            points: Number(c.el.dataset.points) }]))""")
+    assert all(charts[k]["marks"] == [steps[3]] for k in ("loss", "d", "grad")), charts
+    assert charts["d"]["labels"] == ["D(x)", "D(G(z))"] and charts["d"]["state"] == "drawn" and charts["d"]["points"] > 0
     shot(page, "gan-desktop")
     # play runs the timeline to its end
     page.click("button.gan-play")
@@ -129,7 +132,8 @@ def test_prototype_and_counterfactual_on_demand(page: Any, served: tuple[str, An
     strip = page.locator(".gan-cf-strip")
     assert strip.get_attribute("data-source") == "3" and strip.get_attribute("data-target") == "8"
     assert strip.locator("figure").count() == 9 and "p('8')" in strip.inner_text()
-    assert page.locator('.gan-cf-chart path.curve[data-name="p(\'8\')"]').count() == 1
+    page.wait_for_selector(".gan-cf-chart .lc[data-state=drawn]")  # the probabilities along the path, on uPlot
+    assert "p('8')" in page.get_attribute(".gan-cf-chart", "data-series")
     assert "reached" in page.locator(".gan-cf .gan-score").inner_text()
     page.locator(".gan-proto").scroll_into_view_if_needed()
     shot(page, "gan-lens")

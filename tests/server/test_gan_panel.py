@@ -73,7 +73,8 @@ def test_panel_is_registered(gclient):
     panels = {p["name"]: p for p in gclient.get("/api/panels").json()["panels"]}
     assert panels["gan"]["error"] is None and panels["gan"]["title"] == "GAN"
     assert gclient.get("/panels/gan/panel.js").status_code == 200
-    assert gclient.get("/panels/gan/chart.js").status_code == 200
+    assert gclient.get("/panels/gan/lens.js").status_code == 200
+    assert gclient.get("/static/linechart.js").status_code == 200  # its curves: the shared uPlot chart
 
 
 def test_runs_lists_only_gan_runs(gclient, gan_store):

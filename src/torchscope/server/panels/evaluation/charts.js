@@ -1,9 +1,15 @@
-// Small SVG charts for the Evaluation panel: curves in the unit square and the reliability diagram.
-//   curveChart({ series: [{ name, color, x, y }], xLabel, yLabel, diagonal }) -> <svg>
-// Axes are fixed to [0, 1] x [0, 1]; everything is drawn with DOM calls (no HTML strings).
+// The Evaluation panel's charts: PR and ROC curves in the unit square, on the dashboard's uPlot line
+// chart (static/linechart.js: the Scalars look, a rectangle drag to zoom, double-click for all, hover
+// for each class's nearest point), and the reliability diagram, hand-drawn in SVG: uPlot draws lines,
+// points and plain bars, not bars with a hatched gap band over or under them, a tick at each bin's
+// mean confidence and a strip of counts below, which is what that diagram has to show.
+//   const c = curveChart({ names, colors, xLabel, yLabel, diagonal }); box.append(c.el); c.setData([{ x, y, hidden }])
+//   reliabilityChart({ edges, accuracy, confidence, counts }) -> <svg>
+
+import { LineChart } from "../../static/linechart.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 360, H = 300, M = { l: 44, r: 10, t: 10, b: 38 };
+const W = 360, M = { l: 44, r: 10, t: 10, b: 38 };
 export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
   "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
   "#dbdb8d", "#9edae5"];
@@ -20,36 +26,13 @@ export function svg(tag, attrs, ...children) {
 }
 
 const sx = (v) => M.l + v * (W - M.l - M.r);
-const sy = (v) => H - M.b - v * (H - M.t - M.b);
 
-function frame(xLabel, yLabel) {
-  const g = svg("g", { class: "axes" });
-  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-    g.append(svg("line", { x1: sx(0), x2: sx(1), y1: sy(t), y2: sy(t), class: "grid" }),
-      svg("line", { x1: sx(t), x2: sx(t), y1: sy(0), y2: sy(1), class: "grid" }),
-      svg("text", { x: sx(0) - 6, y: sy(t) + 4, "text-anchor": "end" }, String(t)),
-      svg("text", { x: sx(t), y: sy(0) + 15, "text-anchor": "middle" }, String(t)));
-  }
-  g.append(svg("rect", { x: sx(0), y: sy(1), width: sx(1) - sx(0), height: sy(0) - sy(1), class: "box" }),
-    svg("text", { x: (sx(0) + sx(1)) / 2, y: H - 6, "text-anchor": "middle", class: "label" }, xLabel),
-    svg("text", { x: 12, y: (sy(0) + sy(1)) / 2, "text-anchor": "middle", class: "label",
-      transform: `rotate(-90 12 ${(sy(0) + sy(1)) / 2})` }, yLabel));
-  return g;
-}
-
-const path = (xs, ys) => xs.map((x, i) => `${i ? "L" : "M"}${sx(x).toFixed(1)},${sy(ys[i]).toFixed(1)}`).join("");
-
-// One polyline per series; a series with `hidden` is left out; `diagonal` draws y = x dashed.
-export function curveChart({ series, xLabel, yLabel, diagonal = false }) {
-  const el = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": `${yLabel} vs ${xLabel}` },
-    frame(xLabel, yLabel));
-  if (diagonal) el.append(svg("line", { x1: sx(0), y1: sy(0), x2: sx(1), y2: sy(1), class: "diag" }));
-  for (const s of series) {
-    if (s.hidden || !s.x.length) continue;
-    el.append(svg("path", { d: path(s.x, s.y), stroke: s.color, class: "curve", "data-name": s.name },
-      svg("title", {}, s.name)));
-  }
-  return el;
+// One curve per class (each its own x: a ROC curve's steps repeat x), axes fixed to [0, 1] x [0, 1];
+// `diagonal` draws y = x dashed. A class is hidden with setData([{ ..., hidden: true }]).
+export function curveChart({ names, colors, xLabel, yLabel, diagonal = false }) {
+  const pct = (v) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+  return new LineChart({ xy: true, diagonal, height: 300, format: pct, series: names.map((n, i) => ({ label: n, color: colors[i] })),
+    x: { label: xLabel, range: [0, 1], fixed: true }, y: { label: yLabel, range: [0, 1], fixed: true } });
 }
 
 // Reliability diagram (Guo et al. 2017), as ts.evaluate's figure draws it: per bin a bar up to its

@@ -35,7 +35,7 @@ export async function render(el, api) {
   }
   const page = new EvalPage(el, api, index, withEval);
   await page.show();
-  return { destroy() {} };
+  return { destroy() { page.destroyCharts(); } };
 }
 
 class EvalPage {
@@ -47,7 +47,10 @@ class EvalPage {
     this.picked = {}; // section -> entry chosen in its source menu
     this.sort = api.state.get("sort", { col: "class", dir: 1 });
     this.cell = null;
+    this.charts = []; // the uPlot curve charts on the page
   }
+
+  destroyCharts() { this.charts.splice(0).forEach((c) => c.destroy()); }
 
   choices(kind, curve) {
     return this.index.runs[this.run.id].filter((e) => e.kind === kind && (!curve || e.curve === curve));
@@ -93,6 +96,7 @@ class EvalPage {
   }
 
   draw() {
+    this.destroyCharts();
     const cards = [];
     if (this.data.confusion) cards.push(this.confusionCard());
     for (const c of ["roc", "pr"]) if (this.data[c]) cards.push(this.curveCard(c));
@@ -187,21 +191,22 @@ class EvalPage {
     const areas = nums(rec.area);
     const finite = areas.filter(Number.isFinite);
     const mean = finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
-    const body = h("div", { class: "curve-body" });
-    const hidden = this.hidden[name];
+    const hidden = this.hidden[name], colors = rec.class_names.map((_, i) => classColor(i, k));
+    const chart = curveChart({ names: rec.class_names, colors, diagonal: roc, xLabel: roc ? "false positive rate" : "recall",
+      yLabel: roc ? "true positive rate" : "precision" });
+    this.charts.push(chart);
+    const legend = h("div", { class: "legend" });
+    const body = h("div", { class: "curve-body" }, chart.el, legend);
     const draw = () => {
-      const series = rec.class_names.map((c, i) => ({ name: c, color: classColor(i, k), x: nums(rec.x[i]),
-        y: nums(rec.y[i]), hidden: hidden.has(i) }));
-      const legend = h("div", { class: "legend" },
+      chart.setData(rec.class_names.map((c, i) => ({ x: nums(rec.x[i]), y: nums(rec.y[i]), hidden: hidden.has(i) })));
+      legend.replaceChildren(
         h("span", { class: "legend-all" }, h("button", { class: "small", onclick: () => { hidden.clear(); draw(); } }, "all"),
           h("button", { class: "small", onclick: () => { rec.class_names.forEach((_, i) => hidden.add(i)); draw(); } }, "none")),
-        rec.class_names.map((c, i) => h("button", { class: `item${hidden.has(i) ? " off" : ""}`,
+        ...rec.class_names.map((c, i) => h("button", { class: `item${hidden.has(i) ? " off" : ""}`,
           dataset: { cls: c, area: rec.area[i] }, "aria-pressed": String(!hidden.has(i)),
           title: `${rec.positives[i]} positives; click to ${hidden.has(i) ? "show" : "hide"}`,
           onclick: () => { hidden.has(i) ? hidden.delete(i) : hidden.add(i); draw(); } },
-        h("span", { class: "swatch", style: { background: classColor(i, k) } }), `${c} (${label} ${fix(areas[i])})`)));
-      body.replaceChildren(curveChart({ series, diagonal: roc, xLabel: roc ? "false positive rate" : "recall",
-        yLabel: roc ? "true positive rate" : "precision" }), legend);
+        h("span", { class: "swatch", style: { background: colors[i] } }), `${c} (${label} ${fix(areas[i])})`)));
     };
     draw();
     return this.card(name, `${roc ? "ROC" : "Precision–recall"} curves · mean ${label} ${fix(mean)}`, body);

@@ -4,7 +4,7 @@
 //   prototypeCard(api, runId, lens) -> { el, destroy() }     counterfactualCard(api, runId, lens) -> { el, destroy() }
 
 import { h, message, num } from "../../static/dom.js";
-import { lineChart } from "./chart.js";
+import { LineChart } from "../../static/linechart.js";
 
 const PROTO_EFFORT = { quick: { steps: 60, starts: 8 }, normal: { steps: 200, starts: 16 }, thorough: { steps: 600, starts: 32 } };
 const CF_EFFORT = { quick: { steps: 100 }, normal: { steps: 300 }, thorough: { steps: 1000 } };
@@ -116,12 +116,14 @@ function probChart(res) {
   const s = res.class_names.indexOf(res.source), t = res.class_names.indexOf(res.target);
   const x = res.alphas.map(num), p = res.probs.map((row) => row.map(num));
   const other = p.map((row) => Math.max(...row.filter((_, i) => i !== s && i !== t), 0));
-  const series = [{ name: `p('${res.source}')`, color: "#4c72b0", x, y: p.map((r) => r[s]) },
-    { name: `p('${res.target}')`, color: "#dd8452", x, y: p.map((r) => r[t]) },
-    { name: "max other", color: "#999", x, y: other }];
-  return h("div", { class: "gan-cf-chart" },
-    h("div", { class: "gan-legend" }, series.map((q) => h("span", {}, h("span", { class: "sw", style: { background: q.color } }), q.name))),
-    lineChart({ title: "classifier probabilities along the path", series, yRange: [0, 1] }));
+  const series = [{ label: `p('${res.source}')`, color: "#4c72b0", y: p.map((r) => r[s]) },
+    { label: `p('${res.target}')`, color: "#dd8452", y: p.map((r) => r[t]) },
+    { label: "max other", color: "#999", y: other }];
+  const chart = new LineChart({ series, xName: "α", idle: "last", height: 200, y: { range: [0, 1], fixed: true },
+    x: { label: "α: the path from the source (0) to the counterfactual (1)" } });
+  chart.setData(series.map((q) => ({ x, y: q.y })));
+  return h("div", { class: "gan-cf-chart", dataset: { series: series.map((q) => q.label).join("|") } },
+    h("div", { class: "note" }, "classifier probabilities along the path"), chart.el);
 }
 
 export function counterfactualCard(api, runId, lens) {

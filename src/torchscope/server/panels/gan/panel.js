@@ -6,7 +6,7 @@
 //   export function render(el, api) -> { destroy() }
 
 import { debounce, fmtNum, h, message, num } from "../../static/dom.js";
-import { lineChart } from "./chart.js";
+import { LineChart } from "../../static/linechart.js";
 import { counterfactualCard, prototypeCard } from "./lens.js";
 
 function loadCss() {
@@ -22,9 +22,10 @@ const LABELS = { "gan/d_loss": "D loss", "gan/g_loss": "G loss", "gan/d_real": "
   "gan/g_grad_norm": "‖∇G‖", "gan/d_grad_norm": "‖∇D‖", "gan/diversity": "diversity" };
 const fix = (v, d = 3) => (Number.isFinite(v) ? Number(v.toPrecision(d + 1)).toString() : fmtNum(v));
 
-function legend(items) {
-  return h("div", { class: "gan-legend" }, items.map(([name, color]) =>
-    h("span", {}, h("span", { class: "sw", style: { background: color } }), name)));
+// A curve chart of logged keys (the read-out under it names each line with its colour and last value).
+function curveChart(keys, y = {}) {
+  return new LineChart({ series: keys.map((k) => ({ label: LABELS[k] || k, color: COLORS[k] || "#555" })), y, idle: "last",
+    empty: `not logged: ${keys.join(", ")}` });
 }
 
 function card(title, ...children) {
@@ -102,7 +103,7 @@ export async function render(el, api) {
     img.src = api.url("gan/sample", { run: runId, step });
     img.dataset.step = step;
     stepLabel.textContent = `step ${step} · ${state.idx + 1} / ${tl.length}`;
-    drawCurves();
+    markCurves();
   }
   function stop() { clearInterval(state.timer); state.timer = null; play.textContent = "▶ play"; }
   function start() {
@@ -133,21 +134,23 @@ export async function render(el, api) {
         h("div", { class: "note" }, "The same noise at every checkpoint: drag to scrub, ←/→ on the grid to step."))));
 
   // --- curves -----------------------------------------------------------------------------------
-  const lossBox = h("div"), dBox = h("div"), gradBox = h("div"), metricBox = h("div"), alarmBox = h("div");
-  function series(keys) {
-    const sc = state.data.scalars;
-    return keys.filter((k) => sc[k]).map((k) => ({ name: LABELS[k] || k, color: COLORS[k] || "#555", x: sc[k].step.map(num), y: sc[k].value.map(num) }));
-  }
-  function chartInto(box, keys, yRange = null) {
-    const s = series(keys);
-    box.replaceChildren(s.length ? h("div", {}, legend(s.map((x) => [x.name, x.color])), lineChart({ title: keys.join(", "), series: s, yRange, marks: marks() }))
-      : message(`not logged: ${keys.join(", ")}`));
+  const CURVES = [["loss", ["gan/d_loss", "gan/g_loss"]], ["d", ["gan/d_real", "gan/d_fake"], { range: [0, 1], fixed: true }],
+    ["grad", ["gan/g_grad_norm", "gan/d_grad_norm"]]];
+  const boxes = { loss: h("div"), d: h("div"), grad: h("div") }, metricBox = h("div"), alarmBox = h("div");
+  let curves = {}, metricCharts = null;
+  function newCharts() { // one set per run shown: live reloads only give them new data (a zoom stays)
+    Object.values(curves).forEach((c) => c.destroy());
+    metricCharts?.forEach((c) => c.destroy());
+    metricCharts = null;
+    curves = Object.fromEntries(CURVES.map(([id, keys, y]) => [id, curveChart(keys, y)]));
+    for (const [id] of CURVES) { curves[id].el.dataset.chart = id; boxes[id].replaceChildren(curves[id].el); }
   }
   function drawCurves() {
-    chartInto(lossBox, ["gan/d_loss", "gan/g_loss"]);
-    chartInto(dBox, ["gan/d_real", "gan/d_fake"], [0, 1]);
-    chartInto(gradBox, ["gan/g_grad_norm", "gan/d_grad_norm"]);
+    const sc = state.data.scalars;
+    for (const [id, keys] of CURVES) curves[id].setData(keys.map((k) => (sc[k] ? { x: sc[k].step.map(num), y: sc[k].value.map(num) } : { x: [], y: [] })));
+    markCurves();
   }
+  function markCurves() { for (const c of Object.values(curves)) c.setMarks(marks()); }
 
   function drawMetrics() {
     const m = state.data.metrics.map((r) => ({ ...r, step: num(r.step), fd: num(r.fd), kid: num(r.kid), precision: num(r.precision), recall: num(r.recall) }));
@@ -156,19 +159,23 @@ export async function render(el, api) {
       return;
     }
     const x = m.map((r) => r.step);
-    const fdS = [{ name: "Frechet distance", color: "#1f77b4", x, y: m.map((r) => r.fd) }];
-    const kidS = [{ name: "KID", color: "#9467bd", x, y: m.map((r) => r.kid) }];
+    if (!metricCharts) {
+      metricCharts = [new LineChart({ series: [{ label: "Frechet distance", color: "#1f77b4" }], idle: "last" }),
+        new LineChart({ series: [{ label: "KID", color: "#9467bd" }], idle: "last" }),
+        new LineChart({ series: [{ label: "precision", color: "#2ca02c" }, { label: "recall", color: "#ff7f0e" }], idle: "last",
+          y: { range: [0, 1], fixed: true } })];
+      ["fd", "kid", "pr"].forEach((id, i) => { metricCharts[i].el.dataset.chart = id; });
+    }
+    const [fdC, kidC, prC] = metricCharts;
+    fdC.setData([{ x, y: m.map((r) => r.fd) }]);
+    kidC.setData([{ x, y: m.map((r) => r.kid) }]);
+    prC.setData([{ x, y: m.map((r) => r.precision) }, { x, y: m.map((r) => r.recall) }]);
     // KID's std is NaN when every subset was the whole sets (no spread to estimate): no column then
     const spread = m.some((r) => Number.isFinite(num(r.kid_std)));
     const dash = (v) => (Number.isFinite(v) ? fix(v) : "–");
-    const prS = [{ name: "precision", color: "#2ca02c", x, y: m.map((r) => r.precision) },
-      { name: "recall", color: "#ff7f0e", x, y: m.map((r) => r.recall) }];
     const last = m[m.length - 1];
     metricBox.replaceChildren(
-      h("div", { class: "gan-grid" },
-        h("div", {}, legend([["Frechet distance", "#1f77b4"]]), lineChart({ title: "Frechet distance", series: fdS })),
-        h("div", {}, legend([["KID", "#9467bd"]]), lineChart({ title: "KID", series: kidS })),
-        h("div", {}, legend(prS.map((s) => [s.name, s.color])), lineChart({ title: "precision and recall", series: prS, yRange: [0, 1] }))),
+      h("div", { class: "gan-grid" }, metricCharts.map((c) => c.el)),
       h("table", { class: "gan-metrics" },
         h("tr", {}, ["step", "FD", "KID", ...(spread ? ["± std"] : []), "precision", "recall", "n fake"].map((t) => h("th", {}, t))),
         m.map((r) => h("tr", { dataset: { step: r.step } }, [r.step, fix(r.fd), fix(r.kid), ...(spread ? [dash(num(r.kid_std))] : []), fix(r.precision), fix(r.recall), r.n_fake].map((v) => h("td", {}, String(v)))))),
@@ -251,8 +258,9 @@ export async function render(el, api) {
     const c = data.config || {};
     info.textContent = [`${data.timeline.length} checkpoints`, c.z_dim ? `z_dim ${c.z_dim}` : null, c.every ? `every ${c.every} steps` : null,
       `${data.alarms.length} alarm${data.alarms.length === 1 ? "" : "s"}`].filter(Boolean).join(" · ");
+    drawCurves();
     if (data.timeline.length) showFrame(follow ? data.timeline.length - 1 : state.idx);
-    else { img.removeAttribute("src"); stepLabel.textContent = "no gan/samples images yet"; drawCurves(); }
+    else { img.removeAttribute("src"); stepLabel.textContent = "no gan/samples images yet"; }
     drawMetrics();
     drawAlarms();
     lensCards();
@@ -261,8 +269,9 @@ export async function render(el, api) {
   async function show() {
     stop();
     state.data = null;
-    body.replaceChildren(timelineCard, card("Losses", lossBox), card("D outputs: D(x) and D(G(z))", dBox),
-      card("Gradient norms", gradBox), h("div", { class: "card gan-card wide" }, h("h3", {}, "Quality metrics"), metricBox),
+    newCharts();
+    body.replaceChildren(timelineCard, card("Losses", boxes.loss), card("D outputs: D(x) and D(G(z))", boxes.d),
+      card("Gradient norms", boxes.grad), h("div", { class: "card gan-card wide" }, h("h3", {}, "Quality metrics"), metricBox),
       card("Alarms", alarmBox), h("div", { class: "card gan-card wide" }, h("h3", {}, "Latent explorer"), exBox),
       ...(api.report ? [] : [h("div", { class: "card gan-card wide" }, h("h3", {}, "Class prototypes"), protoBox),
         h("div", { class: "card gan-card wide" }, h("h3", {}, "Counterfactuals"), cfBox)]));
@@ -275,7 +284,11 @@ export async function render(el, api) {
   api.on("scalars", refresh);
   api.on("keys", (evt) => { if (!evt || evt.run === runId) refresh(); });
   window.torchscope = window.torchscope || {};
-  window.torchscope.gan = { get data() { return state.data; }, get index() { return state.idx; }, showFrame };
+  window.torchscope.gan = { get data() { return state.data; }, get index() { return state.idx; }, showFrame,
+    get charts() { return { ...curves, ...(metricCharts ? { fd: metricCharts[0], kid: metricCharts[1], pr: metricCharts[2] } : {}) }; } };
   await show();
-  return { destroy() { state.alive = false; stop(); state.cards.forEach((c) => c.destroy()); delete window.torchscope.gan; } };
+  return { destroy() {
+    state.alive = false; stop(); state.cards.forEach((c) => c.destroy()); delete window.torchscope.gan;
+    Object.values(curves).forEach((c) => c.destroy()); metricCharts?.forEach((c) => c.destroy());
+  } };
 }

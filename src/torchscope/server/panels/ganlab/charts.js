@@ -1,9 +1,11 @@
-// Small live curve charts of the lab (plain canvas): per pixel column the min and max of the
-// points in it are drawn, so no spike hides however long training runs. Hover for the values.
-//   const c = new Chart({ title: "losses", series: [{ key: "d_loss", label: "D", color }] });
-//   c.update(xs, columns)
+// The lab's live curve charts (losses, D's decisions, gradient norms, divergences, MMD², modes
+// covered) on the dashboard's uPlot line chart (static/linechart.js): the look, zoom and hover of the
+// Scalars panel; each chart's head names its lines with their latest values (the hovered step's while
+// hovering). uPlot keeps the min and max of every pixel column, so no spike hides however long it runs.
+//   const charts = new Charts(); card.append(charts.el); charts.update(history, metrics, { modes: 8 });
 
 import { fmtNum, h } from "../../static/dom.js";
+import { LineChart } from "../../static/linechart.js";
 import { FAKE, REAL } from "./colors.js";
 
 const BLUE = "#2563eb", TEAL = "#0891b2", ORANGE = "#ea580c";
@@ -23,116 +25,6 @@ export const CHARTS = [
     { key: "covered", label: "modes", color: FAKE }] },
 ];
 
-const finite = (v) => typeof v === "number" && Number.isFinite(v);
-
-export class Chart {
-  constructor(spec) {
-    this.spec = spec;
-    this.canvas = h("canvas", { class: "gl-chart-canvas" });
-    this.values = h("div", { class: "gl-legend" });
-    this.el = h("div", { class: "gl-chart", dataset: { chart: spec.id } },
-      h("div", { class: "gl-chart-head" }, h("span", { class: "gl-chart-title" }, spec.title), this.values),
-      this.canvas);
-    this.hover = null;
-    this.data = { xs: [], cols: {} };
-    this.canvas.addEventListener("pointermove", (e) => { this.hover = e.offsetX; this.draw(); });
-    this.canvas.addEventListener("pointerleave", () => { this.hover = null; this.draw(); });
-  }
-
-  update(xs, cols, extra) { this.data = { xs, cols }; this.extra = extra; this.draw(); }
-
-  draw() {
-    const { xs, cols } = this.data, spec = this.spec, cv = this.canvas;
-    const W = cv.clientWidth || 300, H = cv.clientHeight || 120, dpr = window.devicePixelRatio || 1;
-    if (cv.width !== Math.round(W * dpr) || cv.height !== Math.round(H * dpr)) {
-      cv.width = Math.round(W * dpr); cv.height = Math.round(H * dpr);
-    }
-    const ctx = cv.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, W, H);
-    const L = 42, R = 8, T = 6, B = 18, pw = W - L - R, ph = H - T - B;
-    const tf = spec.log ? (v) => (v > 0 ? Math.log10(v) : NaN) : (v) => v;
-    let lo = Infinity, hi = -Infinity;
-    for (const s of spec.series) for (const v of cols[s.key] || []) { const t = tf(v); if (finite(t)) { lo = Math.min(lo, t); hi = Math.max(hi, t); } }
-    if (spec.range && !spec.log) { lo = Math.min(lo, spec.range[0]); hi = Math.max(hi, spec.range[1]); }
-    if (spec.integer && finite(this.extra?.modes)) { lo = 0; hi = Math.max(hi, this.extra.modes); }
-    const n = xs.length;
-    ctx.font = "10px system-ui, sans-serif";
-    ctx.fillStyle = "#8b8b93";
-    if (!n || !finite(lo)) {
-      ctx.fillText(spec.id === "modes" ? "for ring and mixture targets" : "no values yet", L, T + ph / 2);
-      this.legend(null);
-      return;
-    }
-    if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
-    if (!spec.range && !spec.integer) {
-      const pad = (hi - lo) * 0.06;
-      lo = lo >= 0 && !spec.log ? Math.max(0, lo - pad) : lo - pad; // non-negative curves keep 0 as the floor
-      hi += pad;
-    }
-    const x0 = xs[0], x1 = Math.max(xs[n - 1], x0 + 1);
-    const X = (x) => L + ((x - x0) / (x1 - x0)) * pw, Y = (v) => T + ph - ((v - lo) / (hi - lo)) * ph;
-    // grid and labels
-    ctx.strokeStyle = "#eeeef1"; ctx.lineWidth = 1; ctx.textAlign = "right";
-    for (let k = 0; k <= 2; k++) {
-      const v = lo + ((hi - lo) * k) / 2, y = Math.round(Y(v)) + 0.5;
-      ctx.beginPath(); ctx.moveTo(L, y); ctx.lineTo(W - R, y); ctx.stroke();
-      ctx.fillText(fmtTick(spec.log ? 10 ** v : v), L - 4, y + 3);
-    }
-    ctx.textAlign = "left"; ctx.fillText(fmtNum(x0), L, H - 4);
-    ctx.textAlign = "right"; ctx.fillText(`step ${fmtNum(xs[n - 1])}`, W - R, H - 4);
-    ctx.textAlign = "left";
-    // series: min/max per pixel column
-    for (const s of spec.series) {
-      const ys = cols[s.key] || [];
-      ctx.strokeStyle = s.color; ctx.lineWidth = 1.4; ctx.beginPath();
-      let col = null, mn = 0, mx = 0, last = null, pen = false;
-      const flush = () => {
-        if (col === null) return;
-        const yMin = Y(mn), yMax = Y(mx), yLast = Y(last);
-        if (pen) ctx.lineTo(col, yLast); else ctx.moveTo(col, yLast);
-        if (yMin !== yMax) { ctx.moveTo(col, yMin); ctx.lineTo(col, yMax); ctx.moveTo(col, yLast); }
-        pen = true;
-      };
-      for (let i = 0; i < Math.min(n, ys.length); i++) {
-        const v = tf(ys[i]);
-        if (!finite(v)) { flush(); col = null; pen = false; continue; }
-        const c = Math.round(X(xs[i]));
-        if (c !== col) { flush(); col = c; mn = mx = v; } else { mn = Math.min(mn, v); mx = Math.max(mx, v); }
-        last = v;
-      }
-      flush();
-      ctx.stroke();
-    }
-    let idx = n - 1;
-    if (this.hover !== null && this.hover >= L) {
-      const target = x0 + ((this.hover - L) / pw) * (x1 - x0);
-      idx = Math.max(0, Math.min(n - 1, lowerBound(xs, target)));
-      const x = Math.round(X(xs[idx])) + 0.5;
-      ctx.strokeStyle = "rgba(31,35,48,0.35)"; ctx.beginPath(); ctx.moveTo(x, T); ctx.lineTo(x, T + ph); ctx.stroke();
-    }
-    this.legend(idx, xs[idx]);
-  }
-
-  legend(idx, step) {
-    const { cols } = this.data, spec = this.spec;
-    const items = spec.series.map((s) => {
-      const v = idx === null ? null : (cols[s.key] || [])[idx];
-      const text = v === null || v === undefined ? "–" : spec.integer && finite(this.extra?.modes)
-        ? `${fmtNum(v)} / ${this.extra.modes}` : fmtShort(v);
-      return h("span", { class: "gl-legend-item" }, h("i", { style: { background: s.color } }), `${s.label} `, h("b", {}, text));
-    });
-    if (this.hover !== null && step !== undefined) items.unshift(h("span", { class: "gl-legend-step" }, `step ${fmtNum(step)}`));
-    this.values.replaceChildren(...items);
-  }
-}
-
-function lowerBound(xs, v) {
-  let a = 0, b = xs.length - 1;
-  while (a < b) { const m = (a + b) >> 1; if (xs[m] < v) a = m + 1; else b = m; }
-  return a;
-}
-
 function fmtShort(v) {
   if (typeof v !== "number") return String(v);
   if (!Number.isFinite(v)) return fmtNum(v);
@@ -141,7 +33,31 @@ function fmtShort(v) {
   return String(Number(v.toPrecision(3)));
 }
 
-function fmtTick(v) { return fmtShort(v); }
+export class Chart {
+  constructor(spec) {
+    this.spec = spec;
+    this.extra = null;
+    this.values = h("div", { class: "gl-legend readout" });
+    const modes = () => this.extra?.modes;
+    this.chart = new LineChart({
+      series: spec.series.map((s) => ({ label: s.label, color: s.color, width: 1.4 })), height: 150, readout: this.values,
+      idle: "last", empty: spec.id === "modes" ? "for ring and mixture targets" : "no values yet",
+      format: spec.integer ? (v) => (Number.isFinite(modes()) ? `${fmtNum(v)} / ${modes()}` : fmtNum(v)) : fmtShort,
+      y: { log: spec.log, integer: spec.integer, range: spec.range, fixed: Boolean(spec.range) },
+    });
+    this.el = h("div", { class: "gl-chart", dataset: { chart: spec.id } },
+      h("div", { class: "gl-chart-head" }, h("span", { class: "gl-chart-title" }, spec.title), this.values), this.chart.el);
+  }
+
+  update(xs, cols, extra) {
+    this.extra = extra;
+    const y = this.chart.opts.y;
+    if (this.spec.integer) y.range = Number.isFinite(extra?.modes) ? [0, extra.modes] : undefined; // 0 .. every mode
+    this.chart.setData(this.spec.series.map((s) => ({ x: xs, y: cols[s.key] || [] })));
+  }
+
+  destroy() { this.chart.destroy(); }
+}
 
 // All charts of the lab in one grid; update() redraws at most `hz` times a second.
 export class Charts {
@@ -172,5 +88,5 @@ export class Charts {
     }
   }
 
-  destroy() { clearTimeout(this.timer); }
+  destroy() { clearTimeout(this.timer); this.charts.forEach((c) => c.destroy()); }
 }
