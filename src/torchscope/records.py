@@ -248,6 +248,7 @@ BUILTIN_KINDS = {
     "explain.tabular": "torchscope.explain.tabular:TabularAttribution",
     "explain.tokens": "torchscope.explain.tokens:TokenAttribution",
     "explain.topk": "torchscope.explain.topk:TopK",
+    "explain.volume": "torchscope.explain.volume:VolumeAttribution",
     "gan.checkpoint": "torchscope.gan.checkpoint:ModelCheckpoint",
     "gan.counterfactual": "torchscope.gan.prototypes:Counterfactual",
     "gan.directions": "torchscope.gan.directions:LatentDirections",

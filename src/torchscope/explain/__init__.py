@@ -2,7 +2,8 @@
 
 ``ts.explain(model, x, method=...)`` with ``"saliency"``, ``"smoothgrad"``,
 ``"integrated_gradients"`` (``"ig"``), ``"gradcam"`` or ``"occlusion"`` returns a record for the
-kind of input: :class:`Attribution` (images), :class:`TabularAttribution` (``N x F`` rows),
+kind of input: :class:`Attribution` (images), :class:`VolumeAttribution` (``N x C x D x H x W``
+volumes of a 3-D network), :class:`TabularAttribution` (``N x F`` rows),
 :class:`SequenceAttribution` (``N x T x F`` or ``N x C x L``) or :class:`TokenAttribution` (token
 ids, attributed at the embedding layer). Each method is also a class with Captum's verb,
 ``Saliency(model).attribute(x, target=...)``, and ``LayerIntegratedGradients`` /
@@ -36,6 +37,7 @@ if _TYPE_CHECKING:
     from .tabular import TabularAttribution
     from .tokens import TokenAttribution
     from .topk import TopK, topk
+    from .volume import VolumeAttribution
 
 __all__ = [
     "METHODS",
@@ -56,6 +58,7 @@ __all__ = [
     "TabularAttribution",
     "TokenAttribution",
     "TopK",
+    "VolumeAttribution",
     "detections",
     "explain",
     "explainer",
@@ -85,5 +88,5 @@ _lazy_package(__name__, {
     "IntegratedGradients": ".integrated_gradients", "Occlusion": ".occlusion", "Saliency": ".saliency",
     "SmoothGrad": ".smoothgrad", "TopK": ".topk", "topk": ".topk", "LayerIntegratedGradients": ".layer",
     "LayerSaliency": ".layer", "LayerSmoothGrad": ".layer", "SequenceAttribution": ".sequence",
-    "TabularAttribution": ".tabular", "TokenAttribution": ".tokens",
+    "TabularAttribution": ".tabular", "TokenAttribution": ".tokens", "VolumeAttribution": ".volume",
 }, cls=_CallableModule)

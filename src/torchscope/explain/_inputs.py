@@ -1,10 +1,13 @@
-"""What kind of input a model takes, from the inputs and the model: images, tabular rows, sequences
-or token ids.
+"""What kind of input a model takes, from the inputs and the model: images, volumes, tabular rows,
+sequences or token ids.
 
 - integer tensors (or a dict with ``input_ids``, as a tokenizer returns) are token ids;
 - ``N x F`` floats are tabular rows;
 - ``N x C x H x W`` floats are images, and so is one ``C x H x W`` image given to a model whose
   first layer is a ``Conv2d``;
+- ``N x C x D x H x W`` floats are volumes (the ``Conv3d`` layout) when the model has a 3-D
+  convolution (or no convolution at all), and so is one ``C x D x H x W`` volume given to a model
+  whose first layer is a ``Conv3d``;
 - other three-dimensional floats are sequences: ``N x C x L`` when the model's first layer is a
   ``Conv1d``, else ``N x T x F`` (an LSTM's, a transformer's layout).
 
@@ -23,8 +26,9 @@ from torch import nn
 
 __all__ = ["KINDS", "LAYOUTS", "detect", "first_layer", "unpack"]
 
-KINDS = ("image", "tabular", "sequence", "tokens")
+KINDS = ("image", "volume", "tabular", "sequence", "tokens")
 LAYOUTS = ("NTF", "NCL")
+CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 
 
 def unpack(inputs: Any, model_kwargs: Mapping[str, Any] | None) -> tuple[torch.Tensor, dict[str, Any]]:
@@ -55,12 +59,24 @@ def detect(model: nn.Module, x: torch.Tensor) -> tuple[str, str | None]:
     first = first_layer(model)
     if x.ndim == 2:
         return "tabular", None
+    if x.ndim == 5:
+        return _volume(model, x), None
     if x.ndim == 4:
-        return "image", None
+        return ("volume" if isinstance(first, nn.Conv3d) else "image"), None  # one C x D x H x W volume
     if x.ndim == 3:
         if isinstance(first, nn.Conv2d):
             return "image", None  # one C x H x W image
         return "sequence", "NCL" if isinstance(first, nn.Conv1d) else "NTF"
-    raise ValueError(f"ts.explain takes images (N x C x H x W), tabular rows (N x F), sequences (N x T x F or "
-                     f"N x C x L) and token ids (N x T); got {x.ndim} dimensions {tuple(x.shape)}. The method "
-                     "classes (IntegratedGradients(model).attribute(x)...) take any shape")
+    raise ValueError(f"ts.explain takes images (N x C x H x W), volumes (N x C x D x H x W), tabular rows (N x F), "
+                     f"sequences (N x T x F or N x C x L) and token ids (N x T); got {x.ndim} dimensions "
+                     f"{tuple(x.shape)}. The method classes (IntegratedGradients(model).attribute(x)) take any shape")
+
+
+def _volume(model: nn.Module, x: torch.Tensor) -> str:
+    """``"volume"`` for a 5-D input, unless the model's convolutions are all of another rank."""
+    convs = {type(m).__name__ for m in model.modules() if isinstance(m, CONVS)}
+    if convs and not any(isinstance(m, (nn.Conv3d, nn.ConvTranspose3d)) for m in model.modules()):
+        raise ValueError(f"ts.explain got inputs of 5 dimensions {tuple(x.shape)}, volumes (N x C x D x H x W), "
+                         f"but {type(model).__name__} has no 3-D convolution (it has {', '.join(sorted(convs))}): "
+                         "pass volumes to a 3-D network (Conv3d), images (N x C x H x W) to a 2-D one")
+    return "volume"

@@ -7,7 +7,8 @@ score depends on at more than one position. The last such module to finish is th
 ``layer4`` of a ResNet, ``features`` of a VGG-style network, and ``blocks[-1].norm1`` of a
 vision transformer (after its last attention, only the class token reaches the head). For
 sequences (``N x C x L``), :func:`find_layer_1d` does the same over the 1-D feature maps that
-follow a ``Conv1d``; a model without one (an LSTM, a transformer) has no such map.
+follow a ``Conv1d``; a model without one (an LSTM, a transformer) has no such map. For volumes
+(``N x C x D x H x W``), :func:`find_layer_3d` does it over the 3-D feature maps after a ``Conv3d``.
 
 Example::
 
@@ -24,7 +25,7 @@ from torch import nn
 
 from ._hooks import forward_hooks
 
-__all__ = ["find_layer", "find_layer_1d", "layer_by_name", "spatial", "tokens_to_grid"]
+__all__ = ["find_layer", "find_layer_1d", "find_layer_3d", "layer_by_name", "spatial", "tokens_to_grid"]
 
 
 def layer_by_name(model: nn.Module, layer: str | nn.Module) -> tuple[str, nn.Module]:
@@ -112,18 +113,38 @@ def find_layer_1d(model: nn.Module, sample: torch.Tensor, **kwargs: Any) -> tupl
     one position: ``find_layer_1d(conv1d_net, x[:1])``."""
     convs = [type(m).__name__ for m in model.modules() if isinstance(m, nn.Conv1d)]
     if not convs:
-        kinds = sorted({type(m).__name__ for m in model.modules() if next(m.children(), None) is None})
         raise ValueError(f"Grad-CAM needs a 1-D convolution over time, and {type(model).__name__} has none "
-                         f"(its layers: {', '.join(kinds[:8]) or 'none'}); recurrent and attention layers have no "
+                         f"(its layers: {_leaf_kinds(model)}); recurrent and attention layers have no "
                          "feature map to weight: use 'ig', 'saliency', 'smoothgrad' or 'occlusion'")
+    return _last_map_after(model, sample, nn.Conv1d, 3, kwargs)
+
+
+def find_layer_3d(model: nn.Module, sample: torch.Tensor, **kwargs: Any) -> tuple[str, nn.Module]:
+    """The last ``N x C x D x H x W`` feature map after a ``Conv3d`` that the score depends on at
+    more than one voxel: ``find_layer_3d(conv3d_net, x[:1])``."""
+    if not any(isinstance(m, nn.Conv3d) for m in model.modules()):
+        raise ValueError(f"Grad-CAM on volumes needs a 3-D convolution, and {type(model).__name__} has none "
+                         f"(its layers: {_leaf_kinds(model)}): use 'ig', 'saliency', 'smoothgrad' or 'occlusion'")
+    return _last_map_after(model, sample, nn.Conv3d, 5, kwargs)
+
+
+def _leaf_kinds(model: nn.Module) -> str:
+    kinds = sorted({type(m).__name__ for m in model.modules() if next(m.children(), None) is None})
+    return ", ".join(kinds[:8]) or "none"
+
+
+def _last_map_after(model: nn.Module, sample: torch.Tensor, conv: type[nn.Module], ndim: int,
+                    kwargs: dict[str, Any]) -> tuple[str, nn.Module]:
+    """The last ``ndim``-dimensional floating output, from the first ``conv`` on, whose gradient is
+    non-zero at more than one position (else the first ``conv``)."""
     outputs: list[tuple[str, nn.Module, torch.Tensor]] = []
     seen_conv = False
 
     def keep(name: str) -> Any:
         def hook(module: nn.Module, args: Any, out: Any) -> None:
             nonlocal seen_conv
-            seen_conv = seen_conv or isinstance(module, nn.Conv1d)
-            if seen_conv and isinstance(out, torch.Tensor) and out.is_floating_point() and out.ndim == 3:
+            seen_conv = seen_conv or isinstance(module, conv)
+            if seen_conv and isinstance(out, torch.Tensor) and out.is_floating_point() and out.ndim == ndim:
                 outputs.append((name, module, out))
         return hook
 
@@ -134,7 +155,7 @@ def find_layer_1d(model: nn.Module, sample: torch.Tensor, **kwargs: Any) -> tupl
 
     score = scores_of(out).reshape(1, -1).max(dim=1).values.sum()
     for name, module, o in reversed(outputs):
-        if o.shape[-1] < 2:
+        if o.shape[2:].numel() < 2:
             continue
         try:
             (g,) = torch.autograd.grad(score, o, retain_graph=True, allow_unused=True)
@@ -142,4 +163,4 @@ def find_layer_1d(model: nn.Module, sample: torch.Tensor, **kwargs: Any) -> tupl
             continue
         if g is not None and int((g.abs().sum(dim=1) > 0).sum()) > 1:
             return name, module
-    return next((n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv1d))
+    return next((n, m) for n, m in model.named_modules() if isinstance(m, conv))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SIGNS", "STYLES", "blend", "colorize", "masked", "normalize", "reduce"]
+__all__ = ["SIGNS", "STYLES", "apply_sign", "blend", "colorize", "masked", "normalize", "reduce"]
 
 SIGNS = ("absolute", "positive", "negative", "all")
 STYLES = ("image", "heatmap", "blended", "masked")
@@ -22,9 +22,13 @@ STYLES = ("image", "heatmap", "blended", "masked")
 
 def reduce(attr: np.ndarray, sign: str) -> np.ndarray:
     """``N x C x H x W`` attributions to ``N x H x W`` under a sign rule: ``reduce(a, "positive")``."""
+    return apply_sign(attr.sum(axis=1) if attr.ndim == 4 else attr, sign)
+
+
+def apply_sign(m: np.ndarray, sign: str) -> np.ndarray:
+    """A map of any shape under a sign rule (no channel sum): ``apply_sign(volume_map, "absolute")``."""
     if sign not in SIGNS:
         raise ValueError(f"sign must be one of {SIGNS}, got {sign!r}")
-    m = attr.sum(axis=1) if attr.ndim == 4 else attr
     if sign == "absolute":
         return np.abs(m)
     if sign == "positive":

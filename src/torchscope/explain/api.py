@@ -4,7 +4,9 @@ Methods: ``"saliency"``, ``"smoothgrad"``, ``"integrated_gradients"`` (alias ``"
 ``"gradcam"`` and ``"occlusion"``; their options are passed through (``n_steps=``, ``layer=``,
 ``sliding_window_shapes=``...). ``target=None`` explains each sample's predicted class.
 
-Inputs (see :mod:`._inputs`): images give an :class:`Attribution` (overlays), tabular rows a
+Inputs (see :mod:`._inputs`): images give an :class:`Attribution` (overlays), volumes
+(``N x C x D x H x W``, a 3-D network's) a :class:`VolumeAttribution` (maps at the input's
+resolution, heat overlays in the volume viewer), tabular rows a
 :class:`TabularAttribution` (bars per sample, a summary over samples), sequences a
 :class:`SequenceAttribution` (time x feature heat maps) and token ids a :class:`TokenAttribution`
 (coloured tokens), attributed at the embedding layer (:mod:`.layer`). Where a method does not apply
@@ -13,6 +15,7 @@ Inputs (see :mod:`._inputs`): images give an :class:`Attribution` (overlays), ta
 Example::
 
     ex = ts.explain(model, x, method="gradcam")
+    ex = ts.explain(net3d, torch.randn(1, 1, 32, 32, 32), method="ig"); ex.volume(0)
     ex = ts.explain(bert, tokenizer("a fine film", return_tensors="pt"), method="ig", tokenizer=tokenizer)
 """
 
@@ -40,6 +43,7 @@ from .sequence import SequenceAttribution
 from .smoothgrad import SmoothGrad
 from .tabular import TabularAttribution
 from .tokens import TokenAttribution
+from .volume import VolumeAttribution
 
 __all__ = ["ALIASES", "METHODS", "explain", "explainer"]
 
@@ -96,11 +100,12 @@ def explain(model: nn.Module, inputs: Any, target: TargetLike = None, method: st
             **options: Any) -> Any:
     """Explain a model's decisions on ``inputs``: ``ts.explain(model, x, method="ig")``.
 
-    ``kind`` (``"image"``, ``"tabular"``, ``"sequence"``, ``"tokens"``) is detected from the inputs and
-    the model when None; ``method`` defaults to Grad-CAM for images, Integrated Gradients otherwise.
+    ``kind`` (``"image"``, ``"volume"``, ``"tabular"``, ``"sequence"``, ``"tokens"``) is detected from the
+    inputs and the model when None; ``method`` defaults to Grad-CAM for images and volumes, Integrated
+    Gradients otherwise.
     ``model_kwargs`` go to the model with the inputs (a dict of inputs, such as a tokenizer's output,
-    gives its ``input_ids`` and passes the rest). Images: ``images`` are what to show under the maps
-    and ``sign`` picks what overlays show. Tabular rows and sequences: ``feature_names``; sequences
+    gives its ``input_ids`` and passes the rest). Images and volumes: ``images`` are what to show
+    under the maps and ``sign`` picks what overlays show. Tabular rows and sequences: ``feature_names``; sequences
     ``layout`` (``"NTF"`` or ``"NCL"``). Tokens: ``tokens`` (one list of strings per sample) or a
     ``tokenizer``; ``position`` is the output position a language model is explained at (default -1:
     the next token after the input). ``budget_mb`` bounds memory (default 384 MB, on a GPU 1/40 of its
@@ -111,12 +116,16 @@ def explain(model: nn.Module, inputs: Any, target: TargetLike = None, method: st
     kind = found
     if kind == "image" and x.ndim == 3:
         x = x[None]
+    if kind == "volume" and x.ndim == 4:
+        x = x[None]
+    if kind == "volume" and x.ndim != 5:
+        raise ValueError(f"volumes are N x C x D x H x W (or one C x D x H x W), got inputs of shape {tuple(x.shape)}")
     if kind == "sequence":
         layout = layout or found_layout or detect(model, x)[1]
         if layout not in LAYOUTS or x.ndim != 3:
             raise ValueError(f"sequences are N x T x F or N x C x L (layout {LAYOUTS}), got {tuple(x.shape)}, "
                              f"layout {layout!r}")
-    method = method or ("gradcam" if kind == "image" else "integrated_gradients")
+    method = method or ("gradcam" if kind in ("image", "volume") else "integrated_gradients")
     ex = explainer(model, method, layer=layer, budget_mb=budget_mb, kind=kind,
                    position=(-1 if position is None else position) if kind == "tokens" else position)
     if isinstance(ex, GradCAM) and kind == "sequence" and layout == "NTF":
@@ -124,10 +133,12 @@ def explain(model: nn.Module, inputs: Any, target: TargetLike = None, method: st
     x = ex._check_inputs(x)
     result = ex._run(x, target, model_kwargs=kwargs, **options)
     probs = _probabilities(result.scores if result.scores is not None else _outputs(ex, x, kwargs))
-    if kind == "image":
+    if kind in ("image", "volume"):
         if class_names is None:  # a Hugging Face classifier's own label names
             label = _labeler(model, None, None)
             class_names = [label(i) for i in range(probs.shape[1])]
+        if kind == "volume":
+            return _volume_record(ex, x, result, probs, class_names, images, sign, options)
         return _image_record(ex, x, result, probs, class_names, images, sign, options)
     label = _labeler(model, class_names, tokenizer if ex.positioned else None)
     common = _common(ex, result, probs, label, options)
@@ -240,6 +251,35 @@ def _image_record(ex: Explainer, x: torch.Tensor, result: Result, probs: torch.T
                        pred_probs=cpu_probs.gather(1, p_cpu[:, None])[:, 0].tolist(),
                        class_names=names_for(class_names, probs.shape[1]), sign=sign, signed=signed,
                        layer=getattr(ex, "layer_name", ""), options=_jsonable(options))
+
+
+def _volume_record(ex: Explainer, x: torch.Tensor, result: Result, probs: torch.Tensor,
+                   class_names: Sequence[str] | None, images: Any, sign: str | None,
+                   options: dict[str, Any]) -> VolumeAttribution:
+    """Maps at the input's resolution (a layer-size Grad-CAM map upsampled trilinearly) and the inputs."""
+    sign = sign or ("positive" if ex.name == "gradcam" else "absolute")
+    if sign not in SIGNS:
+        raise ValueError(f"sign must be one of {SIGNS}, got {sign!r}")
+    attr = result.attributions.detach().float()
+    if tuple(attr.shape[2:]) != tuple(x.shape[2:]):
+        attr = F.interpolate(attr, size=x.shape[2:], mode="trilinear", align_corners=False)
+    shown = x if images is None else images
+    if not isinstance(shown, (torch.Tensor, np.ndarray)):
+        raise TypeError(f"images must be a tensor or array of volumes (N x C x D x H x W), got {type(shown).__name__}")
+    shown_np = (shown.detach().float().cpu().numpy() if isinstance(shown, torch.Tensor)
+                else np.asarray(shown, dtype=np.float32))
+    if shown_np.ndim == 4:  # N x D x H x W: one channel
+        shown_np = shown_np[:, None]
+    if shown_np.ndim != 5 or len(shown_np) != len(x) or shown_np.shape[2:] != tuple(x.shape[2:]):
+        raise ValueError(f"images must be N x C x D x H x W (or N x D x H x W) volumes like the inputs "
+                         f"{tuple(x.shape)}, got {tuple(shown_np.shape)}")
+    t, pred, p = result.targets.cpu(), probs.argmax(dim=1).cpu(), probs.float().cpu()
+    return VolumeAttribution(method=ex.name, inputs=np.ascontiguousarray(shown_np, dtype=np.float32),
+                             attributions=attr.cpu().numpy(), targets=t.tolist(), predictions=pred.tolist(),
+                             target_probs=p.gather(1, t[:, None])[:, 0].tolist(),
+                             pred_probs=p.gather(1, pred[:, None])[:, 0].tolist(),
+                             class_names=names_for(class_names, probs.shape[1]), sign=sign, signed=sign == "all",
+                             layer=getattr(ex, "layer_name", ""), options=_jsonable(options))
 
 
 def _jsonable(options: dict[str, Any]) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks", ECCV 2014. Computed as
 Captum's ``Occlusion``: each window position replaces its patch with the baseline (default 0);
 a pixel's attribution is the mean score drop over the windows that cover it. Captum has no
-default window; here it is ``(C, ceil(H/8), ceil(W/8))`` with strides of half a window (one
-feature at a time, stride 1, for non-image inputs). As in Captum, when the strides do not reach
+default window; here it is ``(C, ceil(H/8), ceil(W/8))`` with strides of half a window for images,
+``(C, ceil(D/4), ceil(H/4), ceil(W/4))`` with strides of half a window for volumes
+(``N x C x D x H x W``: 7 x 7 x 7 positions, about the forward passes of an image's 15 x 15), and
+one feature at a time, stride 1, for other inputs. As in Captum, when the strides do not reach
 the edge, one more window is placed there, cut at the edge, so every element is covered. Forward passes
 only, in budget-sized chunks of occluded copies. Token ids (integers) can be occluded too: each
 window is replaced by the baseline id (token deletion).
@@ -12,6 +14,7 @@ window is replaced by the baseline id (token deletion).
 Example::
 
     ts.explain(model, x, method="occlusion", sliding_window_shapes=(3, 8, 8), strides=(3, 4, 4))
+    ts.explain(net3d, vol, method="occlusion", sliding_window_shapes=(1, 4, 4, 4), strides=(1, 2, 2, 2))
 """
 
 from __future__ import annotations
@@ -28,11 +31,16 @@ __all__ = ["Occlusion"]
 
 
 def _default_window(shape: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    if len(shape) == 3:
-        c, h, w = shape
-        win = (c, math.ceil(h / 8), math.ceil(w / 8))
-        return win, (c, max(1, math.ceil(win[1] / 2)), max(1, math.ceil(win[2] / 2)))
+    if len(shape) in (3, 4):  # C x H x W images (1/8 of each side), C x D x H x W volumes (1/4)
+        parts = 8 if len(shape) == 3 else 4
+        win = (shape[0], *(math.ceil(s / parts) for s in shape[1:]))
+        return win, (shape[0], *(max(1, math.ceil(w / 2)) for w in win[1:]))
     return (1,) * len(shape), (1,) * len(shape)
+
+
+def _axes(shape: Sequence[int]) -> str:
+    names = {3: "(C, h, w) for images", 4: "(C, d, h, w) for volumes N x C x D x H x W"}
+    return f"{len(shape)} numbers, {names[len(shape)]}" if len(shape) in names else f"{len(shape)} numbers"
 
 
 class Occlusion(Explainer):
@@ -53,9 +61,10 @@ class Occlusion(Explainer):
             window = tuple(int(s) for s in sliding_window_shapes)
         steps = (1,) * len(shape) if strides is None else strides
         stride = (int(steps),) * len(shape) if isinstance(steps, int) else tuple(int(s) for s in steps)
-        if len(window) != len(shape) or len(stride) != len(shape) or min(window) < 1 or min(stride) < 1:
-            raise ValueError(f"sliding_window_shapes {window} and strides {stride} must be positive and match the "
-                             f"input's per-sample shape {shape}")
+        for what, value in (("sliding_window_shapes", window), ("strides", stride)):
+            if len(value) != len(shape) or min(value) < 1:
+                raise ValueError(f"{what} {value} must be positive and match the input's per-sample shape {shape}: "
+                                 f"{_axes(shape)}")
         if any(w > s for w, s in zip(window, shape)):
             raise ValueError(f"sliding window {window} is larger than the input {shape}")
         # Captum's positions: ceil((size - window) / stride) + 1 per axis, the last one cut at the edge
