@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==${TORCH_VERSION:-2.13.0}"
-.venv/bin/python -m pip install -q -e ".[dev]"
+# the dev extras (MONAI wants torch>=2.8, lightning, transformers...) must not replace that torch:
+# the installed one is pinned by a constraint, so pip picks versions that fit it (or fails) instead
+TORCH_PIN=$(.venv/bin/python -c "import torch; print(torch.__version__)")
+.venv/bin/python -m pip install -q -e ".[dev]" -c <(echo "torch==$TORCH_PIN")
 .venv/bin/python -c "import torch, torchscope; print('torchscope', torchscope.__version__, 'with torch', torch.__version__)"
 if [ "${SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
