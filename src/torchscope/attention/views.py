@@ -30,7 +30,8 @@ from .._display import class_colors
 if TYPE_CHECKING:
     from .record import AttentionGroup, AttentionMaps
 
-__all__ = ["HEAD_VIEW_LIMIT", "THUMB", "block_max", "head_view", "heatmap", "model_view", "mosaic", "rollout_view"]
+__all__ = ["HEAD_VIEW_LIMIT", "THUMB", "block_max", "head_view", "heatmap", "model_view", "mosaic", "rollout_view",
+           "thumbnails"]
 
 HEAD_VIEW_LIMIT = 128  # tokens; beyond, the head view falls back to the heat map
 THUMB = 64  # model view thumbnails: pixels a side at most
@@ -132,16 +133,27 @@ def head_view(rec: AttentionMaps, layer: int = 0, sample: int = 0, group: str | 
     return fig
 
 
+def thumbnails(g: AttentionGroup, sample: int = 0, thumb: int = THUMB) -> np.ndarray:
+    """Every map of a sample reduced by block maxima to at most ``thumb`` pixels a side:
+    ``layers x heads x th x tw`` float32 (what the model view and the dashboard's thumbnails draw)."""
+    layers, heads = g.maps.shape[0], g.maps.shape[2]
+    first = block_max(g.maps[0, sample, 0], thumb)
+    out = np.empty((layers, heads, *first.shape), np.float32)
+    for layer in range(layers):
+        for h in range(heads):
+            out[layer, h] = block_max(g.maps[layer, sample, h], thumb)
+    return out
+
+
 def mosaic(g: AttentionGroup, sample: int = 0, thumb: int = THUMB, gap: int = 2) -> np.ndarray:
     """Every layer (rows) x head (columns) of a group as one image: thumbnails of at most ``thumb``
     pixels a side, each scaled to its own maximum, ``gap`` pixels of NaN between them."""
-    layers, heads = g.maps.shape[0], g.maps.shape[2]
-    first = block_max(g.maps[0, sample, 0], thumb)
-    th, tw = first.shape
+    thumbs = thumbnails(g, sample, thumb)
+    layers, heads, th, tw = thumbs.shape
     out = np.full((layers * (th + gap) - gap, heads * (tw + gap) - gap), np.nan, np.float32)
     for layer in range(layers):
         for h in range(heads):
-            m = block_max(g.maps[layer, sample, h], thumb)
+            m = thumbs[layer, h]
             y, x = layer * (th + gap), h * (tw + gap)
             out[y:y + th, x:x + tw] = m / max(float(m.max()), 1e-6)
     return out
