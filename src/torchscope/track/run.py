@@ -251,6 +251,46 @@ class Run:
         log_volume(self, key, volume, step, labels=labels, pred=pred, heat=heat, affine=affine, advance=advance,
                    wall_time=wall_time, **options)
 
+    def log_video(self, key: str, frames: Any, step: int | None = None, *, fps: float = 4, caption: str | None = None,
+                  format: str | None = None, advance: bool = True, wall_time: float | None = None) -> None:
+        """Log a video: ``run.log_video("rollout", frames, fps=15)``; a frame scrubber plays it in the Media panel.
+
+        ``frames`` is (T, C, H, W), or (N, T, C, H, W) tiled in a grid as TensorBoard's ``add_video``
+        does; uint8, or floats in [0, 1] (clipped); C = 1, 3 or 4. Encoded on the writer thread:
+        ``format="mp4"`` (H.264, PyAV: ``pip install 'torchscope[media]'``), ``"png"`` (a lossless
+        frame sprite, no encoder) or None (MP4 when PyAV is installed).
+        """
+        from .media_log import log_video
+
+        log_video(self, key, frames, step, fps=fps, caption=caption, format=format, advance=advance,
+                  wall_time=wall_time)
+
+    def log_audio(self, key: str, samples: Any, step: int | None = None, *, sample_rate: int,
+                  caption: str | None = None, advance: bool = True, wall_time: float | None = None) -> None:
+        """Log a clip: ``run.log_audio("speech", wav, sample_rate=16000)``, a WAV with its waveform and spectrogram.
+
+        ``samples``: mono or stereo, (L,), (C, L) or (L, C); floats in [-1, 1] (clipped, with a
+        warning) or int16 (kept exactly).
+        """
+        from .media_log import log_audio
+
+        log_audio(self, key, samples, step, sample_rate=sample_rate, caption=caption, advance=advance,
+                  wall_time=wall_time)
+
+    def log_points(self, key: str, xyz: Any, step: int | None = None, *, colors: Any = None, faces: Any = None,
+                   caption: str | None = None, config: Mapping[str, Any] | None = None, advance: bool = True,
+                   wall_time: float | None = None) -> None:
+        """Log a point cloud, or a mesh with ``faces``: ``run.log_points("cloud", xyz, colors=rgb)``.
+
+        ``xyz`` (N, 3) or (B, N, 3) finite numbers; ``colors`` one per point, uint8 or floats in
+        [0, 1]; ``faces`` (F, 3) vertex indices of triangles; ``config`` kept with it (TensorBoard's
+        three.js ``config_dict``). The Media panel turns it in 3-D.
+        """
+        from .media_log import log_points
+
+        log_points(self, key, xyz, step, colors=colors, faces=faces, caption=caption, config=config, advance=advance,
+                   wall_time=wall_time)
+
     def log_histogram(self, key: str, values: Any, step: int | None = None, *, bins: int = 64,
                       advance: bool = True, wall_time: float | None = None) -> None:
         """Log a histogram of a tensor/array: ``run.log_histogram("weights/fc", model.fc.weight)``.
