@@ -126,6 +126,8 @@ def _wav(tag: str, data: bytes, rate: float = 0.0) -> Item:
     dtype = np.dtype({1: "u1", 2: "<i2", 4: "<i4"}[width])
     ints = np.frombuffer(raw, dtype).astype(np.float32)
     x = ((ints - 128) / 127 if width == 1 else ints / float(np.iinfo(dtype).max)).astype(np.float32)
+    if width == 2:  # 16-bit, as media.audio stores it: kept exactly
+        x = np.frombuffer(raw, dtype).astype(np.int16)
     x = x.reshape(-1, channels) if channels > 1 else x
     return RecordItem(tag, audio_record(x, int(rate or sr)))
 

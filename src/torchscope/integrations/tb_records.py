@@ -1,12 +1,18 @@
 """The records TensorBoard's calls become, shared by the SummaryWriter, its FileWriter and the importer.
 
-Media beyond images travel as records (``GenericRecord``: JSON fields, arrays as ``.npy`` blobs),
-so they are stored, exported and read back today; their dashboard players come later. Layouts:
+Video, audio and meshes become :mod:`torchscope.media`'s records, as ``run.log_video`` /
+``log_audio`` / ``log_points`` store them (the Media panel plays them; ``rec["frames"]``,
+``rec["samples"]``, ``rec["vertices"]`` read them back as arrays):
 
-- ``media.video``: ``frames`` (``T x H x W x C`` uint8, TensorBoard's GIF frames), ``fps``;
-- ``media.audio``: ``samples`` (``L`` floats in [-1, 1], or ``L x channels``), ``sample_rate`` (Hz);
+- ``media.video``: TensorBoard's frames (``T x H x W x C`` uint8) encoded as MP4, or as a lossless PNG
+  frame sprite without PyAV, at ``fps``;
+- ``media.audio``: the samples as a 16-bit WAV (``int16(x * 32767)``, TensorBoard's conversion) with
+  its waveform and spectrogram;
 - ``media.mesh``: ``vertices`` (``B x N x 3`` float32), optional ``faces`` (``B x F x 3`` int32) and
-  ``colors`` (``B x N x 3`` uint8), ``config`` (the three.js ``config_dict``);
+  ``colors`` (``B x N x 3`` uint8), ``config`` (the three.js ``config_dict``).
+
+Other records are ``GenericRecord`` (JSON fields, arrays as ``.npy`` blobs):
+
 - ``tensor``: ``value`` (any array; ``add_tensor``);
 - ``scalars.layout``: ``categories`` ``[{"title", "charts": [{"title", "type": "multiline" |
   "margin", "tags": [...]}]}]`` (``add_custom_scalars``; a run's last layout is its chart groups);
@@ -49,20 +55,26 @@ def array_record(kind: str, arrays: dict[str, np.ndarray | None], **fields: Any)
     return GenericRecord(kind=kind, data=data, blobs=blobs)
 
 
-def video_record(frames: np.ndarray, fps: float) -> GenericRecord:
-    """``media.video`` from ``T x H x W x C`` uint8 frames."""
-    return array_record("media.video", {"frames": frames}, fps=float(fps))
+def video_record(frames: np.ndarray, fps: float) -> Record:
+    """``media.video`` from ``T x H x W x C`` uint8 frames (MP4 with PyAV, else a PNG frame sprite)."""
+    from ..media.video import encode_video
+
+    return encode_video(frames, fps)
 
 
-def audio_record(samples: np.ndarray, sample_rate: int) -> GenericRecord:
-    """``media.audio`` from samples in [-1, 1]."""
-    return array_record("media.audio", {"samples": samples}, sample_rate=int(sample_rate))
+def audio_record(samples: np.ndarray, sample_rate: int) -> Record:
+    """``media.audio`` from samples in [-1, 1] (``L`` or ``L x channels``)."""
+    from ..media.audio import encode_audio
+
+    return encode_audio(samples, sample_rate)
 
 
 def mesh_record(vertices: np.ndarray, faces: np.ndarray | None, colors: np.ndarray | None,
-                config: dict[str, Any] | None) -> GenericRecord:
+                config: dict[str, Any] | None) -> Record:
     """``media.mesh`` (a point cloud when there are no faces)."""
-    return array_record("media.mesh", {"vertices": vertices, "faces": faces, "colors": colors}, config=config or {})
+    from ..media.points import Points
+
+    return Points(vertices=vertices, faces=faces, colors=colors, config=config or {})
 
 
 def layout_record(layout: dict[str, Any]) -> GenericRecord:

@@ -36,6 +36,7 @@ import torch
 
 from ..records import Record
 from ..track.checks import check_key, check_wall
+from ..track.media_log import check_format, grid_shape
 from ..track.run import Run, init
 from . import _tb_convert as conv
 from ._resume import TAG, purge, reopen
@@ -261,10 +262,14 @@ class SummaryWriter:
 
     def add_video(self, tag: str, vid_tensor: Any, global_step: int | None = None, fps: float = 4,
                   walltime: float | None = None) -> None:
-        """A video ``(N, T, C, H, W)`` as TensorBoard's frames (the batch tiled), a ``media.video`` record."""
+        """A video ``(N, T, C, H, W)`` as TensorBoard's frames (the batch tiled), a ``media.video`` record
+        (MP4 through PyAV, ``pip install 'torchscope[media]'``; a lossless PNG frame sprite without it)."""
         if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps < 1e6:
             raise ValueError(f"fps must be a positive number of frames per second, got {fps!r}")
         video = conv.private_copy(vid_tensor, conv.check_video(vid_tensor))
+        n, t, _, h, w = video.shape
+        rows, cols = grid_shape(n)
+        check_format(None, (t, h * rows, w * cols))  # MP4 with PyAV; else a PNG sprite that must fit
         self._later(tag, global_step, walltime, video.nbytes, lambda: video_record(conv.video_frames(video), fps))
 
     def add_audio(self, tag: str, snd_tensor: Any, global_step: int | None = None, sample_rate: int = 44100,
