@@ -166,7 +166,44 @@ def test_config_panel(page, stack):
     head = page.locator("table.config thead").inner_text()
     assert "train/loss (last)" in head and "summary.best_loss" in head
     assert page.locator("svg.parcoords polyline").count() == 4
+    assert "4 runs · 2 parameters (2 differ)" in page.inner_text(".cfg-count")
+    # the columns: the parameters that differ, then the headline metrics; reordered, removed, added
+    axes = "() => [...document.querySelectorAll('svg.parcoords .pc-axis')].map((g) => g.dataset.col)"
+    assert page.evaluate(axes) == ["c:lr", "c:width", "m:train/acc", "m:train/loss"]
+    page.click('.cfg-chip[data-col="m:train/loss"] button[aria-label^="move train/loss left"]')
+    assert page.evaluate(axes) == ["c:lr", "c:width", "m:train/loss", "m:train/acc"]
+    page.click('.cfg-chip[data-col="c:width"] button[aria-label="remove width"]')
+    assert page.evaluate(axes) == ["c:lr", "m:train/loss", "m:train/acc"]
+    assert "width" not in page.locator("table.config thead").inner_text()
+    page.select_option("select.cfg-add", "m:live/loss")
+    assert page.evaluate(axes) == ["c:lr", "m:train/loss", "m:train/acc", "m:live/loss"]
     shot(page, "config")
+    page.reload()  # the choice is kept
+    page.wait_for_selector("svg.parcoords")
+    assert page.evaluate(axes) == ["c:lr", "m:train/loss", "m:train/acc", "m:live/loss"]
+    page.click(".cfg-columns button:has-text('defaults')")
+    assert page.evaluate(axes)[:2] == ["c:lr", "c:width"]
+
+
+def test_parallel_coordinates_stay_readable_with_many_axes(page, stack):
+    """57 columns with long names: the axes keep their spacing (the chart scrolls), no title overlaps
+    another, each is cut to its slot with the whole name in its tooltip."""
+    _open(page, stack, "config")
+    page.wait_for_selector("svg.parcoords")
+    got = page.evaluate("""async () => {
+      const { parcoords } = await import("/panels/config/parcoords.js");
+      const cols = Array.from({ length: 57 }, (_, i) => ({ id: `c:${i}`, label: `optimizer.param_group_${i}.learning_rate`,
+        get: (r) => r.v * (i + 1) }));
+      const rows = [1, 2, 3].map((v) => ({ run: String(v), name: `run ${v}`, v }));
+      const box = document.createElement("div"); box.style.width = "900px"; document.body.append(box);
+      const svg = parcoords(cols, rows, () => "#333", { width: 900 }); box.append(svg);
+      const t = [...svg.querySelectorAll(".pc-title")].map((e) => { const b = e.getBBox(); return [b.x, b.x + b.width, e.firstChild.textContent, e.querySelector("title").textContent]; });
+      box.remove();
+      return { width: +svg.getAttribute("width"), t }; }""")
+    t = got["t"]
+    assert len(t) == 57 and got["width"] >= 57 * 110
+    assert all(a[1] + 4 <= b[0] for a, b in zip(t, t[1:])), "titles overlap"
+    assert all(x[3].startswith("optimizer.param_group_") and x[2].endswith("…") for x in t)
 
 
 def test_run_named_like_html_is_text(page, stack):

@@ -1,45 +1,112 @@
-// The Config panel: runs x hyper-parameters, linked to each run's final (or min/max) metrics;
-// click a header to sort; a parallel-coordinates view of the same table below.
-//   export function render(el, api) -> {}
+// The Config panel: runs x hyper-parameters, linked to each run's metrics (the last, min or max of
+// every scalar key), as a sortable table and as parallel coordinates. One set of columns serves both:
+// by default the parameters that differ between the runs and a few headline metrics (validation and
+// training accuracy and loss); chips above add, remove (×) and reorder (◀ ▶, or drag) them, and the
+// choice is kept. The table can show every parameter; summaries (run.summary) close it.
+//   export function render(el, api) -> { destroy() }
 
-import { fmtNum, h, message, num } from "../../static/dom.js";
+import { debounce, fmtNum, h, message, num, plural } from "../../static/dom.js";
 import { parcoords } from "./parcoords.js";
 
+function loadCss() {
+  const href = new URL("./config.css", import.meta.url).href;
+  if (![...document.querySelectorAll("link[rel=stylesheet]")].some((l) => l.href === href)) {
+    document.head.append(h("link", { rel: "stylesheet", href }));
+  }
+}
+
+const HIDDEN_METRICS = /^(watch|sys|system)\//; // run.watch's per-layer statistics and system metrics: not headline
+const MAX_DEFAULT_METRICS = 3;
+
+// The headline metrics of a run set: validation before training, accuracy before loss.
+export function headlineMetrics(metrics) {
+  const rank = (k) => [/^(val|valid|validation|test|eval)[/_]/.test(k) ? 0 : /^train[/_]/.test(k) ? 1 : 2,
+    /acc/.test(k) ? 0 : /loss/.test(k) ? 1 : 2];
+  const cands = metrics.filter((k) => !HIDDEN_METRICS.test(k) && k !== "epoch" && rank(k)[0] < 2 && rank(k)[1] < 2);
+  return cands.sort((a, b) => rank(a)[0] - rank(b)[0] || rank(a)[1] - rank(b)[1] || a.localeCompare(b)).slice(0, MAX_DEFAULT_METRICS);
+}
+
 export async function render(el, api) {
+  loadCss();
   const runs = api.runs();
   if (!runs.length) { el.replaceChildren(message("Select runs on the left to compare their configs.")); return {}; }
   const byId = new Map(runs.map((r) => [r.id, r]));
   const { rows } = await api.json("config/table", { run: runs.map((r) => r.id) });
   const params = [...new Set(rows.flatMap((r) => Object.keys(r.config)))].sort();
-  const varying = params.filter((p) => new Set(rows.map((r) => JSON.stringify(r.config[p]))).size > 1);
+  // a parameter differs when the runs that have it hold two values of it or more (one a run lacks is no difference)
+  const varying = params.filter((p) => new Set(rows.filter((r) => r.config[p] !== undefined && r.config[p] !== null)
+    .map((r) => JSON.stringify(r.config[p]))).size > 1);
   const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort();
   const summaries = [...new Set(rows.flatMap((r) => Object.keys(r.summary)))].sort();
-  let stat = api.state.get("stat", "last"), sort = api.state.get("sort", null), onlyVarying = api.state.get("varying", false);
+  const st = api.state;
+  let stat = st.get("stat", "last"), sort = st.get("sort", null), allParams = st.get("allParams", false);
+  const ids = new Set([...params.map((p) => `c:${p}`), ...metrics.map((m) => `m:${m}`)]);
+  const defaults = () => [...varying.map((p) => `c:${p}`), ...headlineMetrics(metrics).map((m) => `m:${m}`)];
+  let axes = (st.get("axes", null) || defaults()).filter((id) => ids.has(id));
+  const setAxes = (next) => { axes = next; st.set("axes", axes); draw(); };
 
-  const cols = () => [
+  const column = (id) => {
+    const key = id.slice(2);
+    if (id.startsWith("c:")) return { id, label: key, get: (r) => val(r.config[key]) };
+    return { id, label: `${key} (${stat})`, metric: true, get: (r) => val(r.metrics[key]?.[stat]) };
+  };
+  const tableCols = () => [
     { id: "name", label: "run", text: true, get: (r) => r.name },
     { id: "status", label: "status", text: true, get: (r) => r.status },
-    ...(onlyVarying ? varying : params).map((p) => ({ id: `c:${p}`, label: p, get: (r) => val(r.config[p]) })),
-    ...metrics.map((m) => ({ id: `m:${m}`, label: `${m} (${stat})`, metric: true, get: (r) => val(r.metrics[m]?.[stat]) })),
+    ...axes.map(column),
+    ...(allParams ? params.filter((p) => !axes.includes(`c:${p}`)).map((p) => column(`c:${p}`)) : []),
     ...summaries.map((s) => ({ id: `s:${s}`, label: `summary.${s}`, get: (r) => val(r.summary[s]) })),
   ];
-  const tableWrap = h("div", { class: "scroll" }), chartWrap = h("div", { class: "scroll" });
-  const statSel = h("select", { class: "stat", "aria-label": "metric statistic", onchange: (e) => { stat = e.target.value; api.state.set("stat", stat); draw(); } },
-    ["last", "min", "max"].map((s) => h("option", { value: s }, s)));
-  statSel.value = stat;
-  el.replaceChildren(h("div", { class: "toolbar" },
-    h("label", {}, "metrics ", statSel),
-    h("label", {}, h("input", { type: "checkbox", checked: onlyVarying, onchange: (e) => { onlyVarying = e.target.checked; api.state.set("varying", onlyVarying); draw(); } }), "only parameters that differ"),
-    h("span", { class: "note" }, `${rows.length} runs · ${params.length} parameters · ${metrics.length} metrics`)),
-  h("div", { class: "card" }, tableWrap), h("div", { class: "card" }, h("h3", {}, "parallel coordinates"), chartWrap));
 
-  function draw() {
-    const cs = cols();
+  const chips = h("div", { class: "cfg-axes", role: "list", "aria-label": "columns" });
+  const tableWrap = h("div", { class: "scroll" }), chartWrap = h("div", { class: "scroll cfg-chart" }), legend = h("div", { class: "cfg-legend" });
+  const statSel = h("select", { class: "stat", "aria-label": "metric statistic",
+    onchange: (e) => { stat = e.target.value; st.set("stat", stat); draw(); } }, ["last", "min", "max"].map((s) => h("option", { value: s }, s)));
+  statSel.value = stat;
+  el.replaceChildren(
+    h("div", { class: "toolbar" },
+      h("label", {}, "metrics ", statSel),
+      h("label", { title: "the table also shows the parameters that are not columns above" },
+        h("input", { type: "checkbox", class: "all-params", checked: allParams,
+          onchange: (e) => { allParams = e.target.checked; st.set("allParams", allParams); draw(); } }), "every parameter in the table"),
+      h("span", { class: "note cfg-count" }, `${plural(rows.length, "run")} · ${plural(params.length, "parameter")} `
+        + `(${varying.length} differ) · ${plural(metrics.length, "metric")}`)),
+    h("div", { class: "card cfg-columns" }, h("h3", {}, h("span", { class: "title" }, "Columns"),
+      h("button", { class: "small", title: "the parameters that differ and the headline metrics", onclick: () => setAxes(defaults()) }, "defaults")),
+    chips),
+    h("div", { class: "card cfg-table" }, tableWrap),
+    h("div", { class: "card cfg-pc" }, h("h3", {}, h("span", { class: "title" }, "Parallel coordinates")), chartWrap, legend));
+
+  function drawChips() {
+    const move = (i, j) => { if (j < 0 || j >= axes.length) return; const a = [...axes]; a.splice(j, 0, a.splice(i, 1)[0]); setAxes(a); };
+    const items = axes.map((id, i) => {
+      const label = id.slice(2), kind = id.startsWith("c:") ? "parameter" : "metric";
+      const chip = h("span", { class: `cfg-chip ${kind}`, role: "listitem", draggable: "true", dataset: { col: id }, title: `${kind}: ${label}` },
+        h("button", { class: "mv", "aria-label": `move ${label} left`, disabled: i === 0, onclick: () => move(i, i - 1) }, "◀"),
+        h("span", { class: "name" }, label),
+        h("button", { class: "mv", "aria-label": `move ${label} right`, disabled: i === axes.length - 1, onclick: () => move(i, i + 1) }, "▶"),
+        h("button", { class: "rm", "aria-label": `remove ${label}`, onclick: () => setAxes(axes.filter((a) => a !== id)) }, "×"));
+      chip.addEventListener("dragstart", (e) => { e.dataTransfer.setData("text/plain", String(i)); });
+      chip.addEventListener("dragover", (e) => e.preventDefault());
+      chip.addEventListener("drop", (e) => { e.preventDefault(); const from = Number(e.dataTransfer.getData("text/plain")); if (from !== i) move(from, i); });
+      return chip;
+    });
+    const rest = (list, prefix) => list.filter((k) => !axes.includes(`${prefix}${k}`)).map((k) => h("option", { value: `${prefix}${k}` }, k));
+    const add = h("select", { class: "cfg-add", "aria-label": "add a column", onchange: (e) => { if (e.target.value) setAxes([...axes, e.target.value]); } },
+      h("option", { value: "" }, "+ add a column…"),
+      h("optgroup", { label: "parameters" }, rest(params, "c:")),
+      h("optgroup", { label: "metrics" }, rest(metrics.filter((m) => !HIDDEN_METRICS.test(m)), "m:")),
+      h("optgroup", { label: "per-layer and system metrics" }, rest(metrics.filter((m) => HIDDEN_METRICS.test(m)), "m:")));
+    chips.replaceChildren(...items, add, ...(axes.length ? [] : [h("span", { class: "note" }, "no columns: add some")]));
+  }
+
+  function drawTable() {
+    const cs = tableCols();
     let sorted = rows;
     const sc = sort && cs.find((c) => c.id === sort.id);
     if (sc) sorted = [...rows].sort((a, b) => cmp(sc.get(a), sc.get(b)) * sort.dir);
     const head = h("tr", {}, cs.map((c) => h("th", { class: c.text ? "text" : "", dataset: { col: c.id },
-      title: "sort", onclick: () => { sort = { id: c.id, dir: sort?.id === c.id ? -sort.dir : 1 }; api.state.set("sort", sort); draw(); } },
+      title: "sort", onclick: () => { sort = { id: c.id, dir: sort?.id === c.id ? -sort.dir : 1 }; st.set("sort", sort); draw(); } },
     c.label, sort?.id === c.id ? (sort.dir > 0 ? " ▲" : " ▼") : "")));
     const body = sorted.map((r) => h("tr", { dataset: { run: r.run } }, cs.map((c, i) => {
       const v = c.get(r);
@@ -47,12 +114,28 @@ export async function render(el, api) {
         typeof v === "number" ? fmtNum(v) : v ?? "–");
     })));
     tableWrap.replaceChildren(h("table", { class: "config" }, h("thead", {}, head), h("tbody", {}, body)));
-    const axes = cs.filter((c) => !c.text && rows.some((r) => c.get(r) !== null && c.get(r) !== undefined));
-    chartWrap.replaceChildren(axes.length >= 2 ? parcoords(axes, rows, (r) => byId.get(r.run)?.color || "#888")
-      : message("Parallel coordinates need at least two parameters or metrics with values."));
   }
+
+  function drawChart() {
+    const cols = axes.map(column).filter((c) => rows.some((r) => c.get(r) !== null && c.get(r) !== undefined));
+    if (cols.length < 2) {
+      chartWrap.replaceChildren(message("Parallel coordinates need two columns with values or more: add them above."));
+      legend.replaceChildren();
+      return;
+    }
+    const color = (r) => byId.get(r.run)?.color || "#888";
+    chartWrap.replaceChildren(parcoords(cols, rows, color, { width: chartWrap.clientWidth || 800 }));
+    legend.replaceChildren(...rows.map((r) => h("span", { class: "item", title: r.name },
+      h("span", { class: "swatch", style: { background: color(r) } }), r.name)),
+    ...(rows.length < 2 ? [h("span", { class: "note" }, "select more runs to compare them")] : []));
+  }
+
+  function draw() { drawChips(); drawTable(); drawChart(); }
   draw();
-  return {};
+  let lastWidth = chartWrap.clientWidth;
+  const ro = new ResizeObserver(debounce(() => { if (chartWrap.clientWidth !== lastWidth) { lastWidth = chartWrap.clientWidth; drawChart(); } }, 150));
+  ro.observe(chartWrap);
+  return { destroy() { ro.disconnect(); } };
 }
 
 function val(v) {
