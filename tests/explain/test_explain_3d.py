@@ -8,6 +8,8 @@ occlusion 2e-5). SmoothGrad draws Captum's noise: with the same seed, ``NoiseTun
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,7 @@ from torch import nn
 from torch.nn.modules import module as nn_module
 
 import torchscope.explain as E
+from tests.conftest import ROOT
 from torchscope.explain._inputs import detect
 from torchscope.records import rebuild
 
@@ -145,7 +148,8 @@ def test_explain_gives_a_volume_record(method: str, tmp_path) -> None:
     assert ex.predictions == model(x).argmax(1).tolist() == ex.targets
     assert ex.layer == ("features" if method == "gradcam" else "")
     assert ex.sign == ("positive" if method == "gradcam" else "absolute") and not ex.signed
-    assert ex.map(0).shape == (8, 12, 10)
+    assert ex.map(0).shape == (8, 12, 10) and ex.maps.shape == (2, 8, 12, 10)
+    np.testing.assert_allclose(ex.maps[1], ex.attributions[1].sum(0), rtol=1e-6)
     heat = ex.heat_map(1)
     assert heat.min() >= 0 and heat.max() == 1
     d, h, w = ex.peak(1)
@@ -190,14 +194,18 @@ def test_one_volume_and_display_volumes() -> None:
 
 
 def test_volume_hands_the_map_to_the_viewer() -> None:
-    volume_module = pytest.importorskip("torchscope.volume")
-    if not hasattr(volume_module, "volume"):
-        pytest.skip("ts.volume is not there yet")
     model, x = net3d()
     ex = E.explain(model, x, TARGET, method="gradcam", class_names=["a", "b", "c", "d"])
     vol = ex.volume(1)
-    assert vol.kind == "volume" and vol.heat is not None and "gradcam" in vol.title and "target d" in vol.title
+    assert vol.kind == "volume" and vol.heat_method == "gradcam" and vol.title == ex.caption(1)
+    assert "target d" in vol.title and not vol.heat_signed
     assert vol.heat.shape == (10, 12, 8)  # RAS+ (x, y, z): W across, H down, D up
+    sal = E.explain(model, x, TARGET, method="saliency")
+    d, h, w = sal.peak(1)
+    assert sal.volume(1).heat[10 - 1 - w, 12 - 1 - h, d] == 255  # the peak, where ts.volume puts voxel (d, h, w)
+    np.testing.assert_array_equal(vol.image[0], x[1, 0].numpy().transpose(2, 1, 0)[::-1, ::-1])
+    spaced = ex.volume(0, affine=np.diag([2.0, 1.0, 1.0, 1.0]), labels=np.zeros((8, 12, 10), np.uint8))
+    assert spaced.spacing[0] == 2.0 and spaced.labels is not None
     with pytest.raises(IndexError, match="outside the batch of 2"):
         ex.volume(2)
 
@@ -240,3 +248,15 @@ def test_hooks_removed(method: str, fail_on: int | None) -> None:
     assert not nn_module._global_forward_hooks and not nn_module._global_backward_hooks
     assert model.training and inner.head.training and not inner.features.training
     assert all(p.requires_grad for p in model.parameters())
+
+
+def test_the_docs_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (ROOT / "docs/explain.md").read_text(encoding="utf-8")
+    section = text[text.index("## Explain volumes: 3-D networks"):text.index("## What the records hold")]
+    code = "\n".join(re.findall(r"```python\n(.*?)```", section, re.S))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TORCHSCOPE_DIR", raising=False)
+    monkeypatch.delenv("TORCHSCOPE_STORE", raising=False)
+    exec(compile(code, "docs/explain.md", "exec"), {})
+    assert (tmp_path / "gradcam3d.png").stat().st_size > 3000 and (tmp_path / "gradcam3d.html").exists()
+    assert (tmp_path / "tsruns").is_dir()

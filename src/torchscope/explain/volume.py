@@ -25,11 +25,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..records import Record, register_record
-from ._overlay import apply_sign, blend, colorize, normalize
+from ._overlay import apply_sign, colorize, normalize
 
 __all__ = ["VolumeAttribution"]
 
 AXES = ("d", "h", "w")
+PLANES = ("axial", "coronal", "sagittal")  # as ts.volume places a (D, H, W) array without an affine
 
 
 @register_record
@@ -53,6 +54,11 @@ class VolumeAttribution(Record):
 
     def __len__(self) -> int:
         return len(self.targets)
+
+    @property
+    def maps(self) -> np.ndarray:
+        """Every sample's raw map, N x D x H x W float32: the attributions summed over channels."""
+        return self.attributions.sum(axis=1, dtype=np.float32)
 
     def map(self, i: int) -> np.ndarray:
         """Sample ``i``'s raw map, D x H x W float32: its attributions summed over channels."""
@@ -83,6 +89,7 @@ class VolumeAttribution(Record):
         if not 0 <= i < len(self):
             raise IndexError(f"sample {i} is outside the batch of {len(self)}")
         options.setdefault("title", self.caption(i))
+        options.setdefault("heat_method", self.method)
         return volume(self.inputs[i], labels=labels, heat=self.heat_map(i), affine=affine, **options)
 
     def figure(self, i: int | None = None, *, max_samples: int = 4, alpha: float = 0.5) -> Any:
@@ -92,21 +99,22 @@ class VolumeAttribution(Record):
 
         rows = [i] if i is not None else list(range(min(len(self), max_samples)))
         fig = Figure(figsize=(7.2, 2.5 * len(rows) + 0.5))
+        cmap, vmin = ("RdBu_r", -1.0) if self.signed else ("inferno", 0.0)
         for r, s in enumerate(rows):
             image, heat, at = self.inputs[s, 0], self.heat_map(s), self.peak(s)
             lo, hi = np.percentile(image, [1, 99]) if image.size else (0.0, 1.0)
-            gray = np.clip((image - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
             for axis in range(3):
                 cut = (slice(None),) * axis + (at[axis],)
-                g, h = gray[cut], heat[cut]
+                g, h = image[cut], heat[cut]
                 if axis:  # D upwards, as ts.volume shows a PyTorch (D, H, W) array
                     g, h = g[::-1], h[::-1]
-                g8 = (g * 255).round().astype(np.uint8)[None, ..., None]
                 ax = fig.add_subplot(len(rows), 3, 3 * r + axis + 1)
-                ax.imshow(blend(g8, h[None], signed=self.signed, alpha=alpha)[0])
+                ax.imshow(g, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1, interpolation="nearest")
+                ax.imshow(np.ma.masked_where(np.abs(h) < 0.05, h), cmap=cmap, vmin=vmin, vmax=1, alpha=alpha,
+                          interpolation="nearest")
                 ax.set_xticks([])
                 ax.set_yticks([])
-                ax.set_title(f"{AXES[axis]} = {at[axis]}", fontsize=8)
+                ax.set_title(f"{PLANES[axis]} {AXES[axis]} = {at[axis]}", fontsize=8)
                 if axis == 0:
                     label = self.caption(s).split(": ", 1)[1].replace(", pred", "\npred")
                     ax.set_ylabel(f"sample {s}\n{label}", fontsize=7)
