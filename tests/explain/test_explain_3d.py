@@ -226,6 +226,10 @@ def test_errors_name_the_argument_and_what_is_accepted() -> None:
         E.explain(model, x, method="occlusion", sliding_window_shapes=(1, 4, 4, 4), strides=(1, 2))
     with pytest.raises(ValueError, match=r"upsample must be one of .*for volumes"):
         E.explain(model, x, method="gradcam", upsample="bicubic")
+    seg = nn.Sequential(nn.Conv3d(2, 8, 3, padding=1), nn.ReLU(), nn.Conv3d(8, 3, 1))  # N x 3 x D x H x W scores
+    for method in ("gradcam", "ig"):
+        with pytest.raises(ValueError, match=r"shape \(2, 3, 8, 12, 10\).*segmentation.*one score per class"):
+            E.explain(seg, x, method=method)
     with pytest.raises(ValueError, match="volumes are N x C x D x H x W"):
         E.explain(model, torch.randn(2, 8, 12), kind="volume", method="saliency")
 

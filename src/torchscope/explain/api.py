@@ -128,6 +128,8 @@ def explain(model: nn.Module, inputs: Any, target: TargetLike = None, method: st
     method = method or ("gradcam" if kind in ("image", "volume") else "integrated_gradients")
     ex = explainer(model, method, layer=layer, budget_mb=budget_mb, kind=kind,
                    position=(-1 if position is None else position) if kind == "tokens" else position)
+    if kind == "volume":
+        ex.dense_error = f"volumes {tuple(x.shape)}"
     if isinstance(ex, GradCAM) and kind == "sequence" and layout == "NTF":
         options.setdefault("size", x.shape[1])
     x = ex._check_inputs(x)

@@ -111,6 +111,7 @@ class Explainer:
         self._model_kwargs: dict[str, Any] = {}
         self._batch = 0
         self.positioned = False  # whether the model's outputs had a position axis that ``position`` picked
+        self.dense_error = ""  # set (to what the inputs are): an output with spatial axes is refused, not flattened
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({type(self.model).__name__})"
@@ -192,6 +193,11 @@ class Explainer:
         out = scores_of(self.model(x, **self.kwargs_for(rows, len(x))))
         if self.position is not None and out.ndim == 3:
             out, self.positioned = out[:, self.position], True
+        if self.dense_error and out.ndim > 2:
+            raise ValueError(f"the model returns scores of shape {tuple(out.shape)} for {self.dense_error}: a "
+                             "segmentation map. ts.explain explains one score per class (N x K); wrap the model so "
+                             "it returns that, for example each class's logits summed over the voxels predicted as "
+                             "that class (Captum's recipe for segmentation) or averaged over the volume")
         return out.reshape(len(x), -1) if out.ndim != 2 else out
 
     def chunked(self, x: torch.Tensor, total: int, step: Callable[[int, int], None]) -> None:
