@@ -32,7 +32,8 @@ __all__ = ["MAX_FRAMES", "bundle", "notebook_html"]
 
 MAX_FRAMES = 16  # frames of the 4th axis embedded (evenly spaced, first and last kept)
 ENTRIES = ("panels/volumes/view.js", "panels/volumes/sources.js")
-IMPORT = re.compile(r"""^[ \t]*import\s*\{(?P<names>[^}]*)\}\s*from\s*"%s(?P<dep>[^"]+)"\s*;?""" % PLACEHOLDER, re.M)
+IMPORT = re.compile(r"""^[ \t]*import\s*\{(?P<names>[^}]*)\}\s*from\s*"""
+                    + f'"{re.escape(PLACEHOLDER)}' + r"""(?P<dep>[^"]+)"\s*;?""", re.M)
 EXPORT = re.compile(r"^export\s+(?:(?:async\s+)?function\*?|class|const|let|var)\s+(?P<name>[A-Za-z_$][\w$]*)", re.M)
 EXPORT_LIST = re.compile(r"^export\s*\{(?P<names>[^}]*)\}\s*;?", re.M)
 
@@ -55,7 +56,7 @@ def _module(mid: str, text: str) -> str:
     body = IMPORT.sub(_imports, body)
     if re.search(r"^\s*(import|export)\b", body, re.M) or "import(" in body:
         raise ValueError(f"{mid}: an import or export the notebook bundle cannot turn into a plain script")
-    names = ", ".join(n.partition(" as ")[2].strip() or n for n in exports)  # `export { a as b }` exports b
+    names = ", ".join(f"{b.strip()}: {a.strip()}" if b else a for a, _, b in (n.partition(" as ") for n in exports))
     return f'__m[{json.dumps(mid)}] = (function () {{ "use strict";\n{body}\nreturn {{ {names} }};\n}})();\n'
 
 
@@ -71,8 +72,12 @@ try {
   const { localSource } = __m["panels/volumes/sources.js"], { VolumeView } = __m["panels/volumes/view.js"];
   const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
   localSource(data.meta, (t) => bytes(data.frames[String(t)]), data.kept).then((source) => {
-    const view = new VolumeView(source);
-    root.replaceChildren(view.el);
+    const view = new VolumeView(source), head = document.createElement("div"), title = document.createElement("b");
+    title.textContent = data.meta.title || "volume";
+    head.className = "vol-head";
+    head.append(title);
+    root.className = "";
+    root.replaceChildren(head, view.el);
     view.start();
     root.viewer = view;
   }).catch((e) => { root.textContent = "The volume viewer failed: " + (e && e.message || e); });
@@ -91,8 +96,8 @@ def notebook_html(record: Volume, max_size: int = 128) -> str:
     frames = {str(t): base64.b64encode(volume_bytes(record, t, max_size)).decode("ascii") for t in kept}
     data = dumps({"meta": meta, "kept": kept, "frames": frames}).decode().replace("</", "<\\/")
     css = (ROOTS["panels"] / "volumes" / "volumes.css").read_text(encoding="utf-8")
-    script = "(function () {\nconst __m = {};\n" + bundle() + BOOT % {"id": json.dumps(uid), "data": json.dumps(f"{uid}-data")}
-    script = (script + "})();").replace("</script", "<\\/script")
+    boot = BOOT % {"id": json.dumps(uid), "data": json.dumps(f"{uid}-data")}
+    script = f"(function () {{\nconst __m = {{}};\n{bundle()}{boot}}})();".replace("</script", "<\\/script")
     title = html.escape(record.title or "volume")
     shape = "×".join(str(n) for n in record.shape[1:])
     return (f'<div class="tsvol-nb" style="max-width: 980px"><style>{css}</style>'

@@ -97,8 +97,8 @@ export function toolbar(view) {
   }
   const planes = seg("plane", PLANES.map((p) => [p, p]), st.plane, (v) => view.set({ plane: v }));
   ups.push(() => planes.set(st.plane));
-  const el = h("div", { class: "vol-bar" }, h("div", { class: "vol-planes" }, planes.el), ...parts);
-  const bar = { el, update() { for (const u of ups) u(); } };
+  const el = h("div", { class: "vol-bar" }, ...parts);
+  const bar = { el, planes: h("div", { class: "vol-planes" }, planes.el), update() { for (const u of ups) u(); } };
   bar.update();
   return bar;
 }
@@ -147,7 +147,7 @@ export function histogram(view) {
 // The classes: a swatch, a name, Dice of the prediction against the ground truth, shown or hidden.
 export function legend(view) {
   const m = view.meta, classes = view.classes();
-  if (!m.has_labels && !m.has_pred) return "";
+  if (!m.has_labels && !m.has_pred) return { el: "", update() {} };
   const dice = m.dice || {};
   const vals = classes.map((c) => dice[c.id] ?? dice[String(c.id)]).filter((d) => d !== undefined && d !== null);
   const mean = vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null;
@@ -163,11 +163,17 @@ export function legend(view) {
       h("span", { class: "vol-swatch", style: { background: c.color } }), h("span", { class: "vol-cname" }, c.name),
       d !== undefined && d !== null ? h("span", { class: "vol-dice", title: "Dice of the prediction" }, `Dice ${Number(d).toFixed(3)}`) : null);
   });
-  const how = m.has_labels && m.has_pred ? "overlaid: the ground truth as a light outline over the prediction" : null;
-  return h("div", { class: "vol-card vol-legend" }, h("div", { class: "vol-card-title" }, "classes",
+  const how = h("div", { class: "vol-note vol-how" });
+  const el = h("div", { class: "vol-card vol-legend" }, h("div", { class: "vol-card-title" }, "classes",
     mean !== null ? h("span", { class: "vol-mean-dice" }, ` · mean Dice ${mean.toFixed(3)}`) : null),
-  rows.length ? rows : h("div", { class: "vol-note" }, "label ids in fixed colours (log class_names= to name them)"),
-  how ? h("div", { class: "vol-note" }, how) : null);
+  rows.length ? rows : h("div", { class: "vol-note" }, "label ids in fixed colours (log class_names= to name them)"), how);
+  const update = () => {
+    const st = view.st, both = m.has_labels && m.has_pred;
+    how.textContent = both && st.side ? "left: the ground truth; right: the prediction"
+      : both && st.labels && st.pred ? "the ground truth as a light outline over the prediction" : "";
+  };
+  update();
+  return { el, update };
 }
 
 // The voxel under the cursor (else the crosshair's): indices, millimetres, value, class, heat.

@@ -125,6 +125,7 @@ export class Pane {
     }
     this.drawCross(ctx, f);
     this.drawScale(ctx, f);
+    this.el.dataset.zoom = this.zoom.toFixed(2);
     this.el.dataset.drawn = String((Number(this.el.dataset.drawn) || 0) + 1);
   }
 

@@ -78,6 +78,7 @@ class VolumesPage {
     }
     if (this.dead || this.found[this.index].v !== v) return;
     this.view = new VolumeView(source, { prefs: this.api.state });
+    if (window.torchscope) window.torchscope.volumes = this.view; // inspection hook (tests, debugging)
     this.host.replaceChildren(this.view.el);
     if (this.api.report && v.report.max < Math.max(...v.shape.slice(1))) {
       this.view.el.prepend(h("div", { class: "vol-note vol-capped" }, `This report keeps the volume downsampled to at most `

@@ -16,7 +16,7 @@ export class VolumeView {
     const pref = (k, d) => (prefs ? prefs.get(k, d) : d);
     const win = meta.window || { center: (meta.stats.min + meta.stats.max) / 2, width: meta.stats.max - meta.stats.min || 1 };
     this.st = {
-      pos: this.snap(this.dims.map((n) => Math.floor(n / 2))), t: 0, center: win.center, width: win.width, preset: "default",
+      pos: this.snap(meta.focus || this.dims.map((n) => Math.floor(n / 2))), t: 0, center: win.center, width: win.width, preset: "default",
       labels: !!meta.has_labels, pred: !!meta.has_pred, heat: !!meta.has_heat, side: false, tool: "navigate",
       style: pref("style", "fill"), alpha: pref("alpha", 0.45), heatAlpha: pref("heatAlpha", 0.6), hidden: new Set(),
       plane: pref("plane", "axial"),
@@ -28,9 +28,11 @@ export class VolumeView {
     this.grid = h("div", { class: "vol-grid" });
     this.info = readout(this);
     this.hist = histogram(this);
-    this.side = h("div", { class: "vol-side" }, this.info.el, this.hist.el, legend(this));
+    this.legend = legend(this);
+    this.side = h("div", { class: "vol-side" }, this.info.el, this.hist.el, this.legend.el);
     this.bar = toolbar(this);
-    this.el = h("div", { class: "vol-view", dataset: { state: "loading", plane: this.st.plane } }, this.bar.el, this.grid);
+    this.el = h("div", { class: "vol-view", dataset: { state: "loading", plane: this.st.plane } }, this.bar.planes,
+      this.bar.el, this.grid);
     this.resize = new ResizeObserver((entries) => {
       for (const e of entries) {
         const pane = this.panes.find((p) => p.stage === e.target);
@@ -150,6 +152,7 @@ export class VolumeView {
     if ("plane" in patch) this.el.dataset.plane = patch.plane;
     for (const p of this.panes) this.later("compose", p);
     this.bar.update();
+    this.legend.update();
   }
 
   paneZoomed(p) { p.draw(); this.load(p); }
