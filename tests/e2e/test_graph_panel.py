@@ -170,6 +170,41 @@ def test_expand_folded_block_and_search(page, site):
     assert not page.errors
 
 
+def test_opens_fitted_and_the_count_follows_expand_and_collapse(page, site):
+    url, ids, store = site
+    g = store.latest(ids["cnn"], "model.graph")
+    total = sum(not (n["kind"] == "module" and n["parent"] is None) for n in g.nodes)  # all but the model itself
+    open_graph(page, url, ids["cnn"])
+
+    def state() -> tuple[dict[str, Any], str]:
+        settle(page)
+        return view(page), page.inner_text(".gp-status")
+
+    def said(v: dict[str, Any]) -> str:
+        n, c = len(v["nodes"]), len(v["clusters"])
+        return f"{n} node{'s' * (n != 1)}" + (f" and {c} open module{'s' * (c != 1)}" if c else "") + f" shown of {total}"
+
+    v, status = state()
+    assert sorted(v["drawn"]) == sorted(n[0] for n in v["nodes"])  # on open every node is on screen, the output too
+    assert any(t == "output" for _, t in v["nodes"]) and status == said(v)
+    seen = {status}
+    for button in ("Expand all", "Collapse", "Default"):
+        page.click(f"button:has-text('{button}')")
+        v, status = state()
+        assert status == said(v), (button, status)
+        seen.add(status)
+    assert len(seen) == 3  # default, everything open, only the model's children: three different counts
+    # a frame's title that its box cuts: the whole of it on hover
+    page.click("button:has-text('Expand all')")
+    v, _ = state()
+    frame = page.evaluate("""() => { const v = document.querySelector('.gp-canvas')._graph;
+      const c = v.layout.clusters.reduce((a, b) => (b.box[2] - b.box[0] < a.box[2] - a.box[0] ? b : a));
+      return { title: c.title, at: v.toScreen(c.box[0] + 6, c.box[1] + 8) }; }""")
+    page.mouse.move(*canvas_point(page, frame["at"]))
+    assert page.get_attribute(".gp-canvas", "title") == frame["title"]
+    assert not page.errors
+
+
 def test_5000_nodes_render_and_pan(page, site):
     url, ids, store = site
     g = store.latest(ids["wide"], "model.graph")

@@ -279,6 +279,45 @@ def test_a_cell_rings_its_node_and_a_node_selects_its_row(page, graphed):
     assert not page.errors
 
 
+def test_the_readouts_follow_the_statistic_and_the_layer_counts_agree(page, graphed):
+    url, dir, ids = graphed
+    _open_run(page, url, ids["graphed"])
+    head = next(n["id"] for n in ts.open(dir).latest(ids["graphed"], "model.graph").nodes if n["name"] == "head.0")
+    # the run menu and the heat map count the same thing, or say what each counts
+    ov = page.evaluate("() => window.torchscope.health.overview.layers.length")
+    assert f"{ov} watched layers" in page.locator("select.health-run option:checked").inner_text()
+    rows = page.evaluate("() => window.torchscope.health.matrix.layers.length")
+    note = page.locator(".heat-card h3").inner_text()
+    assert (f"{rows} of {ov} watched layers" if rows < ov else f"{rows} layers") in note, note
+    assert f"({rows} layers)" in page.locator("select.health-stat option:checked").inner_text()
+    # the graph opens readable: its 11 px labels at 0.85 or more (or the whole graph fits larger)
+    assert page.evaluate("() => window.torchscope.health.graph.view.k") >= 0.85
+    # a selected cell's read-out, and a picked node's, follow a change of statistic
+    box = page.evaluate("""() => { const hm = window.torchscope.health.heat, geo = hm.geometry();
+      const [x, y, w, h] = hm.rect(geo, hm.m.layers.indexOf("head.0"), hm.m.steps.indexOf(10));
+      return { x: x + w / 2, y: y + h / 2 }; }""")
+    page.locator("canvas.heatmap").click(position=box)
+    page.mouse.move(0, 0)  # off the heat map: the read-out shows the selected cell
+    value = "(s) => { const m = window.torchscope.health.matrix; return m.stat === s && m.values[m.layers.indexOf('head.0')][m.steps.indexOf(10)]; }"
+    readout = page.locator(".heat-card .readout")
+    assert "gradient norm" in readout.inner_text() and "layer head.0 · step 10" in readout.inner_text()
+    xy = page.evaluate(f"""() => {{ const v = window.torchscope.health.graph.view, n = v.byId.get({head});
+      v.center(n.x, n.y); return v.toScreen(n.x, n.y); }}""")
+    _frame(page)
+    page.locator(".hg-canvas").click(position={"x": xy[0], "y": xy[1]})
+    page.mouse.move(0, 0)
+    assert "gradient norm" in page.locator(".hg-readout").inner_text()
+    page.select_option("select.health-stat", "act_mean")
+    page.wait_for_function(value, arg="act_mean")
+    v = page.evaluate(value, "act_mean")
+    text = readout.inner_text()
+    assert "activation mean" in text and "gradient norm" not in text and "layer head.0 · step 10" in text, text
+    assert float(text.split(" = ")[1].split()[0]) == pytest.approx(v, rel=1e-5)  # the new statistic's value
+    graph_text = page.locator(".hg-readout").inner_text()
+    assert "activation mean" in graph_text and "gradient norm" not in graph_text, graph_text
+    assert not page.errors
+
+
 def test_a_folded_block_with_a_nan_inside_is_red(page, graphed):
     url, _, ids = graphed
     _open_run(page, url, ids["graphed"])

@@ -31,6 +31,14 @@ function fit(ctx, text, width) {
   return text.slice(0, n) + "…";
 }
 
+// A frame's title in `width`: "− features.0 · Conv2d" when it fits, else the type alone ("− Conv2d"),
+// else the type cut with "…" (the whole title is the canvas's tooltip on hover).
+function clusterTitle(ctx, title, width) {
+  const full = `− ${title}`, type = `− ${String(title).split(" · ").pop()}`;
+  if (ctx.measureText(full).width <= width) return full;
+  return fit(ctx, type, width);
+}
+
 export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {}, nodeStyle = null } = {}) {
   const ctx = canvas.getContext("2d");
   const v = { k: 1, tx: 0, ty: 0, W: 0, H: 0, layout: null, byId: new Map(), drawnIds: [], frames: [],
@@ -120,7 +128,7 @@ export function graphCanvas(canvas, { onPick = () => {}, onOpen = () => {}, node
       ctx.strokeStyle = v.selected === c.id ? ACCENT : "#cbd5e1"; ctx.stroke();
       if (text) {
         ctx.font = "600 11px system-ui, sans-serif"; ctx.fillStyle = "#475569"; ctx.textBaseline = "middle";
-        ctx.fillText(fit(ctx, "− " + c.title, x1 - x0 - 14), x0 + 7, y0 + 11);
+        ctx.fillText(clusterTitle(ctx, c.title, x1 - x0 - 14), x0 + 7, y0 + 11);
       }
     }
     // edges: one stroke for the plain ones, then the highlighted path

@@ -4,7 +4,7 @@
 // from the input highlighted. A second tab shows the model summary table.
 //   export function render(el, api) -> { destroy() }
 
-import { h, message } from "../../static/dom.js";
+import { h, message, plural } from "../../static/dom.js";
 import { details } from "./details.js";
 import { graphCanvas } from "./draw.js";
 import { summaryTable } from "./summary.js";
@@ -35,7 +35,7 @@ export async function render(el, api) {
   const side = h("div", { class: "gp-side" });
   const status = h("span", { class: "gp-status note" });
   const busy = h("div", { class: "gp-busy", hidden: true }, "laying out…");
-  const stage = h("div", { class: "gp-stage" }, canvas, side, busy, h("div", { class: "gp-hint note" },
+  const stage = h("div", { class: "gp-stage" }, canvas, status, side, busy, h("div", { class: "gp-hint note" },
     "drag to pan · wheel or pinch to zoom · double-click or + to expand · click a node for details"));
   const results = h("ul", { class: "gp-results", hidden: true });
   const search = h("input", { type: "search", class: "gp-search", placeholder: "search name or type", "aria-label": "search nodes" });
@@ -53,7 +53,7 @@ export async function render(el, api) {
   const graphBox = h("div", { class: "gp-graph" }, stage);
   const root = h("div", { class: "gp", dataset: { state: "loading" } },
     h("div", { class: "gp-bar" }, h("span", { class: "gp-tabs" }, tabs), runPick,
-      h("span", { class: "gp-find" }, search, results), tools, status),
+      h("span", { class: "gp-find" }, search, results), tools),
     graphBox, summaryBox);
   el.replaceChildren(root);
 
@@ -81,10 +81,10 @@ export async function render(el, api) {
       const first = !view.layout;
       view.set(L, depthOf, (n) => n.expandable || (S.record.nodes[n.id].has_children && !L.expanded.includes(n.id)));
       const after = keep !== undefined && anchor(keep);
-      if (first) view.fitTop();
+      if (first) view.fit(); // the whole graph, input to output
       else if (before && after) { view.tx += (before[0] - after[0]) * view.k; view.ty += (before[1] - after[1]) * view.k; }
       canvas.dataset.nodes = L.nodes.length;
-      status.textContent = `${L.nodes.length.toLocaleString("en-US")} nodes shown of ${S.record.nodes.length.toLocaleString("en-US")}`;
+      status.textContent = shownText(L, S.record);
       markPath(); runSearch(false);
     } finally { if (seq === S.seq) { busy.hidden = true; root.dataset.state = "ready"; } }
   }
@@ -169,7 +169,7 @@ export async function render(el, api) {
   async function show(tab) {
     S.tab = tab; api.state.set("tab", tab);
     tabs.forEach((b) => b.classList.toggle("active", b.dataset.tab === tab));
-    graphBox.hidden = tab !== "graph"; summaryBox.hidden = tab !== "summary";
+    graphBox.hidden = tab !== "graph"; summaryBox.hidden = tab !== "summary"; root.classList.toggle("on-graph", tab === "graph");
     tools.hidden = tab !== "graph"; search.parentElement.hidden = tab !== "graph";
     if (tab === "summary" && !summaryBox.dataset.run) {
       summaryBox.dataset.run = S.run.id;
@@ -187,10 +187,26 @@ export async function render(el, api) {
     if (!idx[run.id].graphs.length) { S.record = null; status.textContent = "no graph in this run"; return show("summary"); }
     S.record = await api.json("graph/record", { run: run.id });
     if (S.record.error) status.title = S.record.error;
+    root.classList.toggle("on-graph", S.tab === "graph"); // the stage at its size before the first fit
+    view.resize();
     await relayout();
     await show(S.tab);
   }
+  // a cut label (a box too narrow for its title): the whole of it as the canvas's tooltip
+  canvas.addEventListener("mousemove", (e) => {
+    const hit = view.layout && view.hit(e.offsetX, e.offsetY);
+    const text = hit?.cluster ? hit.cluster.title : hit?.node ? [hit.node.title, hit.node.sub].filter(Boolean).join(" · ") : "";
+    if (canvas.title !== text) canvas.title = text;
+  });
   runPick.addEventListener("change", () => open(found.find((r) => r.id === runPick.value)));
   await open(S.run);
   return { destroy() { ro.disconnect(); } };
+}
+
+// What the view shows of the graph: its boxes and open modules (frames), out of every module and
+// operation of the record but the model itself (it is the canvas): "12 nodes and 2 open modules shown of 24".
+export function shownText(layout, record) {
+  const total = record.nodes.filter((n) => !(n.parent === null || n.parent === undefined) || n.kind !== "module").length;
+  const open = layout.clusters.length;
+  return `${plural(layout.nodes.length, "node")}${open ? ` and ${plural(open, "open module")}` : ""} shown of ${total.toLocaleString("en-US")}`;
 }

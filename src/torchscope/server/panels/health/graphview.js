@@ -15,6 +15,7 @@ const shade = (c, f) => rgb(c.map((x) => Math.round(x * f)));
 const isDark = (c) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] < 150;
 export const NOT_LAYER = { fill: "#ffffff", stroke: "#cbd5e1", text: "#94a3b8" };
 export const NO_VALUE = { fill: rgb(EMPTY), stroke: "#8b8b94", text: "#6b6b73", dash: [4, 3] };
+const READABLE = 0.85; // the smallest first-view scale: the graph's 11 px labels stay 9 px or more
 const HINT = "hover or tap a node for its value and its layer's row · double-click a block to open it";
 
 // The value of each covered node at column `col` of the matrix `m`: the largest finite value of its
@@ -55,8 +56,15 @@ export function healthGraph(api, { onPick = () => {} } = {}) {
   });
   const ro = new ResizeObserver(() => view.resize());
   ro.observe(canvas);
-  canvas.addEventListener("mousemove", (e) => { const hit = S.map && view.hit(e.offsetX, e.offsetY); readout.textContent = hit ? describe(hit) : HINT; });
-  canvas.addEventListener("mouseleave", () => { readout.textContent = HINT; });
+  canvas.addEventListener("mousemove", (e) => { const hit = S.map && view.hit(e.offsetX, e.offsetY); if (hit) readout.textContent = describe(hit); else idle(); });
+  canvas.addEventListener("mouseleave", () => idle());
+
+  // Not hovering: the picked node's value (at the statistic and step shown), else the hint.
+  function idle() {
+    const id = view.selected, n = id !== null ? view.byId.get(id) : null;
+    const c = id !== null && !n ? view.layout?.clusters.find((x) => x.id === id) : null;
+    readout.textContent = S.record && (n || c) ? describe(n ? { node: n } : { cluster: c }) : HINT;
+  }
 
   function styleOf(n) {
     if (n.kind === "input" || n.kind === "output") return null; // the family colours
@@ -107,10 +115,9 @@ export function healthGraph(api, { onPick = () => {} } = {}) {
     const n = view.byId.get(id), c = !n && view.layout?.clusters.find((x) => x.id === id);
     return n ? [n.x, n.y - n.h / 2] : c ? [(c.box[0] + c.box[2]) / 2, c.box[1]] : null;
   }
-  function firstView() { // all of it when the labels stay readable, else readable from the top
+  function firstView() { // all of it when its labels stay readable (11 px text at 0.85 or more: 9 px), else readable from the top
     const { width, height } = view.layout, pad = 16, fitW = (view.W - 2 * pad) / Math.max(width, 1);
-    let k = Math.min(1.2, fitW, (view.H - 2 * pad) / Math.max(height, 1));
-    if (k < 0.5) k = Math.min(0.7, fitW);
+    const k = Math.max(Math.min(1.2, fitW, (view.H - 2 * pad) / Math.max(height, 1)), Math.min(READABLE, fitW));
     view.k = k; view.tx = (view.W - width * k) / 2;
     view.ty = height * k + 2 * pad <= view.H ? (view.H - height * k) / 2 : pad;
     view.draw();
@@ -170,6 +177,7 @@ export function healthGraph(api, { onPick = () => {} } = {}) {
     Object.assign(S, { m, col, scale, label, step: m && m.steps.length ? m.steps[col] : null });
     S.values = S.map && m && m.steps.length ? nodeValues(S.map, m, col) : new Map();
     if (scale) legend.replaceChildren(...legendItems(scale), swatchKey({}, "no value", "hg-novalue"), swatchKey({}, "not a layer", "hg-notlayer"));
+    idle(); // the read-out of the picked node follows the statistic and the step
     view.draw();
   }
 

@@ -80,6 +80,14 @@ export class HeatMap {
     return [xa, g.y0 + r * g.rh, Math.max(1, xb - xa), g.rh - 1];
   }
 
+  // The cell of `layer` at the logged step nearest `step` (as cellAt gives it), or null.
+  cell(layer, step) {
+    if (!this.m || !this.m.steps.length) return null;
+    const r = this.m.layers.indexOf(layer), i = nearestIndex(this.m.steps, step);
+    if (r < 0) return null;
+    return { row: r, col: i, layer, step: this.m.steps[i], value: this.m.values[r][i], min: this.m.min?.[r][i], max: this.m.max?.[r][i] };
+  }
+
   cellAt(x, y) {
     if (!this.m) return null;
     const g = this.geometry(), i = Math.floor((x - g.x0) / g.cw), r = Math.floor((y - g.y0) / g.rh);

@@ -8,7 +8,7 @@
 // alarm says its rank (a click on another rank's alarm switches to that rank).
 //   export function render(el, api) -> { destroy() }
 
-import { debounce, fmtNum, h, message, num } from "../../static/dom.js";
+import { debounce, fmtNum, h, message, num, plural } from "../../static/dom.js";
 import { healthGraph } from "./graphview.js";
 import { HeatMap, legendItems, rgb, scaleOf } from "./heatmap.js";
 import { drawHistogram } from "./hist.js";
@@ -48,7 +48,7 @@ export async function render(el, api) {
   const multi = () => !api.report && (overview?.ranks.length ?? 0) > 1;
 
   const runSel = h("select", { class: "health-run", "aria-label": "run", onchange: (e) => { runId = e.target.value; st.set("run", runId); loadRun(); } },
-    usable.map((u) => h("option", { value: u.run }, `${u.info?.name ?? u.run} · ${u.layers} layers · ${u.alarms} alarms`)));
+    usable.map((u) => h("option", { value: u.run }, `${u.info?.name ?? u.run} · ${plural(u.layers, "watched layer")} · ${plural(u.alarms, "alarm")}`)));
   runSel.value = runId;
   const statSel = h("select", { class: "health-stat", "aria-label": "statistic", onchange: (e) => setStat(e.target.value) });
   const rankSel = h("select", { class: "health-rank", "aria-label": "rank", title: "which process's statistics: "
@@ -56,7 +56,8 @@ export async function render(el, api) {
   onchange: (e) => { st.set("rank", Number(e.target.value)); setRank(Number(e.target.value)); } });
   const rankLabel = h("label", { class: "rank-pick", hidden: true, style: { display: "none" } }, "rank ", rankSel);
   const lrLinks = h("span", { class: "lr-links" });
-  const title = h("span", { class: "title" }), legend = h("div", { class: "legend" }), readout = h("div", { class: "readout" }, "hover a cell; click it for that layer's histograms");
+  const HINT = "hover a cell; click it for that layer's histograms";
+  const title = h("span", { class: "title" }), legend = h("div", { class: "legend" }), readout = h("div", { class: "readout" }, HINT);
   const canvas = h("canvas", { class: "heatmap", role: "img", "aria-label": "layers by steps heat map" });
   const alarmList = h("ul", { class: "alarms" }), alarmHead = h("h3", {}, "Alarms");
   const histHead = h("h3", {}, "Histograms"), histBody = h("div", { class: "layer-hists" }, message("Click a cell of the heat map."));
@@ -75,7 +76,7 @@ export async function render(el, api) {
         h("div", { class: "card alarm-card" }, alarmHead, alarmList))));
 
   const heat = new HeatMap(canvas, {
-    onHover: (c) => { readout.textContent = c ? cellText(c) : "hover a cell; click it for that layer's histograms"; },
+    onHover: (c) => { hovered = c ? { layer: c.layer, step: c.step } : null; showReadout(); },
     onClick: (c) => select(c.layer, c.step),
   });
   window.torchscope.health = { heat, graph, slider, get matrix() { return matrix; }, get selected() { return selected; },
@@ -84,7 +85,15 @@ export async function render(el, api) {
 
   function cellText(c) {
     const range = matrix.downsampled && c.min !== undefined ? ` (min ${fmtNum(num(c.min))}, max ${fmtNum(num(c.max))} in this bucket)` : "";
-    return `layer ${c.layer} · step ${fmtNum(c.step)} · ${stat} = ${c.value === null ? "not logged" : fmtNum(c.value)}${range}`;
+    return `layer ${c.layer} · step ${fmtNum(c.step)} · ${LABELS[stat] || stat} = ${c.value === null ? "not logged" : fmtNum(c.value)}${range}`;
+  }
+
+  // The read-out: the hovered cell, else the selected one, read from the matrix shown (so it follows a
+  // change of statistic or rank), else the hint.
+  let hovered = null;
+  function showReadout() {
+    const at = hovered || (selected?.layer ? selected : null), c = at && matrix && heat.cell(at.layer, at.step);
+    readout.textContent = c ? cellText(c) : HINT;
   }
 
   // Load the run's overview at the rank shown, then its heat map. `graph`: "run" (a new run: load its
@@ -113,7 +122,8 @@ export async function render(el, api) {
     rankSel.value = String(rank);
     showLabel(rankLabel, multi());
     if (!overview.stats.includes(stat)) stat = overview.stats.includes("grad_norm") ? "grad_norm" : overview.stats[0];
-    statSel.replaceChildren(...overview.stats.map((s) => h("option", { value: s }, LABELS[s] || s)));
+    statSel.replaceChildren(...overview.stats.map((s) => h("option", { value: s },
+      `${LABELS[s] || s}${overview.counts?.[s] !== undefined ? ` (${plural(overview.counts[s], "layer")})` : ""}`)));
     statSel.value = stat;
     lrLinks.replaceChildren(...overview.lr.map((k) => h("a", { class: "small", href: scalarsLink(k, null, multi() ? rank : null),
       title: `the Scalars chart of ${k}` }, `learning rate${overview.lr.length > 1 ? ` (${k.split("/").pop()})` : ""} ↗`)));
@@ -150,12 +160,14 @@ export async function render(el, api) {
     heat.set(m);
     const sc = heat.scale;
     title.replaceChildren(`${LABELS[stat] || stat} per layer and step`,
-      h("span", { class: "note" }, `${multi() ? ` · rank ${rank}` : ""} · ${m.layers.length} layers × ${m.steps.length} ${m.downsampled ? "buckets" : "logged steps"}`
-        + (sc.log ? " · log colour scale" : "")));
+      h("span", { class: "note" }, `${multi() ? ` · rank ${rank}` : ""} · ${layerCount(m.layers.length, overview.layers.length, stat)}`
+        + ` × ${m.steps.length} ${m.downsampled ? "buckets" : "logged steps"}${sc.log ? " · log colour scale" : ""}`));
     legend.replaceChildren(...legendItems(sc));
     slider.max = Math.max(0, m.steps.length - 1);
     // the selection stays (another statistic or rank: the same cell); asked for, the histograms follow
-    return select(selected?.layer ?? null, selected ? selected.step : last(), hists, false);
+    const done = select(selected?.layer ?? null, selected ? selected.step : last(), hists, false);
+    showReadout();
+    return done;
   }
 
   function setStat(s) { stat = s; st.set("stat", s); statSel.value = s; return loadMatrix(); }
@@ -165,6 +177,7 @@ export async function render(el, api) {
   async function select(layer, step, loadHists = true, ring = true) {
     const sel = heat.select(layer, step);
     selected = sel ? { layer: sel.layer, step: sel.step, asked: step } : null;
+    showReadout();
     colourGraph(sel);
     if (sel && ring) graph.highlight(sel.layer);
     if (!sel || !loadHists) return;
@@ -252,6 +265,13 @@ export async function render(el, api) {
   ro.observe(canvas.parentElement);
   await loadRun();
   return { destroy() { ro.disconnect(); graph.destroy(); seq += 1; delete window.torchscope.health; } };
+}
+
+// "4 of 10 watched layers (those with parameters)": the heat map's rows out of the run's watched layers.
+function layerCount(shown, watched, stat) {
+  if (shown >= watched) return plural(shown, "layer");
+  const why = ["grad_norm", "weight_norm", "update_ratio"].includes(stat) ? "those with parameters" : "those with this statistic";
+  return `${shown} of ${plural(watched, "watched layer")} (${why})`;
 }
 
 const short = (v) => (v === undefined || v === null ? "–" : fmtNum(Number(num(v).toPrecision(3))));
