@@ -80,7 +80,10 @@ def _wave_svg(waveform: np.ndarray, width: int = 640, height: int = 80) -> str:
 
 def audio_player(rec: Any, title: str) -> str:
     """HTML of an :class:`~torchscope.media.audio.Audio`: player, waveform, spectrogram."""
-    small = rec.waveform[:, :: max(1, rec.waveform.shape[1] // 640)]
+    wf = rec.waveform
+    k = max(1, wf.shape[1] // 640)  # fewer spans for the SVG: the extremes of each group of k, never a stride
+    n = wf.shape[1] // k * k
+    small = np.stack([wf[:, :n, 0].reshape(len(wf), -1, k).min(-1), wf[:, :n, 1].reshape(len(wf), -1, k).max(-1)], -1)
     layout = "mono" if rec.channels == 1 else f"{rec.channels} channels"
     meta = f"{rec.duration:.2f} s, {rec.sample_rate} Hz, {layout}"
     return (f"<div class='torchscope-record'><b>{title}</b> <small>{meta}</small><br/>"

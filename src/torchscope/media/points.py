@@ -47,6 +47,16 @@ class Points(Record):
         """Field access as on TensorBoard's generic records: ``rec["vertices"]``."""
         return getattr(self, name)
 
+    def to_dict(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """The fields, plus what a listing shows without loading the arrays (``points``, ``triangles``,
+        ``bounds``; rebuilt from the arrays, never read back)."""
+        data, blobs = super().to_dict()
+        low, high = self.bounds()
+        data.update(batch=int(self.vertices.shape[0]), points=int(self.vertices.shape[1]),
+                    triangles=int(self.faces.shape[1]) if self.faces is not None and self.faces.size else 0,
+                    bounds=[low, high])
+        return data, blobs
+
     @property
     def is_mesh(self) -> bool:
         """True when it has faces."""

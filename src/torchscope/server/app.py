@@ -50,8 +50,8 @@ __all__ = ["WEB_DIR", "create_app", "shutdown"]
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 log = logging.getLogger("torchscope.server")
-CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 
 async def index(request: Request) -> Response:
