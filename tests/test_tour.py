@@ -23,11 +23,11 @@ def _records(store: Any, rid: str) -> set[str]:
     return {k.record_kind for k in store.keys(rid, kind="record")}
 
 
-def test_five_runs_one_per_experiment(tour: dict[str, Any]) -> None:
+def test_one_run_per_experiment(tour: dict[str, Any]) -> None:
     t: Tour = tour["tour"]
     store = tour["store"]
     assert [r.name for r in t.runs] == ["digits-cnn-lr0.003", "digits-cnn-lr0.0003", "digits-cnn-diverges",
-                                        "digits-dcgan", "gan-lab-ring"]
+                                        "digits-dcgan", "gan-lab-ring", "mri-3d-segmentation"]
     assert t.dir == tour["dir"] and t.seconds > 0
     infos = {r.id: r for r in store.runs(project="demo")}
     assert set(infos) == {r.id for r in t.runs} and {r.status for r in infos.values()} == {"finished"}
@@ -55,6 +55,20 @@ def test_the_main_run_holds_data_model_training_evaluation_and_explanations(tour
     assert lr.max() > lr[0] and lr[-1] < lr.max()  # the one-cycle schedule went up then down
     assert {"data/samples", "val/mistakes"} <= {k.key for k in store.keys(rid, kind="image")}
     assert "lr-sweep" in store.texts(rid, "notes")[-1].text
+
+
+def test_the_volumes_run_segments_a_real_mri(tour: dict[str, Any]) -> None:
+    """The 3-D stage: the bundled T1 image with truth and prediction (Dice), a Grad-CAM heat map, a 4-D series."""
+    t, store = tour["tour"], tour["store"]
+    vols = {e.key: e for e in store.records(t.volumes.id, kind="volume")}
+    assert set(vols) == {"volumes/segmentation", "volumes/gradcam", "volumes/mri-4d"}
+    seg = vols["volumes/segmentation"].data
+    assert [c["name"] for c in seg["classes"]] == ["lesion", "cyst"] and set(seg["dice"]) == {"1", "2"}
+    assert seg["dice"]["1"] == pytest.approx(t.volumes.summary["val/dice_lesion"])
+    assert vols["volumes/gradcam"].data["heat_method"] == "gradcam" and vols["volumes/gradcam"].data["heat"]
+    assert vols["volumes/mri-4d"].data["shape"][0] == 2 and vols["volumes/mri-4d"].data["t_kind"] == "time"
+    assert {"seg/loss", "seg/dice_lesion", "seg/dice_cyst"} <= {k.key for k in store.keys(t.volumes.id,
+                                                                                          kind="scalar")}
 
 
 def test_the_second_run_is_only_training(tour: dict[str, Any]) -> None:

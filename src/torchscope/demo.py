@@ -71,12 +71,13 @@ class Tour:
     diverged: Run  # the run whose loss explodes, caught by the Health alarms
     gan: Run  # the DCGAN under the GAN monitor, and its lens views
     lab: Run  # the GAN lab session
+    volumes: Run  # a 3-D segmentation net on a real head MRI: truth vs prediction, Dice, Grad-CAM
     seconds: float = 0.0
 
     @property
     def runs(self) -> list[Run]:
         """Every run of the tour, in the order they were written."""
-        return [self.cnn, self.cnn_slow, self.diverged, self.gan, self.lab]
+        return [self.cnn, self.cnn_slow, self.diverged, self.gan, self.lab, self.volumes]
 
     @property
     def dir(self) -> Path | None:
@@ -267,6 +268,17 @@ def _lab(run: Run, seed: int, quick: bool) -> None:
     run.log_record(lab.frame(), key="gan/lab")
 
 
+def _volumes(run: Run, seed: int, quick: bool) -> None:
+    from .volume.tour import tour_stage
+
+    dice = tour_stage(run, seed=seed, quick=quick)
+    run.summary.update({f"val/{k}": v for k, v in dice.items()})
+    _note(run, f"**{run.name}**: a three-layer 3-D conv net learns to find synthetic lesions (bright spheres) and "
+               f"cysts (dark cubes) placed in a real T1 head MRI (nibabel's `anatomical.nii`). Held-out Dice: "
+               f"lesion **{dice['dice_lesion']:.2f}**, cyst **{dice['dice_cyst']:.2f}**. Open *Volumes*: truth "
+               f"beside prediction in three linked planes, and a Grad-CAM of the lesion score.", 0)
+
+
 def run_demo(dir: str | os.PathLike[str] | None = None, *, data: Any = None, epochs: int | None = None,
              quick: bool = False, seed: int = 0, progress: bool = True) -> Tour:
     """The whole tour; returns its finished runs. ``ts.demo.run_demo(dir="tsruns", quick=True).cnn.id``.
@@ -316,6 +328,11 @@ def run_demo(dir: str | os.PathLike[str] | None = None, *, data: Any = None, epo
                                                                        "seed": seed})
         with run:
             _lab(run, seed, quick)
+        runs["volumes"] = run = start("mri-3d-segmentation", ["volumes", "3d"],
+                                      {"model": "SegNet3D", "data": "nibabel anatomical.nii + synthetic findings",
+                                       "seed": seed})
+        with run:
+            _volumes(run, seed, quick)
     tour = Tour(**runs, seconds=time.time() - t0)
     where = str(tour.dir) if tour.dir is not None else redact(str(tour.location))  # a team store: no password
     for r in tour.runs:

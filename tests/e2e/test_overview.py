@@ -15,7 +15,8 @@ import torchscope as ts
 
 from .conftest import Server, offline_report, shot
 
-STAGES = ["data", "projector", "model", "training", "health", "evaluation", "explain", "gan", "ganlab"]
+STAGES = ["data", "projector", "model", "training", "health", "evaluation", "explain", "volumes", "gan",
+          "ganlab"]
 DRAWN = "() => { const c = [...document.querySelectorAll('.ov-card')]; return c.length === 9 && " \
         "c.every((e) => e.dataset.state !== 'pending'); }"
 

@@ -20,10 +20,18 @@ _LETTERS = {"axial": ("R", "L", "A", "P"), "coronal": ("R", "L", "S", "I"), "sag
 
 
 def _centre(rec: Volume) -> tuple[int, int, int]:
-    """The labels' (else the prediction's) centre of mass, else the middle voxel."""
+    """A voxel on the largest labelled class (else the prediction's; nearest its centre of mass), else the
+    heat map's peak, else the middle voxel: the planes then cut through something to see."""
     for arr in (rec.labels, rec.pred):
         if arr is not None and arr.any():
-            return tuple(int(round(float(c.mean()))) for c in np.nonzero(arr))  # type: ignore[return-value]
+            counts = np.bincount(arr.ravel())
+            counts[0] = 0
+            where = np.argwhere(arr == int(np.argmax(counts)))
+            near = np.argmin(((where - where.mean(0)) ** 2).sum(1))
+            return tuple(int(v) for v in where[near])  # type: ignore[return-value]
+    if rec.heat is not None:
+        dev = np.abs(rec.heat.astype(np.int16) - (128 if rec.heat_signed else 0))
+        return tuple(int(v) for v in np.unravel_index(int(np.argmax(dev)), dev.shape))  # type: ignore[return-value]
     return tuple(int(s) // 2 for s in rec.shape[1:])  # type: ignore[return-value]
 
 
@@ -84,11 +92,11 @@ def volume_figure(rec: Volume, *, index: tuple[int, int, int] | None = None, t: 
             ax.set_xticks([])
             ax.set_yticks([])
             title = f"{plane} {where[plane]}"
-            if r == 0 and col == 0 and rec.title:
-                title = f"{rec.title}: {title}"
             ax.set_title(title + ("" if layer == "image" else f" ({'truth' if layer == 'labels' else 'prediction'})"),
                          fontsize=9)
         _side(axes[r][3], rec, layer, lo, hi)
+    if rec.title:
+        fig.suptitle(rec.title, fontsize=11)
     return fig
 
 

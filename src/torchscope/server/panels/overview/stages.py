@@ -82,6 +82,10 @@ STAGES: tuple[Stage, ...] = (
           "Why the model decided: saliency, SmoothGrad, Integrated Gradients, Grad-CAM and occlusion over its inputs.",
           "Log an explanation: run.log_record(ts.explain(model, x, method=\"gradcam\")).",
           lambda ks: "explain.attribution" in _kinds(ks)),
+    Stage("volumes", "Volumes", "volumes",
+          "3-D images (MRI, CT) in three linked planes: label maps, predictions with Dice per class, heat maps.",
+          "Log a volume: run.log_volume(\"mri\", \"scan.nii.gz\", labels=seg, pred=pred).",
+          lambda ks: "volume" in _kinds(ks)),
     Stage("gan", "GAN", "gan",
           "A GAN's training made visible: the two losses, samples from fixed noise over time, Frechet distance, "
           "and its latent space as a lens.",
@@ -183,7 +187,7 @@ def _training(store: Provider, ids: list[str], index: dict[str, list[KeyInfo]]) 
     for rid in [r for r in ids if key in have[r]][:MAX_LINES]:
         s = store.scalars(rid, key, downsample=64)
         lines.append({"run": rid, "x": s.step.tolist(), "y": s.value.tolist()})
-    facts = [f"{len(every):,} keys", f"{sum(bool(ks) for ks in have.values())} runs"]
+    facts = [_plural(len(every), "key"), _plural(sum(bool(ks) for ks in have.values()), "run")]
     return facts, {"type": "lines", "key": key, "lines": lines}
 
 
@@ -226,6 +230,15 @@ def _explain(store: Provider, rid: str, keys: list[KeyInfo]) -> tuple[list[str],
     return [", ".join(dict.fromkeys(m for m in methods if m))], {"type": "image"}
 
 
+def _volumes(store: Provider, rid: str, keys: list[KeyInfo]) -> tuple[list[str], dict[str, Any] | None]:
+    found = store.records(rid, kind="volume")
+    facts = [_plural(len(found), "volume")]
+    dice = [d for e in found for d in (e.data.get("dice") or {}).values()]
+    if dice:
+        facts.append(f"mean Dice {float(np.mean(dice)):.2f}")
+    return facts, {"type": "image"}
+
+
 def _gan(store: Provider, rid: str, keys: list[KeyInfo]) -> tuple[list[str], dict[str, Any] | None]:
     grids = [k for k in keys if k.kind == "image" and k.key.startswith("gan/")]
     facts = [f"{grids[0].count:,} sample grids"] if grids else []
@@ -247,7 +260,7 @@ def _ganlab(store: Provider, rid: str, keys: list[KeyInfo]) -> tuple[list[str], 
 
 
 PER_RUN = {"data": _data, "projector": _projector, "model": _model, "evaluation": _evaluation, "explain": _explain,
-           "gan": _gan, "ganlab": _ganlab}
+           "volumes": _volumes, "gan": _gan, "ganlab": _ganlab}
 
 
 def cards(store: Provider, ids: list[str]) -> list[dict[str, Any]]:
@@ -279,5 +292,7 @@ def _version(keys: list[KeyInfo], stage: str) -> int:
     """Changes when the stage's picture may have: the count of what it is drawn from (a cache buster)."""
     if stage == "gan":
         return sum(k.count for k in keys if k.kind == "image" and k.key.startswith("gan/"))
+    if stage == "volumes":
+        return sum(k.count for k in keys if k.kind == "record" and k.record_kind == "volume")
     prefix = "data." if stage == "data" else "explain."
     return sum(k.count for k in keys if k.kind == "record" and (k.record_kind or "").startswith(prefix))

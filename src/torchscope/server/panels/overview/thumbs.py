@@ -5,6 +5,9 @@
   them up without smoothing); without one, the run's ``data/samples`` image;
 - ``explain``: four inputs above their attribution maps (Grad-CAM when logged, else the first
   method), the map in a red-yellow-white scale laid over the greyed input, more opaque where it is higher;
+- ``volumes``: the axial plane through the run's first labelled volume's largest class (else its first
+  volume's centre), in its default window, beside the same plane with the prediction (else the
+  labels, else the heat map) laid over it in the viewer's colours;
 - ``gan``: the run's latest GAN sample grid (``gan/samples``, else its first ``gan/`` image key), as
   logged.
 
@@ -26,7 +29,7 @@ from ...shared.records import IMAGE_HEADERS, png_blob
 
 __all__ = ["STAGES", "thumb"]
 
-STAGES = ("data", "explain", "gan")
+STAGES = ("data", "explain", "volumes", "gan")
 GAP = 2  # pixels between tiles
 SAFE_MIME = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
@@ -103,12 +106,47 @@ def _explain(store: Provider, rid: str) -> Blob:
     return png_blob(_tile([tops, bottoms]))
 
 
+def _volume(store: Provider, rid: str) -> Blob:
+    from ....volume.figure import _centre
+    from ....volume.slicing import display_plane
+
+    entries = store.records(rid, kind="volume")
+    if not entries:
+        raise NotFound(f"run {rid!r} has no volume")
+    entry = next((e for e in entries if e.data.get("labels")), entries[0])
+    rec: Any = store.record(rid, entry.id).record
+    z = _centre(rec)[2]
+    c, w = rec.window.get("center", 0.0), rec.window.get("width", 1.0) or 1.0
+    plane = display_plane(rec, "axial", z).astype(np.float64)
+    grey = np.clip((plane - (c - w / 2)) / w, 0, 1)
+    base = np.repeat((grey * 255).astype(np.uint8)[:, :, None], 3, axis=2)
+    over = base.astype(np.float64)
+    layer = next((n for n in ("pred", "labels") if getattr(rec, n) is not None), None)
+    if layer is not None:
+        ids = display_plane(rec, "axial", z, layer=layer)
+        for cls in rec.classes:
+            h = cls["color"].lstrip("#")
+            rgb = np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], np.float64)
+            m = ids == cls["id"]
+            over[m] = 0.45 * over[m] + 0.55 * rgb
+    elif rec.heat is not None:
+        h = display_plane(rec, "axial", z, layer="heat").astype(np.float64)
+        hm = np.abs(h - 127.5) / 127.5 if rec.heat_signed else h / 255.0
+        alpha = 0.15 + 0.75 * hm[:, :, None]
+        over = (1 - alpha) * over + alpha * _heat(0.35 + 0.65 * hm) * 255
+    scale = max(1, 96 // max(plane.shape))  # small volumes are drawn a few pixels per voxel
+    tiles = [np.kron(t, np.ones((scale, scale, 1), np.uint8)) for t in (base, over.clip(0, 255).astype(np.uint8))]
+    return png_blob(_tile([tiles]))
+
+
 def thumb(store: Provider, rid: str, stage: str) -> Blob:
     """The PNG thumbnail of ``stage`` (one of :data:`STAGES`) for run ``rid``."""
     if stage == "data":
         return _data(store, rid)
     if stage == "explain":
         return _explain(store, rid)
+    if stage == "volumes":
+        return _volume(store, rid)
     if stage == "gan":
         keys = sorted((k.key for k in store.keys(rid, kind="image") if k.key.startswith("gan/")),
                       key=lambda k: (k != "gan/samples", k))
