@@ -178,7 +178,8 @@ def test_cross_attention_is_decoder_queries_over_encoder_keys(client: httpx.Clie
                                                                           layer=0)))
     assert values.shape == (3, 5, 7) and header["tokens"] == [5, 7]
     want = rec.group("cross").maps[0, 1].astype(np.float32)
-    assert np.all(np.abs(weights(header, values)[:2] - want) <= np.asarray(header["max"][:2])[:, None, None] / 510 + 1e-6)
+    step = np.asarray(header["max"][:2])[:, None, None] / 255
+    assert np.all(np.abs(weights(header, values)[:2] - want) <= step / 2 + 1e-6)
 
 
 def test_thumbnails_are_every_layer_and_head(client: httpx.Client, filled: tuple[Path, dict[str, Any]]) -> None:

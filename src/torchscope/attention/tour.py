@@ -34,8 +34,8 @@ __all__ = ["LENGTH", "SENTIMENT", "TinyTransformer", "reverse_task", "sentiment_
 
 LENGTH = 12  # tokens per sequence (the sentiment task adds [CLS])
 LETTERS = list("abcdefghij")
-FILLER = ("the a movie plot was and it actors film story really very quite scenes music ending of this "
-          "with its").split()
+FILLER = ["the", "a", "movie", "plot", "was", "and", "it", "actors", "film", "story", "really", "very", "quite",
+          "scenes", "music", "ending", "of", "this", "with", "its"]
 POSITIVE, NEGATIVE = ("great", "superb", "loved"), ("awful", "boring", "hated")
 SENTIMENT = ["[PAD]", "[CLS]", *FILLER, *POSITIVE, *NEGATIVE]  # the sentiment task's vocabulary; [PAD] is id 0
 CLASSES = ["negative", "positive"]

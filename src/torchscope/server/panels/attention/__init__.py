@@ -100,7 +100,8 @@ def thumbs(ctx: PanelContext, q: Query) -> Blob:
     t = thumbnails(g, sample, THUMB)
     layers, heads, th, tw = t.shape
     shape = g.maps.shape
-    body = planes_frame(t.reshape(layers * heads, th, tw), names=[f"L{i}h{h}" for i in range(layers) for h in range(heads)],
+    names = [f"L{i}h{h}" for i in range(layers) for h in range(heads)]
+    body = planes_frame(t.reshape(layers * heads, th, tw), names=names,
                         block=(-(-shape[3] // th), -(-shape[4] // tw)), window=(0, shape[3], 0, shape[4]),
                         layers=layers, heads=heads)
     return Blob(body, "application/octet-stream", BINARY)
@@ -142,7 +143,7 @@ def layer(ctx: PanelContext, q: Query) -> Blob:
         if not 0 <= h < heads:
             raise NotFound(f"no head {h}: the group has {heads} (head 0 to {heads - 1})")
         chosen = [h]
-    planes = [block_max(maps.astype(np.float32).mean(axis=0) if c == "mean" else maps[c], size) for c in chosen]
+    planes = [block_max(maps.mean(axis=0, dtype=np.float32) if c == "mean" else maps[c], size) for c in chosen]
     block = (-(-(q1 - q0) // planes[0].shape[0]), -(-(k1 - k0) // planes[0].shape[1]))
     body = planes_frame(np.stack(planes), names=[f"h{c}" if c != "mean" else "mean" for c in chosen], block=block,
                         window=(q0, q1, k0, k1), layer=li, heads=heads, tokens=[tq, tk])

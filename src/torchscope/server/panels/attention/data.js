@@ -87,4 +87,4 @@ export function paint(canvas, data, rows, cols, map = "viridis", gain = 1) {
   ctx.putImageData(img, 0, 0);
 }
 
-export const fmtW = (w) => (w >= 0.01 ? w.toFixed(3) : w.toExponential(1));
+export const fmtW = (w) => (w >= 0.01 ? w.toFixed(3) : w > 0 ? w.toExponential(1) : "0");

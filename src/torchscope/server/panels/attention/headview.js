@@ -30,10 +30,12 @@ export class HeadView {
   set(planes, selected) {
     this.planes = planes;
     this.selected = new Set(selected);
-    this.chips.replaceChildren(...Array.from({ length: this.heads }, (_, hd) => h("button", {
-      type: "button", class: `att-chip${this.selected.has(hd) ? " on" : ""}`, dataset: { head: hd },
-      style: { "--c": headColor(hd, this.heads) }, title: `show or hide head ${hd}`,
-      onclick: () => this.toggle(hd) }, `h${hd}`)),
+    this.chips.replaceChildren(...Array.from({ length: this.heads }, (_, hd) => {
+      const b = h("button", { type: "button", class: `att-chip${this.selected.has(hd) ? " on" : ""}`, dataset: { head: hd },
+        title: `show or hide head ${hd}`, onclick: () => this.toggle(hd) }, `h${hd}`);
+      b.style.setProperty("--c", headColor(hd, this.heads));
+      return b;
+    }),
     h("button", { type: "button", class: "att-chip all", onclick: () => this.only(null) }, "all"));
     this.draw();
   }

@@ -56,7 +56,7 @@ export class HeatMap {
     for (let r = 0; r < rows; r++) crop.set(src.subarray((r0 + r) * planes.cols + c0, (r0 + r) * planes.cols + c1), r * cols);
     const nq = v.q1 - v.q0, nk = v.k1 - v.k0, ratio = Math.min(3, Math.max(0.3, nq / nk));
     this.width = this.wrap.clientWidth || 480;
-    const cssW = Math.min(this.width, 720), dpr = window.devicePixelRatio || 1;
+    const cssW = Math.min(this.width, 720, Math.max(320, 28 * Math.max(nq, nk))), dpr = window.devicePixelRatio || 1;
     this.canvas.style.width = `${cssW}px`;
     this.canvas.style.height = `${Math.round(cssW * ratio)}px`;
     const red = blockMax(crop, rows, cols, Math.max(1, Math.round(cssW * ratio * dpr)), Math.max(1, Math.round(cssW * dpr)));
