@@ -24,11 +24,7 @@ from ...endpoint import Blob, Query, endpoint
 from ...params import int_param, one_run, text_param
 from ...registry import Panel
 from ...shared.records import IMAGE_HEADERS, entries, pick
-
-try:  # the panel's report part (the viewer's frontend owns it)
-    from .report import report
-except ImportError:  # pragma: no cover - while the frontend is being built
-    report = None  # type: ignore[assignment]
+from .report import report
 
 KIND = "volume"
 PLANES = ("axial", "coronal", "sagittal")
