@@ -8,12 +8,14 @@ Measures (and prints as ratios, never asserts):
   3. downsampling a 10,000,000-point series to 2,000 buckets;
   4. log_image (3x64x64) and log_histogram (1M values) on the caller's thread vs add_image / add_histogram;
   5. SummaryWriter.add_video / add_audio / add_mesh on the caller's thread, torchscope's vs TensorBoard's
-     (TensorBoard encodes a GIF with moviepy, a WAV, and protobuf float lists there);
+     (TensorBoard encodes a GIF with moviepy, a WAV, and protobuf float lists there), and the tracker's own
+     run.log_video / log_audio / log_points with the same data (checks and one copy there; the MP4, WAV,
+     waveform and spectrogram are made on the writer thread, whose time per call is printed too);
   6. exporting the 10,000,000-point series to Parquet (``ts.export``) vs reading the same number of
      points with EventAccumulator (measured on the points of 2., scaled linearly: it reads one event at
      a time; ``--full`` writes and reads all 10,000,000 with TensorBoard, minutes).
 
-Run: ``.venv/bin/python benchmarks/bench_tracker.py`` (``--quick`` for smaller sizes).
+Run: ``.venv/bin/python benchmarks/bench_tracker.py`` (``--quick`` for smaller sizes, ``--media`` for 5. alone).
 """
 
 from __future__ import annotations
@@ -173,14 +175,40 @@ def bench_media_calls(root: Path, reps: int) -> dict[str, float]:
     vertices = torch.rand(1, 10_000, 3)
     colors = torch.randint(0, 255, (1, 10_000, 3))
     faces = torch.randint(0, 10_000, (1, 20_000, 3))
-    out: dict[str, float] = {"moviepy": float(importlib.util.find_spec("moviepy") is not None)}
+    out: dict[str, float] = {"moviepy": float(importlib.util.find_spec("moviepy") is not None),
+                             "pyav": float(importlib.util.find_spec("av") is not None)}
     for name, cls in (("tb", TBWriter), ("ts", ts.SummaryWriter)):
         w = cls(str(root / f"calls-{name}"))
         out[f"{name}_video_ms"] = _caller_ms(lambda w=w: w.add_video("v", video, 0, fps=8), w.flush, reps)
         out[f"{name}_audio_ms"] = _caller_ms(lambda w=w: w.add_audio("a", audio, 0), w.flush, reps)
         out[f"{name}_mesh_ms"] = _caller_ms(lambda w=w: w.add_mesh("m", vertices, colors, faces), w.flush, reps)
         w.close()
+    run = ts.init(project="bench", name="media-calls", dir=root / "calls-run")
+    calls = {"video": lambda: run.log_video("v", video[0], fps=8),
+             "audio": lambda: run.log_audio("a", audio, sample_rate=44_100),
+             "mesh": lambda: run.log_points("m", vertices[0], colors=colors[0], faces=faces[0])}
+    for what, call in calls.items():
+        out[f"run_{what}_ms"] = _caller_ms(call, run.flush, reps)
+        t = time.perf_counter()  # the writer thread's work too: calls and a flush, per call
+        for _ in range(reps):
+            call()
+        run.flush()
+        out[f"run_{what}_total_ms"] = (time.perf_counter() - t) / reps * 1e3
+    run.finish()
     return out
+
+
+def print_media_calls(calls: dict[str, float]) -> None:
+    print("\n5. media calls on the caller's thread: TensorBoard's SummaryWriter vs torchscope's, and run.log_*"
+          + ("" if calls["moviepy"] else "  [moviepy missing: TensorBoard's add_video encodes nothing]")
+          + ("" if calls["pyav"] else "  [PyAV missing: torchscope's video is a PNG sprite]"))
+    for what, label, ours in (("video", "add_video 16 x 3 x 64 x 64", "log_video"),
+                              ("audio", "add_audio 1 s at 44.1 kHz", "log_audio"),
+                              ("mesh", "add_mesh 10k vertices, 20k faces", "log_points")):
+        tb_ms, ts_ms, run_ms = calls[f"tb_{what}_ms"], calls[f"ts_{what}_ms"], calls[f"run_{what}_ms"]
+        print(f"   {label:34} TensorBoard {tb_ms:8.3f} ms   torchscope SummaryWriter {ts_ms:7.3f} ms "
+              f"(ratio {tb_ms / ts_ms:5.1f}x)   run.{ours:10} {run_ms:7.3f} ms (ratio {tb_ms / run_ms:5.1f}x; "
+              f"writer thread included {calls[f'run_{what}_total_ms']:.1f} ms)")
 
 
 def _write_tb_scalars(path: Path, n: int) -> None:
@@ -233,9 +261,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     parser.add_argument("--full", action="store_true", help="6.: write and read all the points with TensorBoard")
+    parser.add_argument("--media", action="store_true", help="5. alone (the media calls)")
     args = parser.parse_args()
     n = 100_000 if args.quick else 1_000_000
     root = Path(tempfile.mkdtemp(prefix="tsbench-"))
+    if args.media:
+        try:
+            print_media_calls(bench_media_calls(root, reps=10))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
     try:
         print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, sizes: {n:,} scalars\n")
         log = bench_log(root, n, n_tb=min(n, 100_000))
@@ -264,14 +299,7 @@ def main() -> None:
         print(f"   histogram 1M    TensorBoard {media['tb_hist_ms']:.3f} ms   torchscope {media['ts_hist_ms']:.3f} ms"
               f"   ratio {media['tb_hist_ms'] / media['ts_hist_ms']:.1f}x   (background thread, per histogram: "
               f"{media['ts_hist_total_ms']:.1f} ms)")
-        calls = bench_media_calls(root, reps=10)
-        print("\n5. SummaryWriter media calls on the caller's thread (torchscope's writer vs TensorBoard's)"
-              + ("" if calls["moviepy"] else "  [moviepy missing: TensorBoard's add_video encodes nothing]"))
-        for what, label in (("video", "add_video 16 x 3 x 64 x 64"), ("audio", "add_audio 1 s at 44.1 kHz"),
-                            ("mesh", "add_mesh 10k vertices, 20k faces")):
-            tb_ms, ts_ms = calls[f"tb_{what}_ms"], calls[f"ts_{what}_ms"]
-            print(f"   {label:34} TensorBoard {tb_ms:8.3f} ms   torchscope {ts_ms:7.3f} ms   "
-                  f"ratio {tb_ms / ts_ms:.1f}x")
+        print_media_calls(bench_media_calls(root, reps=10))
         exp = bench_export(root, big, read["tb_read_s"], read["tb_kept"], args.full)
         how = f"measured on {int(exp['tb_scaled']):,} points, scaled" if exp["tb_scaled"] else "measured"
         print(f"\n6. {big:,} points out: torchscope to Parquet vs TensorBoard's EventAccumulator reading them")

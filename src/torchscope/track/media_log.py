@@ -37,17 +37,23 @@ __all__ = ["check_format", "check_fps", "check_sample_rate", "grid_shape", "log_
 _FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
-def _numpy(x: Any, name: str, accepted: str, ok: Callable[[np.dtype[Any]], bool]) -> np.ndarray:
-    """A private numpy copy of a tensor or array (half floats widened), or a TypeError naming ``accepted``."""
+def _numpy(x: Any, name: str, accepted: str, ok: Callable[[np.dtype[Any]], bool], copy: bool = True) -> np.ndarray:
+    """A private numpy copy of a tensor or array (half floats widened), or a TypeError naming ``accepted``;
+    ``copy=False`` when the caller converts it anyway (a CPU tensor's or an array's memory is then shared)."""
     if isinstance(x, torch.Tensor):
-        if x.dtype in (torch.float16, torch.bfloat16):
-            arr = x.detach().to("cpu", torch.float32).numpy()
+        t = x.detach()
+        if t.dtype in (torch.float16, torch.bfloat16):
+            arr = t.to("cpu", torch.float32).numpy()
         else:
-            if x.is_complex() or x.dtype == torch.bool:
-                raise TypeError(f"{name} must be {accepted}, got a tensor of dtype {x.dtype}")
-            arr = x.detach().to("cpu", copy=True).numpy()
+            if t.is_complex() or t.dtype == torch.bool:
+                raise TypeError(f"{name} must be {accepted}, got a tensor of dtype {t.dtype}")
+            if t.device.type == "cpu":
+                arr = t.resolve_conj().resolve_neg().numpy()
+                arr = np.array(arr, copy=True) if copy else arr
+            else:
+                arr = t.cpu().numpy()  # the transfer is the copy
     elif isinstance(x, np.ndarray):
-        arr = np.array(x, copy=True)
+        arr = np.array(x, copy=True) if copy else x
     elif isinstance(x, (list, tuple)):
         arr = np.asarray(x)
     else:
@@ -58,7 +64,7 @@ def _numpy(x: Any, name: str, accepted: str, ok: Callable[[np.dtype[Any]], bool]
 
 
 def _finite(arr: np.ndarray, name: str, what: str) -> None:
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    if arr.dtype.kind == "f" and arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):  # no temporary
         bad = int((~np.isfinite(arr)).sum())
         raise ValueError(f"{name} holds {bad:,} NaN or infinite value{'s' if bad != 1 else ''}; {what}")
 
@@ -163,11 +169,11 @@ def audio_array(samples: Any, name: str = "samples") -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] not in (1, 2) or not len(arr):
         raise ValueError(f"{name} must be mono or stereo: (L,), (C, L) or (L, C) with C = 1 or 2 and L > 0, got "
                          f"shape {tuple(getattr(samples, 'shape', ()))}")
-    _finite(arr, name, "audio samples must be finite (floats in [-1, 1])")
-    if arr.dtype.kind == "f" and np.abs(arr).max() > 1:
+    if arr.dtype.kind == "f" and not (arr.min() >= -1 and arr.max() <= 1):  # NaN fails both: one pass when fine
+        _finite(arr, name, "audio samples must be finite (floats in [-1, 1])")
         warnings.warn(f"{name}: amplitude outside [-1, 1], clipped", RuntimeWarning, stacklevel=4)
         np.clip(arr, -1, 1, out=arr)
-    return np.ascontiguousarray(arr)
+    return arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
 
 
 def log_audio(run: Run, key: str, samples: Any, step: int | None = None, *, sample_rate: int,
@@ -207,21 +213,24 @@ def points_arrays(xyz: Any, colors: Any = None, faces: Any = None, *,
     v = v.astype(np.float32, copy=False)
     c = None
     if colors is not None:
-        c = _batched(_numpy(colors, nc, "uint8 in [0, 255] or floats in [0, 1]", lambda d: d.kind in "iuf"), nc,
-                     "r, g, b per point")
+        c = _batched(_numpy(colors, nc, "uint8 in [0, 255] or floats in [0, 1]", lambda d: d.kind in "iuf", False),
+                     nc, "r, g, b per point")
         if c.shape[:2] != v.shape[:2]:
             raise ValueError(f"{nc} has shape {tuple(c.shape)} but {nx} has {tuple(v.shape)}: one colour per point")
         _finite(c, nc, "colours must be finite")
-        c = (c * 255 + 0.5 if c.dtype.kind == "f" else c).clip(0, 255).astype(np.uint8)
+        if c.dtype == np.uint8:
+            c = c.copy()
+        else:
+            c = np.clip(c * 255 + 0.5 if c.dtype.kind == "f" else c, 0, 255).astype(np.uint8)
     f = None
     if faces is not None:
-        f = _batched(_numpy(faces, nf, "integer vertex indices", lambda d: d.kind in "iu"), nf,
+        f = _batched(_numpy(faces, nf, "integer vertex indices", lambda d: d.kind in "iu", False), nf,
                      "three vertex indices per triangle")
         if f.shape[0] != v.shape[0]:
             raise ValueError(f"{nf} has {f.shape[0]} batches but {nx} has {v.shape[0]}")
         if f.size and (f.min() < 0 or f.max() >= v.shape[1]):
             raise ValueError(f"{nf} index vertices 0..{v.shape[1] - 1}, got indices {f.min()}..{f.max()}")
-        f = f.astype(np.int32)
+        f = f.astype(np.int32)  # a copy (also of int32 input)
     return v, c, f
 
 
