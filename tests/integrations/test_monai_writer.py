@@ -152,3 +152,18 @@ def test_a_metatensor_volume_among_other_logs_loses_nothing(tmp_path):
     frames = store.records(info.id, key="label_HWD/image")[0].record["frames"]
     assert set(np.unique(frames).tolist()) == {0, 255}  # a binary label stays two levels
     store.close()
+
+
+def test_a_gif_too_large_for_the_sprite_is_encoded_as_log_video_does(tmp_path, monkeypatch):
+    """Past the PNG sprite's size the frames go the default way: MP4 where PyAV is installed."""
+    pytest.importorskip("av")
+    import torchscope.media.video as video
+
+    monkeypatch.setattr(video, "SPRITE_MAX", 16)  # five 32 x 32 frames do not fit in a 16 px sprite
+    with ts.SummaryWriter(tmp_path / "r") as writer:
+        visualize.plot_2d_or_3d_image(_volume(h=32, w=32), 1, writer, tag="vol")
+    store = ts.open(tmp_path / "r")
+    (info,) = store.runs()
+    (entry,) = store.records(info.id, key="vol_HWD/image")
+    assert entry.record.mime == "video/mp4" and entry.record["frames"].shape == (5, 32, 32, 3)
+    store.close()

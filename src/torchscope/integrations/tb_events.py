@@ -99,7 +99,9 @@ def histogram_from_raw(vmin: float, vmax: float, num: float, total: float, sum_s
 
 
 def _image(tag: str, data: bytes, width: int = 0, height: int = 0) -> Item:
-    """An encoded image; an animated GIF (TensorBoard's video) becomes a ``media.video`` record."""
+    """An encoded image; an animated GIF (TensorBoard's video, MONAI's volume) becomes a ``media.video``
+    record, kept lossless (the PNG frame sprite: a volume's slices and a label map's levels stay exact)
+    unless the sprite would be too large, then as ``run.log_video`` encodes by default."""
     from PIL import Image as PILImage
 
     with PILImage.open(io.BytesIO(data)) as img:
@@ -111,10 +113,20 @@ def _image(tag: str, data: bytes, width: int = 0, height: int = 0) -> Item:
                 img.seek(i)
                 stack.append(np.asarray(img.convert("RGB")))
             fps = 1000.0 / img.info["duration"] if img.info.get("duration") else 4.0
-            return RecordItem(tag, video_record(np.stack(stack), fps))
+            return RecordItem(tag, _gif_video(np.stack(stack), fps))
         size = img.size
     mime = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}.get(fmt, "image/png")
     return Image(tag, data, width or size[0], height or size[1], mime)
+
+
+def _gif_video(frames: np.ndarray, fps: float) -> Record:
+    """A GIF's decoded frames, exactly, in a PNG sprite when it fits (else MP4 where PyAV is installed)."""
+    from ..media.video import SPRITE_MAX, encode_video, sprite_columns
+
+    t, h, w, _ = frames.shape
+    cols = sprite_columns(t, h, w)
+    fits = cols * w <= SPRITE_MAX and -(-t // cols) * h <= SPRITE_MAX
+    return encode_video(frames, fps, format="png" if fits else None)
 
 
 def _wav(tag: str, data: bytes, rate: float = 0.0) -> Item:
