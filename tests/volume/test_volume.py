@@ -120,6 +120,10 @@ def test_ct_presets_from_hounsfield_values() -> None:
                                                                        "width": 80.0}
     mr = ts.volume(np.random.default_rng(1).random((8, 8, 8)))
     assert mr.modality is None and not any(n.startswith("CT") for n in (p["name"] for p in mr.presets))
+    noisy = np.random.default_rng(1).normal(9000, 450, (16, 16, 16)).astype(np.float32)  # MR noise dips to -1000
+    noisy[0, 0, :3] = -990.0
+    assert ts.volume(noisy).modality is None
+    assert ts.volume(noisy, modality="MR").modality == "MR"
 
 
 def test_tsv1_planes_and_volume() -> None:

@@ -48,7 +48,9 @@ def guess_modality(stats: dict[str, float], given: str | None) -> str | None:
     """``given``, else "CT" when the values look like Hounsfield units (air near -1000), else None."""
     if given:
         return str(given)
-    return "CT" if stats["min"] <= -900 and stats["max"] >= 300 else None
+    # CT: air (-1000 HU) fills the field of view around the body, so the lowest percentile sits there,
+    # and nothing is far below it (-1024 is the scanners' floor); noise around zero in an MR image is not
+    return "CT" if -1100 <= stats["min"] and stats["p1"] <= -900 and stats["max"] >= 300 else None
 
 
 def presets(stats: dict[str, float], modality: str | None) -> tuple[list[dict[str, Any]], dict[str, float]]:

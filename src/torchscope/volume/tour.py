@@ -97,7 +97,7 @@ def tour_stage(run: Any, *, seed: int = 0, quick: bool = False) -> dict[str, flo
     scale = float(np.percentile(background, 99.5)) or 1.0
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
-    n_train, steps = (5, 30) if quick else (10, 100)
+    n_train, steps = (5, 45) if quick else (10, 100)
     pairs = [synthetic_findings(background, rng) for _ in range(n_train + 1)]
     x = torch.from_numpy(np.stack([p[0] for p in pairs]) / scale)[:, None].float()
     y = torch.from_numpy(np.stack([p[1] for p in pairs])).long()
@@ -122,11 +122,13 @@ def tour_stage(run: Any, *, seed: int = 0, quick: bool = False) -> dict[str, flo
     affine = np.asarray(base.affine)
     test_img = pairs[-1][0]
     run.log_volume("volumes/segmentation", test_img, labels=pairs[-1][1], pred=pred, affine=affine,
-                   title="T1 MRI with synthetic findings: truth vs prediction", class_names=CLASSES, step=steps)
+                   title="T1 MRI with synthetic findings: truth vs prediction", class_names=CLASSES, step=steps,
+                   modality="MR")
     cam = ts.explain(ClassScore(net), xte, method="gradcam", target=1, layer=net.features[2])
     run.log_volume("volumes/gradcam", test_img, heat=cam.heat_map(0), labels=pairs[-1][1], affine=affine,
-                   title="Grad-CAM of the lesion score", class_names=CLASSES, heat_method="gradcam", step=steps)
+                   title="Grad-CAM of the lesion score", class_names=CLASSES, heat_method="gradcam", step=steps,
+                   modality="MR")
     run.log_volume("volumes/mri-4d", ts.data.example_volume_path("example4d"), title="functional MRI, 2 time points",
-                   step=steps)
+                   step=steps, modality="MR")
     final = torch.from_numpy(pred)
     return {"dice_lesion": _dice(final, yte[0], 1), "dice_cyst": _dice(final, yte[0], 2)}
