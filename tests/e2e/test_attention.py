@@ -160,6 +160,12 @@ def test_a_phone_shows_the_tour_like_record(browser: Any, served: Any) -> None:
         assert page.evaluate("[...document.querySelectorAll('.att-card')].every((c) => c.scrollWidth <= c.clientWidth)")
         page.tap('.att-tokens.left .att-tok[data-i="0"]')  # a tap isolates, as a hover does
         page.wait_for_function("() => document.querySelector('canvas.att-lines').dataset.focus === 'q0'")
+        heat = page.query_selector("canvas.att-heat")
+        heat.scroll_into_view_if_needed()
+        box = heat.bounding_box()  # a tap on the heat map: that cell's weight
+        page.touchscreen.tap(box["x"] + 0.05 * box["width"], box["y"] + 0.05 * box["height"])
+        assert page.inner_text(".att-tip").startswith("query 0 “tok00” → key 0 “tok00”: ")
+        assert "tap a cell for its weight" in page.inner_text(".att-heat-note")
         page.wait_for_selector(".att-tokens-view .att-word")
         shot(page, "phone")
         assert not errors

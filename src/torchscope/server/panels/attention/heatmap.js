@@ -70,7 +70,8 @@ export class HeatMap {
       + (v === this.full ? "" : ` (of ${this.queries.length} x ${this.keys.length})`)
       + (reduced ? `, each pixel the largest of ${this.shown.ty} x ${this.shown.tx} weights` : "")
       + ` · colours 0 to ${fmtW(top * this.shown.scale)}`
-      + (this.approx ? ` · ${this.approx}` : "") + " · drag to zoom, double-click to reset";
+      + (this.approx ? ` · ${this.approx}` : "")
+      + (matchMedia("(pointer: coarse)").matches ? " · tap a cell for its weight" : " · drag to zoom, double-click to reset");
     this.reset.hidden = v === this.full;
     Object.assign(this.canvas.dataset, { drawn: "1", view: `${v.q0},${v.q1},${v.k0},${v.k1}`, block: `${this.shown.ty},${this.shown.tx}` });
   }
@@ -85,6 +86,7 @@ export class HeatMap {
   }
 
   async zoom(view) {
+    this.tip.hidden = true;
     this.view = view || this.full;
     this.approx = "";
     this.render();
@@ -110,7 +112,7 @@ export class HeatMap {
   listen() {
     const c = this.canvas;
     let start = null;
-    c.addEventListener("pointermove", (ev) => {
+    const tip = (ev) => {
       const cell = this.cell(ev);
       if (!cell) { this.tip.hidden = true; return; }
       const s = this.shown, q = (i) => `${i} “${this.queries[i]}”`, k = (j) => `${j} “${this.keys[j]}”`;
@@ -120,6 +122,9 @@ export class HeatMap {
       this.tip.hidden = false;
       this.tip.style.left = `${Math.min(cell.fx, 0.6) * 100}%`;
       this.tip.style.top = `${cell.fy * 100}%`;
+    };
+    c.addEventListener("pointermove", (ev) => {
+      tip(ev);
       if (start) {
         const r = c.getBoundingClientRect();
         Object.assign(this.box.style, { left: `${Math.min(start.x, ev.clientX) - r.left}px`, top: `${Math.min(start.y, ev.clientY) - r.top}px`,
@@ -127,9 +132,10 @@ export class HeatMap {
         this.box.hidden = false;
       }
     });
-    c.addEventListener("pointerleave", () => { this.tip.hidden = true; });
+    c.addEventListener("pointerleave", (ev) => { if (ev.pointerType === "mouse") this.tip.hidden = true; });
     c.addEventListener("pointerdown", (ev) => {
-      if (ev.pointerType !== "mouse" || ev.button !== 0) return;
+      if (ev.pointerType !== "mouse") { tip(ev); return; } // a tap: the cell's weight
+      if (ev.button !== 0) return;
       start = { x: ev.clientX, y: ev.clientY, cell: this.cell(ev) };
       c.setPointerCapture(ev.pointerId);
     });
