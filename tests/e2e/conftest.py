@@ -94,6 +94,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Itera
     logger.close()
 
 
+@pytest.fixture(scope="session")
+def tour_store(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Path:
+    """The tour's store (``torchscope demo --quick``), written once per session: tests that share it
+    must not change it (a test that logs into a store makes its own)."""
+    from torchscope.demo import run_demo
+
+    dir = tmp_path_factory.mktemp("tour") / "tsruns"
+    run_demo(dir=dir, quick=True, progress=False)
+    return dir
+
+
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright

@@ -190,7 +190,7 @@ export class LineChart {
     const item = (s, text) => h("span", { class: "item" }, h("span", { class: "swatch", style: { background: s.color } }), `${s.label}: `, h("b", {}, text));
     if (idx === null || idx === undefined || !this.u) {
       if (o.idle === "last" && this.list.length) {
-        o.series.forEach((s, i) => { const d = this.list[i]; if (d && !d.hidden) items.push(item(s, lastText(d, fmt))); });
+        o.series.forEach((s, i) => { const d = this.list[i]; if (d && !d.hidden && d.y.some((v) => finite(v) !== null)) items.push(item(s, lastText(d, fmt))); });
         this.readEl.replaceChildren(...items);
       } else this.readEl.replaceChildren(h("span", { class: "note" }, this.list.length ? "hover for values" : ""));
       return;

@@ -41,7 +41,7 @@ export class Chart {
     const modes = () => this.extra?.modes;
     this.chart = new LineChart({
       series: spec.series.map((s) => ({ label: s.label, color: s.color, width: 1.4 })), height: 150, readout: this.values,
-      idle: "last", empty: spec.id === "modes" ? "for ring and mixture targets" : "no values yet",
+      idle: "last", empty: "no values yet: press ▶ Play or Step",
       format: spec.integer ? (v) => (Number.isFinite(modes()) ? `${fmtNum(v)} / ${modes()}` : fmtNum(v)) : fmtShort,
       y: { log: spec.log, integer: spec.integer, range: spec.range, fixed: Boolean(spec.range) },
     });

@@ -95,7 +95,7 @@ class LabPage {
     this.files = new FileBar(this);
     this.filesCard = h("section", { class: "gl-card gl-filecard" }, h("h3", {}, "Save, load, export"), this.files.el);
 
-    this.el.replaceChildren(h("div", { class: "gl" }, bar, this.alerts.error, this.alerts.status, this.alerts.info,
+    this.el.replaceChildren(h("div", { class: "gl", "aria-busy": "true" }, bar, this.alerts.error, this.alerts.status, this.alerts.info,
       h("div", { class: "gl-cols" },
         h("div", { class: "gl-col" }, this.stage, this.settingsCard, this.filesCard),
         h("div", { class: "gl-col" }, this.overview, this.curves))));
@@ -190,6 +190,7 @@ class LabPage {
     f.config = v.config;
     if (!merge(this.history, f.history) | !merge(this.metrics, f.metrics)) { this.stream.resync(); return; }
     v.frame = f;
+    this.el.firstElementChild?.removeAttribute("aria-busy"); // the lab has its first frame
     const now = performance.now(), t = this.stats.times;
     this.stats.received += 1;
     t.push(now);
