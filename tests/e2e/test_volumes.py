@@ -6,6 +6,7 @@ checked against the stored planes (``torchscope.volume.slicing``)."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,15 @@ def pane(plane: str, overlay: str = "") -> str:
     return f'.vol-pane[data-plane="{plane}"][data-overlay="{overlay}"]'
 
 
+READ = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let s = '';
+  for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
+  return { w: c.width, h: c.height, b: btoa(s) }; }"""
+
+
 def pixels(page: Any, sel: str) -> np.ndarray:
     """The RGB pixels of the canvas in ``sel`` (device pixels)."""
-    data = page.eval_on_selector(f"{sel} canvas", "c => ({w: c.width, h: c.height, "
-                                 "d: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)})")
-    return np.array(data["d"], np.int16).reshape(data["h"], data["w"], 4)[..., :3]
+    got = page.eval_on_selector(f"{sel} canvas", READ)
+    return np.frombuffer(base64.b64decode(got["b"]), np.uint8).reshape(got["h"], got["w"], 4)[..., :3].astype(np.int16)
 
 
 def drawn(page: Any, plane: str, root: str = "") -> None:

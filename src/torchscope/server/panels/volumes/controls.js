@@ -28,12 +28,14 @@ function slider(label, value, set, cls) {
   return h("label", { class: "vol-range" }, label, input, out);
 }
 
+// the window presets: the record's default, the index's presets (CT windows, MR percentiles), the full range
 export function presetsOf(meta) {
-  const s = meta.stats, w = meta.window;
+  const s = meta.stats || {}, w = meta.window;
   const out = [];
-  if (w) out.push({ name: "default", center: w.center, width: w.width });
+  if (w && Number.isFinite(w.center) && w.width > 0) out.push({ name: "default", center: w.center, width: w.width });
   for (const p of meta.presets || []) out.push(p);
-  out.push({ name: "full range", center: (s.min + s.max) / 2, width: s.max - s.min || 1 });
+  const lo = Number.isFinite(s.min) ? s.min : 0, hi = Number.isFinite(s.max) ? s.max : 1;
+  out.push({ name: "full range", center: (lo + hi) / 2, width: hi - lo || 1 });
   return out;
 }
 
@@ -106,7 +108,9 @@ export function toolbar(view) {
 // The intensity histogram (log counts) over the volume's range, the window as a shaded band and the
 // grey ramp it maps to. Drag to move the window's centre; the wheel widens or narrows it.
 export function histogram(view) {
-  const hist = view.meta.histogram, canvas = h("canvas", { class: "vol-hist", "aria-label": "intensity histogram" });
+  const hist = view.meta.histogram;
+  if (!hist?.edges?.length || !hist?.counts?.length) return { el: "", draw() {} };
+  const canvas = h("canvas", { class: "vol-hist", "aria-label": "intensity histogram" });
   const lo = hist.edges[0], hi = hist.edges[hist.edges.length - 1], span = hi - lo || 1;
   const ends = h("div", { class: "vol-hist-ends" }, h("span", {}, fmt(lo)), h("span", {}, fmt(hi)));
   const el = h("div", { class: "vol-card vol-hist-card" }, h("div", { class: "vol-card-title" }, "intensity"), canvas, ends);
@@ -195,7 +199,7 @@ export function readout(view) {
       p = { voxel: pos };
       for (const pane of view.panes) { const s = pane.sample(pos); if ("value" in s) { p = s; break; } }
     }
-    const mm = toWorld(m.affine, p.voxel);
+    const mm = toWorld(m.affine || [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => (r === c ? m.spacing[r] : 0))), p.voxel);
     const rows = [["voxel", p.voxel.join(", ")], ["mm", mm.map((v) => v.toFixed(1)).join(", ")]];
     if ("value" in p) rows.push(["value", fmt(p.value)]);
     if (p.labels !== undefined) rows.push(["label", cls(p.labels)]);

@@ -246,6 +246,7 @@ export class Pane {
   down(ev) {
     const [u, v] = this.point(ev);
     this.canvas.setPointerCapture?.(ev.pointerId);
+    this.canvas.focus({ preventScroll: true }); // the keys scroll this plane
     this.pointers.set(ev.pointerId, { u, v, u0: u, v0: v, type: ev.pointerType });
     if (this.pointers.size === 2) { this.gesture = "pinch"; this.pinch = this.span(); return; }
     const mouse = ev.pointerType === "mouse", win = this.view.st.tool === "window";

@@ -5,7 +5,7 @@
 //   const view = new VolumeView(source, { prefs: api.state }); el.append(view.el); view.start();
 
 import { h } from "../../static/dom.js";
-import { histogram, legend, readout, toolbar } from "./controls.js";
+import { histogram, legend, presetsOf, readout, toolbar } from "./controls.js";
 import { GEOMETRY, PALETTE, PLANES, classColor, ramp, rgbOf, windowLut } from "./format.js";
 import { Pane } from "./pane.js";
 
@@ -14,7 +14,7 @@ export class VolumeView {
     const meta = source.meta;
     Object.assign(this, { source, meta, prefs, dims: meta.shape.slice(1), spacing: meta.spacing, panes: [], dead: false });
     const pref = (k, d) => (prefs ? prefs.get(k, d) : d);
-    const win = meta.window || { center: (meta.stats.min + meta.stats.max) / 2, width: meta.stats.max - meta.stats.min || 1 };
+    const win = presetsOf(meta)[0];
     this.st = {
       pos: this.snap(meta.focus || this.dims.map((n) => Math.floor(n / 2))), t: 0, center: win.center, width: win.width, preset: "default",
       labels: !!meta.has_labels, pred: !!meta.has_pred, heat: !!meta.has_heat, side: false, tool: "navigate",
@@ -92,7 +92,19 @@ export class VolumeView {
       p.shown = key; // not asked again until something changes
     } finally {
       p.busy = false;
-      if (p.again) { p.again = false; this.load(p); }
+      if (p.again) { p.again = false; this.load(p); } else this.prefetch(p);
+    }
+  }
+
+  // the server's next planes in the direction the user scrolls, asked for while they look at this one
+  prefetch(p) {
+    const axis = p.g.fixed, dir = this.scrolled?.[axis];
+    if (this.source.local || !dir || this.dead) return;
+    const step = this.source.stride[axis], px = p.px();
+    for (let k = 1; k <= 2; k++) {
+      const i = this.st.pos[axis] + dir * k * step;
+      if (i < 0 || i >= this.dims[axis] || this.source.has(p.plane, i, this.st.t, px)) continue;
+      this.source.slice(p.plane, i, this.st.t, px).catch(() => null);
     }
   }
 
@@ -120,6 +132,7 @@ export class VolumeView {
 
   scroll(plane, steps) {
     const axis = GEOMETRY[plane].fixed;
+    this.scrolled = { [axis]: Math.sign(steps) };
     this.setAxis(axis, this.st.pos[axis] + steps * this.source.stride[axis]);
   }
 
