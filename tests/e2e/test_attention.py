@@ -191,6 +191,9 @@ def test_the_report_from_file(browser: Any, served: Any, tmp_path: Path) -> None
         page.select_option("#attention .att-card:nth-child(2) select[aria-label=layer]", "0")  # every layer is kept
         page.wait_for_function("() => document.querySelector('#attention .att-card:nth-child(2)').dataset.layer "
                                "=== '0'")
+        page.select_option("#attention select[aria-label=sample]", "2")  # short records keep their samples
+        page.wait_for_function("() => document.querySelector('#attention .att-tokens.left .att-tok')?.textContent "
+                               "=== 'tok20' && document.querySelector('#attention canvas.att-lines').dataset.lines > 0")
         page.hover('#attention .att-tokens.left .att-tok[data-i="2"]')
         page.wait_for_function("() => document.querySelector('#attention canvas.att-lines').dataset.focus === 'q2'")
         assert page.evaluate("window.torchscope.report.log") == []

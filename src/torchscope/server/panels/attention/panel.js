@@ -133,7 +133,13 @@ class AttentionPage {
     this.layer = Math.min(api.state.get("layer", layers - 1), layers - 1);
     this.heatHead = api.state.get("head", "mean");
     if (this.heatHead !== "mean" && this.heatHead >= heads) this.heatHead = "mean";
-    const labels = await api.json("attention/labels", { run: this.run.id, key: this.rec.key, step: this.rec.step, sample: this.sample });
+    let labels;
+    try {
+      labels = await api.json("attention/labels", { run: this.run.id, key: this.rec.key, step: this.rec.step, sample: this.sample });
+    } catch (e) {
+      if (gen === this.gen) this.body.replaceChildren(message(`Sample ${this.sample} could not be read: ${e.message}`, "error"));
+      return;
+    }
     if (gen !== this.gen) return;
     this.queries = labels[g.query] || [];
     this.keys = labels[g.key] || [];
