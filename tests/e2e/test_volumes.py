@@ -7,6 +7,7 @@ checked against the stored planes (``torchscope.volume.slicing``)."""
 from __future__ import annotations
 
 import base64
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -324,6 +325,19 @@ def test_report_from_file(browser: Any, served: tuple[Path, str, dict[str, Any]]
         page.wait_for_selector(f'{pane("axial")}[data-index="{z - 2}"]')
         assert page.eval_on_selector_all(".vol-pick option", "os => os.length") == 2
         shot(page, "report")
+        assert page.evaluate("window.torchscope.report.log") == [] and page.errors == []
+
+
+def test_report_says_what_it_left_out(browser: Any, served: tuple[Path, str, dict[str, Any]], tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    part = importlib.import_module("torchscope.server.panels.volumes.report")  # the package binds the function
+    monkeypatch.setattr(part, "MAX_VOLUMES", 1)  # the latest step of each key first: the brain is kept
+    path = ts.build_report(served[0], tmp_path / "report.html", panels=["volumes"], progress=None)
+    with offline_report(browser, path) as page:
+        page.wait_for_selector("#volumes .vol-view[data-state=ready]", timeout=20000)
+        assert page.inner_text("b.vol-pick").startswith("T1 head")  # the only one: no picker
+        assert "1 volume of this run left out of the report" in page.inner_text(".vol-capped")
+        assert "1 run, 1 volume (1 frame), 1 left out" in page.inner_text("#volumes h2")
         assert page.evaluate("window.torchscope.report.log") == [] and page.errors == []
 
 

@@ -35,7 +35,15 @@ export async function render(el, api) {
   if (!found.length) { el.replaceChildren(message(notes.length ? notes.join(" ") : HELP)); return {}; }
   const page = new VolumesPage(el, api, found, notes);
   await page.build();
-  return { destroy() { page.destroy(); } };
+  // a volume logged while the panel is open joins the picker; the one on screen stays
+  let timer = 0;
+  const runs = new Set(api.runs().map((r) => r.id));
+  api.on("keys", (evt) => {
+    if (evt.kind !== "record" || !runs.has(evt.run)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => page.refresh().catch((e) => console.error(e)), 300);
+  });
+  return { destroy() { clearTimeout(timer); page.destroy(); } };
 }
 
 class VolumesPage {
@@ -49,19 +57,32 @@ class VolumesPage {
     this.name = name;
   }
 
-  async build() {
+  picker() {
     const many = new Set(this.found.map((e) => e.run.id)).size > 1;
     const label = (e) => `${many ? `${e.run.name} · ` : ""}${e.v.title || e.v.key} · step ${e.v.step}`;
-    const pick = this.found.length > 1 ? h("select", { class: "vol-pick", "aria-label": "volume", onchange: (ev) => {
+    return this.found.length > 1 ? h("select", { class: "vol-pick", "aria-label": "volume", onchange: (ev) => {
       this.index = Number(ev.target.value);
       this.api.state.set("pick", this.name(this.found[this.index]));
       this.show();
     } }, this.found.map((e, i) => h("option", { value: i, selected: i === this.index }, label(e))))
       : h("b", { class: "vol-pick" }, label(this.found[0]));
+  }
+
+  async build() {
+    this.head = h("div", { class: "vol-head" }, h("span", { class: "vol-title" }, "volume"), this.picker());
     this.host = h("div", { class: "vol-host" });
-    this.el.replaceChildren(h("div", { class: "vol-head" }, h("span", { class: "vol-title" }, "volume"), pick),
-      ...this.notes.map((n) => h("div", { class: "vol-note vol-capped" }, n)), this.host);
+    this.el.replaceChildren(this.head, ...this.notes.map((n) => h("div", { class: "vol-note vol-capped" }, n)), this.host);
     await this.show();
+  }
+
+  async refresh() {
+    const { found } = await entries(this.api);
+    const shown = this.name(this.found[this.index]);
+    if (this.dead || found.map(this.name).join("\n") === this.found.map(this.name).join("\n")) return;
+    this.found = found;
+    this.index = Math.max(0, found.findIndex((e) => this.name(e) === shown));
+    this.head.lastChild.replaceWith(this.picker());
+    if (this.name(found[this.index]) !== shown) await this.show();
   }
 
   async show() {
