@@ -56,8 +56,13 @@ def test_every_section_is_drawn_offline(open_report: Any, report: dict[str, Any]
     for sel in ("#histograms canvas.heatmap", "#graph canvas.gp-canvas", "#projector .projector[data-state=drawn]",
                 "#evaluation .cm button.c", "#explain .xp-sample[data-drawn]", "#detections canvas.det-canvas",
                 "#gan img.gan-grid-img", "#ganlab img", "#text .markdown", "#config table.config",
-                "#health canvas.heatmap", "#data .data-grid"):
+                "#health canvas.heatmap", "#data .data-grid", "#config svg.parcoords polyline",
+                # the uPlot line charts (static/linechart.js) of the GAN and Evaluation sections, drawn with data
+                "#gan .lc[data-chart=loss][data-state=drawn]", "#gan .lc[data-chart=fd][data-state=drawn]",
+                '#evaluation [data-section="roc"] .lc[data-state=drawn]', '#evaluation [data-section="pr"] .lc[data-state=drawn]'):
         page.wait_for_selector(sel, state="attached", timeout=10000)
+    points = page.eval_on_selector_all("#gan .lc, #evaluation .lc", "els => els.map((e) => +e.dataset.points)")
+    assert len(points) >= 8 and min(points) > 0, points  # loss, D, grad, FD, KID, P/R; ROC, PR
     shot(page, "report-top")
 
 
