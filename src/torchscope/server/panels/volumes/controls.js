@@ -144,8 +144,9 @@ export function histogram(view) {
     ctx.moveTo(0, ht - 1); ctx.lineTo(x(c0), ht - 1); ctx.lineTo(x(c1), 1); ctx.lineTo(w, 1);
     ctx.stroke();
   }
-  new ResizeObserver(() => draw()).observe(canvas);
-  return { el, draw };
+  const ro = new ResizeObserver(() => draw());
+  ro.observe(canvas);
+  return { el, draw, destroy() { ro.disconnect(); } };
 }
 
 // The classes: a swatch, a name, Dice of the prediction against the ground truth, shown or hidden.

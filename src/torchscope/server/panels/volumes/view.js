@@ -44,7 +44,7 @@ export class VolumeView {
 
   start() { for (const p of this.panes) this.load(p); }
 
-  destroy() { this.dead = true; this.resize.disconnect(); clearInterval(this.playing); }
+  destroy() { this.dead = true; this.resize.disconnect(); this.hist.destroy?.(); clearInterval(this.playing); }
 
   // voxel indices clamped to the volume and put on the source's sampling grid
   snap(pos) {
