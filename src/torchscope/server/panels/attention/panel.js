@@ -123,7 +123,7 @@ class AttentionPage {
   }
 
   card(title, ...children) {
-    return h("section", { class: "card att-card" }, h("h3", {}, h("span", { class: "title" }, title)), ...children);
+    return h("section", { class: "card att-card" }, h("h3", {}, h("span", { class: "title", title }, title)), ...children);
   }
 
   async show() {
@@ -144,7 +144,7 @@ class AttentionPage {
     this.queries = labels[g.query] || [];
     this.keys = labels[g.key] || [];
     const mv = h("div", { class: "att-mv-wrap" }, message("loading…"));
-    this.mvCard = this.card(`Model view · ${layers} layers x ${plural(heads, "head")} · ${tq} x ${tk} tokens`,
+    this.mvCard = this.card(`Model view · ${plural(layers, "layer")} x ${plural(heads, "head")} · ${tq} x ${tk} tokens`,
       h("div", { class: "note" }, "Click a head to open it in the head view and the heat map."), mv);
     this.hvCard = this.card("Head view");
     this.hmCard = this.card("Heat map");
@@ -189,7 +189,7 @@ class AttentionPage {
 
   async showHeads(gen) {
     const g = this.group, [, , heads, tq, tk] = g.shape, card = this.hvCard;
-    const title = h("span", { class: "title" }, `Head view · layer ${this.layer}`);
+    const title = h("span", { class: "title", title: `Head view · layer ${this.layer}` }, `Head view · layer ${this.layer}`);
     if (!this.short) {
       card.replaceChildren(h("h3", {}, title), message(`${plural(Math.max(tq, tk), "token")} is past the head view's limit of `
         + `${this.idx.limit}: its lines would be unreadable, so the heat map below shows this layer instead.`, "note att-fallback"));
@@ -214,7 +214,7 @@ class AttentionPage {
     const t0 = performance.now(), g = this.group, heads = g.shape[2], card = this.hmCard;
     const headSel = this.select("head", [["mean", "mean over heads"], ...Array.from({ length: heads }, (_, i) => [i, `head ${i}`])],
       this.heatHead, (v) => { this.heatHead = v === "mean" ? v : Number(v); this.api.state.set("head", this.heatHead); this.showHeat(this.gen); });
-    card.replaceChildren(h("h3", {}, h("span", { class: "title" }, `Heat map · layer ${this.layer}`),
+    card.replaceChildren(h("h3", {}, h("span", { class: "title", title: `Heat map · layer ${this.layer}` }, `Heat map · layer ${this.layer}`),
       this.layerSelect((l) => this.setLayer(l)), headSel), this.heat.el);
     const name = this.heatHead === "mean" ? "mean" : `h${this.heatHead}`;
     const title = this.heatHead === "mean" ? "mean over heads" : `head ${this.heatHead}`;
@@ -261,8 +261,8 @@ class AttentionPage {
       list.map((t, i) => h("option", { value: i, selected: i === list.length - 1 }, `${t.key} · ${t.method} · step ${t.step}`))) : null;
     const last = list.at(-1);
     pick(last).catch((e) => body.replaceChildren(message(`These attributions could not be read: ${e.message}`, "error")));
-    return h("section", { class: "card att-card att-tok-card" }, h("h3", {}, h("span", { class: "title" },
-      `Token attributions · ${last.method}${last.layer ? ` at ${last.layer}` : ""}`), sel),
+    const title = `Token attributions · ${last.method}${last.layer ? ` at ${last.layer}` : ""}`;
+    return h("section", { class: "card att-card att-tok-card" }, h("h3", {}, h("span", { class: "title", title }, title), sel),
     h("div", { class: "note" }, "Red tokens pushed the model towards the class named, blue ones away from it; hover one for its score."), body);
   }
 }
