@@ -163,7 +163,7 @@ def decode_frame(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     cols = {}
     for col in header["columns"]:
         assert col["offset"] % 8 == 0
-        dtype = "<f4" if col["dtype"] == "float32" else "<i4"
+        dtype = {"float32": "<f4", "int32": "<i4", "uint16": "<u2", "uint8": "u1"}[col["dtype"]]
         cols[col["name"]] = np.frombuffer(data, dtype, col["length"], col["offset"])
     return header, cols
 
@@ -184,7 +184,8 @@ def test_projector_sources_points_and_thumbnails(site):
     assert header["n"] == 359 and header["class_names"] == rec.class_names
     assert np.array_equal(cols["coords"].reshape(-1, 3), rec.coords)  # float32, bit for bit
     assert np.array_equal(cols["labels"], rec.labels) and np.array_equal(cols["predictions"], rec.predictions)
-    assert np.array_equal(cols["indices"], rec.indices)
+    assert "indices" not in cols and np.array_equal(rec.indices, np.arange(359))  # 0..N-1: left out
+    assert cols["labels"].dtype == np.uint8  # ten classes: one byte each
     sheet = png(c.get("/api/projector/thumbs", params={**address(s3), "page": 0}).content)
     assert sheet.shape == (-(-359 // 32) * 8, 32 * 8, 1)
     for i in (0, 31, 32, 358):  # point i sits at row i // 32, column i % 32

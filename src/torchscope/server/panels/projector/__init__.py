@@ -13,11 +13,13 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from ....errors import NotFound
+from ....store.types import KeyInfo, RecordEntry
 from ...apidoc import RUN, Param
 from ...context import PanelContext
 from ...endpoint import Blob, Query, endpoint
@@ -26,12 +28,14 @@ from ...registry import Panel
 from ...shared.data_records import data_entries, find_record
 from .frame import PAGE, PAGE_COLUMNS, page_png, points_frame
 from .report import report
+from .stored import StoredProjection, stored_parts, stored_projection
 
 KINDS = ("data.projection", "data.profile")
 IMMUTABLE = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400"}
 
 
 def _describe(rec: Any) -> dict[str, Any]:
+    """A rebuilt record's description (the fallback for records not in the sprite format)."""
     n, dims = rec.coords.shape
     thumbs = None
     if rec.thumbnails is not None and len(rec.thumbnails):
@@ -43,17 +47,28 @@ def _describe(rec: Any) -> dict[str, Any]:
             "thumbs": thumbs}
 
 
+def _entries(ctx: PanelContext, rid: str, key: str | None = None) -> Iterator[tuple[KeyInfo, RecordEntry]]:
+    for info, entries in data_entries(ctx.provider, rid, KINDS, key=key):
+        for e in entries:
+            yield info, e
+
+
 def sources(ctx: PanelContext, q: Query) -> dict[str, Any]:
-    """Every projection of the runs (standalone records and those inside profiles), newest last."""
+    """Every projection of the runs (standalone records and those inside profiles), newest last.
+
+    Described from each record's JSON part and its ``coords`` blob: no record is rebuilt (that
+    would decode its thumbnails), so the list answers in milliseconds.
+    """
     out = []
     for rid in run_ids(q):
-        for info, entries in data_entries(ctx.provider, rid, KINDS):
-            for e in entries:
-                recs = [(-1, e.record)] if e.record.kind == "data.projection" else \
-                    [(i, c) for i, c in enumerate(getattr(e.record, "records", [])) if c.kind == "data.projection"]
-                for part, rec in recs:
-                    out.append({"run": rid, "key": info.key, "id": e.id, "part": part, "step": e.step,
-                                "wall_time": e.wall_time, **_describe(rec)})
+        for info, e in _entries(ctx, rid):
+            for part, data in stored_parts(e):
+                try:
+                    about = StoredProjection(ctx.provider, rid, e.id, part, data).describe()
+                except (ValueError, KeyError, OSError):  # not the layout this reader knows: rebuild it
+                    about = _describe(find_record(ctx.provider, rid, info.key, e.id, part))
+                out.append({"run": rid, "key": info.key, "id": e.id, "part": part, "step": e.step,
+                            "wall_time": e.wall_time, **about})
     out.sort(key=lambda s: s["wall_time"])  # oldest first: the panel opens the newest
     return {"sources": out}
 
@@ -66,17 +81,41 @@ def _projection(ctx: PanelContext, q: Query) -> Any:
     return rec
 
 
+def _stored(ctx: PanelContext, q: Query) -> StoredProjection:
+    rid, key = one_run(q), text_param(q, "key")
+    rec_id, part = int_param(q, "id", 0, 0, 2 ** 62), int_param(q, "part", -1, -1, 10_000)
+    for _, e in _entries(ctx, rid, key):
+        if e.id == rec_id:
+            return stored_projection(ctx.provider, rid, e, part)
+    raise NotFound(f"run {rid!r} has no data record {key!r} #{rec_id} part {part}")
+
+
+def _columns(coords: Any, labels: Any, predictions: Any, indices: Any) -> list[tuple[str, np.ndarray]]:
+    cols: list[tuple[str, np.ndarray]] = [("coords", np.asarray(coords, np.float32)), ("labels", np.asarray(labels))]
+    if predictions is not None:
+        cols.append(("predictions", np.asarray(predictions)))
+    if indices is not None and len(indices):
+        idx = np.asarray(indices)
+        if not np.array_equal(idx, np.arange(len(idx))) and int(np.max(idx)) < 2 ** 31 and int(np.min(idx)) >= 0:
+            cols.append(("indices", idx))  # left out when point i is sample i
+    return cols
+
+
 def points(ctx: PanelContext, q: Query) -> Blob:
-    """The points as a binary frame: float32 ``coords`` (N x dims), int32 ``labels``, ``predictions``, ``indices``."""
-    rec = _projection(ctx, q)
-    cols: list[tuple[str, np.ndarray]] = [("coords", np.asarray(rec.coords, np.float32)),
-                                          ("labels", np.asarray(rec.labels))]
-    if rec.predictions is not None:
-        cols.append(("predictions", np.asarray(rec.predictions)))
-    if rec.indices is not None and len(rec.indices) and int(np.max(rec.indices)) < 2 ** 31:
-        cols.append(("indices", np.asarray(rec.indices)))
-    body = points_frame(_describe(rec), cols)
-    return Blob(body, "application/octet-stream", IMMUTABLE)
+    """The points as a binary frame: float32 ``coords`` (N x dims), ``labels``, ``predictions`` and
+    ``indices`` (the smallest integer type that holds them; ``indices`` only when they are not 0..N-1).
+
+    Read from the record's column blobs, without rebuilding the record (which decodes its thumbnails).
+    """
+    p = _stored(ctx, q)
+    try:
+        coords = p.array("coords")
+        about = p.describe(coords)
+        cols = _columns(coords, p.array("labels"), p.array("predictions"), p.array("indices"))
+    except (ValueError, KeyError, OSError):  # not the layout this reader knows: rebuild it
+        rec = _projection(ctx, q)
+        about, cols = _describe(rec), _columns(rec.coords, rec.labels, rec.predictions, rec.indices)
+    return Blob(points_frame(about, cols), "application/octet-stream", IMMUTABLE)
 
 
 def thumbs(ctx: PanelContext, q: Query) -> Blob:
@@ -98,7 +137,7 @@ PANEL = Panel(
     api_doc={
         "/sources": {"summary": "The projections of runs (data.projection records and inside data.profile)",
                      "params": {"run": RUN}},
-        "/points": {"summary": "A projection's points as a binary frame (float32 coords, int32 labels)",
+        "/points": {"summary": "A projection's points as a binary frame (float32 coords, uint8/uint16/int32 labels)",
                     "media": "application/octet-stream", "params": _ADDR},
         "/thumbs": {"summary": "A page of 1,024 thumbnails as one PNG (32 per row)", "media": "image/png",
                     "params": {**_ADDR, "page": Param("page number (point i is on page i // 1024)", type="integer",

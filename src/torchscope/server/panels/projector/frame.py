@@ -5,6 +5,8 @@ header, zero padding to a multiple of 8, then each column's raw little-endian by
 to a multiple of 8. The header lists the columns as ``{"name", "dtype", "offset", "length"}``
 (``offset`` from the start of the buffer, ``length`` in elements), so the browser wraps them in
 typed arrays without copying: 70,000 2-D points are 560 kB of float32 instead of ~1.5 MB of JSON.
+Floats travel as ``float32``; integers in the narrowest of ``uint8``, ``uint16`` and ``int32`` that
+holds their range (labels of 10 classes: 70 kB instead of 280 kB).
 
 **Thumbnail pages**: the record's thumbnails (from its PNG sprite sheet) re-packed in pages of
 ``PAGE`` thumbnails, ``PAGE_COLUMNS`` per row, so hovering loads one small PNG at a time instead
@@ -27,28 +29,44 @@ from ....data._images import encode_png
 from ....errors import InvalidArgument
 from ...encode import jsonable
 
-__all__ = ["PAGE", "PAGE_COLUMNS", "page_png", "points_frame"]
+__all__ = ["PAGE", "PAGE_COLUMNS", "page_png", "points_frame", "wire_dtype"]
 
 PAGE_COLUMNS = 32
 PAGE = PAGE_COLUMNS * PAGE_COLUMNS
-DTYPES = {"f": "float32", "i": "int32", "u": "int32", "b": "int32"}
+WIRE = {"float32": "<f4", "int32": "<i4", "uint16": "<u2", "uint8": "u1"}
 
 
 def _pad8(n: int) -> int:
     return (-n) % 8
 
 
+def wire_dtype(arr: np.ndarray) -> str:
+    """The frame's dtype for a column: ``float32`` for floats, else the narrowest integer type that holds it."""
+    if arr.dtype.kind == "f":
+        return "float32"
+    if arr.dtype.kind not in "iub":
+        raise InvalidArgument(f"a frame column must be numeric, not {arr.dtype}")
+    if not arr.size:
+        return "uint8"
+    lo, hi = int(arr.min()), int(arr.max())
+    if lo < 0 or hi >= 1 << 16:
+        if lo < -(1 << 31) or hi >= 1 << 31:
+            raise InvalidArgument("a frame column's integers must fit in int32")
+        return "int32"
+    return "uint8" if hi < 1 << 8 else "uint16"
+
+
 def points_frame(header: dict[str, Any], columns: list[tuple[str, np.ndarray]]) -> bytes:
     """Header + typed columns in one buffer (see the module docstring)."""
     arrays = []
     for name, arr in columns:
-        dtype = DTYPES[np.asarray(arr).dtype.kind]
-        a = np.ascontiguousarray(arr, "<f4" if dtype == "float32" else "<i4").ravel()
-        arrays.append((name, dtype, a))
+        arr = np.asarray(arr)
+        dtype = wire_dtype(arr)
+        arrays.append((name, dtype, np.ascontiguousarray(arr, WIRE[dtype]).ravel()))
     # the offsets depend on the header's length, which holds the offsets: settle it in two passes
     cols: list[dict[str, Any]] = []
     head = b""
-    for _ in range(3):
+    for _ in range(16):  # offsets only grow with the header, so this settles in a few passes
         head = json.dumps(jsonable({**header, "columns": cols}), allow_nan=False, separators=(",", ":")).encode()
         off = 4 + len(head) + _pad8(4 + len(head))
         new = []
@@ -58,6 +76,8 @@ def points_frame(header: dict[str, Any], columns: list[tuple[str, np.ndarray]]) 
         if new == cols:
             break
         cols = new
+    else:
+        raise AssertionError("the frame's header did not settle")
     parts = [struct.pack("<I", len(head)), head, b"\0" * _pad8(4 + len(head))]
     for _, _, a in arrays:
         parts += [a.tobytes(), b"\0" * _pad8(a.nbytes)]

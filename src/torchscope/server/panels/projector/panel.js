@@ -15,6 +15,9 @@ function stylesheet() {
   document.head.append(h("link", { id: "projector-css", rel: "stylesheet", href: "panels/projector/panel.css" }));
 }
 
+// the frame's column types (frame.py): float32 coordinates, integers in the narrowest type that holds them
+const TYPED = { float32: Float32Array, int32: Int32Array, uint16: Uint16Array, uint8: Uint8Array };
+
 const address = (s) => ({ run: s.run, key: s.key, id: s.id, part: s.part });
 
 async function fetchPoints(api, src) {
@@ -24,7 +27,7 @@ async function fetchPoints(api, src) {
   const len = new DataView(buf).getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, len)));
   const cols = {};
-  for (const c of header.columns) cols[c.name] = new (c.dtype === "float32" ? Float32Array : Int32Array)(buf, c.offset, c.length);
+  for (const c of header.columns) cols[c.name] = new TYPED[c.dtype](buf, c.offset, c.length);
   return { header, cols };
 }
 
@@ -188,6 +191,9 @@ export async function render(el, api) {
       (scatter.is3d ? " · drag to orbit, alt+drag to pan" : " · drag to pan, wheel to zoom");
     Object.assign(hook, { ready: true, scatter, header, cols, selection: () => scatter.selection() });
     el.querySelector(".projector").dataset.state = "drawn";
+    // thumbnails come after the points: the server rebuilds the record (decodes its sprite sheet) for the
+    // first page, so ask for it as soon as the pointer enters the plot, before the first hover needs it
+    if (thumbs) plot.addEventListener("pointerenter", () => { if (cur?.thumbs === thumbs) thumbs.page(0); }, { once: true });
   }
 
   function setMode(m) {
