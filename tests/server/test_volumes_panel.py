@@ -41,8 +41,11 @@ def test_index_lists_volumes_with_what_the_viewer_needs(served: tuple[httpx.Clie
     assert ct["shape"] == [2, 40, 30, 20] and ct["t_kind"] == "channel" and ct["step"] == 1
     assert ct["has_labels"] and ct["has_pred"] and ct["has_heat"] and not by_key["anat"]["has_labels"]
     assert ct["dice"] == {"2": 1.0} and ct["classes"][0]["name"] == "organ"
+    assert want.labels[tuple(ct["focus"])] == 2 and ct["dtype"] == "float32"  # the views open on the organ
     assert ct["stats"] == want.stats and len(ct["histogram"]["counts"]) == 128
     assert by_key["anat"]["source_axes"] == "LAS" and by_key["anat"]["title"] == "anatomical.nii"
+    anat = by_key["anat"]
+    assert anat["dtype"] == "int16" and anat["focus"] == [s // 2 for s in anat["shape"][1:]]
 
 
 def test_slice_is_one_plane_downsampled(served: tuple[httpx.Client, str, Any]) -> None:

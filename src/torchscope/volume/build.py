@@ -17,7 +17,7 @@ import numpy as np
 
 from .inputs import Loaded, VolumeError, as_array, load, load_path, max_mb
 from .record import PALETTE, Volume
-from .stats import dice, guess_modality, histogram, presets, statistics
+from .stats import dice, focus, guess_modality, histogram, presets, statistics
 
 __all__ = ["Prepared", "finish", "prepare", "volume"]
 
@@ -230,7 +230,8 @@ def finish(p: Prepared, *, title: str | None = None, class_names: Any = None, mo
                   source_axes=source_axes, title=title or p.title, t_kind=p.t_kind if n > 1 else None,
                   t_names=names, modality=mod, stats=stats, histogram=histogram(image, stats), presets=pres,
                   window=window, labels=lab, pred=prd, heat=heat, heat_signed=signed, heat_method=heat_method,
-                  classes=classes, dice=dsc, shape=[int(s) for s in image.shape], dtype=str(image.dtype))
+                  classes=classes, dice=dsc, shape=[int(s) for s in image.shape], dtype=image.dtype.name,
+                  focus=list(focus(lab, prd, heat, signed, tuple(image.shape[1:]))))
 
 
 def volume(vol: Any, labels: Any = None, pred: Any = None, heat: Any = None, affine: Any = None, *,

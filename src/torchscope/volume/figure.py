@@ -13,6 +13,7 @@ import numpy as np
 
 from .record import PLANES, Volume
 from .slicing import display_extent, display_plane
+from .stats import focus
 
 __all__ = ["volume_figure"]
 
@@ -20,19 +21,10 @@ _LETTERS = {"axial": ("R", "L", "A", "P"), "coronal": ("R", "L", "S", "I"), "sag
 
 
 def _centre(rec: Volume) -> tuple[int, int, int]:
-    """A voxel on the largest labelled class (else the prediction's; nearest its centre of mass), else the
-    heat map's peak, else the middle voxel: the planes then cut through something to see."""
-    for arr in (rec.labels, rec.pred):
-        if arr is not None and arr.any():
-            counts = np.bincount(arr.ravel())
-            counts[0] = 0
-            where = np.argwhere(arr == int(np.argmax(counts)))
-            near = np.argmin(((where - where.mean(0)) ** 2).sum(1))
-            return tuple(int(v) for v in where[near])  # type: ignore[return-value]
-    if rec.heat is not None:
-        dev = np.abs(rec.heat.astype(np.int16) - (128 if rec.heat_signed else 0))
-        return tuple(int(v) for v in np.unravel_index(int(np.argmax(dev)), dev.shape))  # type: ignore[return-value]
-    return tuple(int(s) // 2 for s in rec.shape[1:])  # type: ignore[return-value]
+    """Where the planes cut: the record's ``focus`` (a voxel on its largest class, or the heat's peak)."""
+    if rec.focus and len(rec.focus) == 3:
+        return int(rec.focus[0]), int(rec.focus[1]), int(rec.focus[2])
+    return focus(rec.labels, rec.pred, rec.heat, rec.heat_signed, tuple(rec.shape[1:]))
 
 
 def _rgba(hex_color: str, alpha: float) -> tuple[float, float, float, float]:

@@ -65,6 +65,7 @@ class Volume(Record):
     dice: dict[str, float] | None = None
     shape: list[int] = field(default_factory=list)
     dtype: str = "float32"
+    focus: list[int] = field(default_factory=list)  # the voxel the views open on (x, y, z)
 
     def __post_init__(self) -> None:
         if not self.shape and isinstance(self.image, np.ndarray):

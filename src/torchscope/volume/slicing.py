@@ -164,7 +164,8 @@ def decode(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 
 
 _INDEX_FIELDS = ("title", "shape", "spacing", "affine", "source_axes", "dtype", "t_kind", "t_names", "stats",
-                 "histogram", "presets", "window", "modality", "classes", "dice", "heat_signed", "heat_method")
+                 "histogram", "presets", "window", "modality", "classes", "dice", "heat_signed", "heat_method",
+                 "focus")
 
 
 def index_entry(rec: Volume | dict[str, Any], key: str, step: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CT_PRESETS", "dice", "guess_modality", "histogram", "presets", "statistics"]
+__all__ = ["CT_PRESETS", "dice", "focus", "guess_modality", "histogram", "presets", "statistics"]
 
 SAMPLE = 4_000_000
 BINS = 128
@@ -50,7 +50,7 @@ def guess_modality(stats: dict[str, float], given: str | None) -> str | None:
         return str(given)
     # CT: air (-1000 HU) fills the field of view around the body, so the lowest percentile sits there,
     # and nothing is far below it (-1024 is the scanners' floor); noise around zero in an MR image is not
-    return "CT" if -1100 <= stats["min"] and stats["p1"] <= -900 and stats["max"] >= 300 else None
+    return "CT" if stats["min"] >= -1100 and stats["p1"] <= -900 and stats["max"] >= 300 else None
 
 
 def presets(stats: dict[str, float], modality: str | None) -> tuple[list[dict[str, Any]], dict[str, float]]:
@@ -85,3 +85,21 @@ def dice(labels: np.ndarray, pred: np.ndarray, ids: list[int]) -> dict[str, floa
         denom = int(la.sum() + pb.sum())
         out[str(c)] = float(2 * np.logical_and(la, pb).sum() / denom) if denom else 1.0
     return out
+
+
+def focus(labels: np.ndarray | None, pred: np.ndarray | None, heat: np.ndarray | None, signed: bool,
+          shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """A voxel worth opening on: on the largest labelled class (else the prediction's), nearest that class's
+    centre of mass; else the heat map's peak; else the middle voxel."""
+    for arr in (labels, pred):
+        if arr is not None and arr.any():
+            counts = np.bincount(arr.ravel())
+            counts[0] = 0
+            where = np.argwhere(arr == int(np.argmax(counts)))
+            near = int(np.argmin(((where - where.mean(0)) ** 2).sum(1)))
+            return int(where[near][0]), int(where[near][1]), int(where[near][2])
+    if heat is not None:
+        dev = np.abs(heat.astype(np.int16) - (128 if signed else 0))
+        x, y, z = np.unravel_index(int(np.argmax(dev)), dev.shape)
+        return int(x), int(y), int(z)
+    return int(shape[0]) // 2, int(shape[1]) // 2, int(shape[2]) // 2

@@ -53,6 +53,9 @@ class VolumesPage {
     const name = (e) => `${e.run.id}|${e.v.key}|${e.v.step}`;
     let i = found.findIndex((e) => e.v.key === want && (wantStep === null || String(e.v.step) === wantStep));
     if (i < 0) i = found.findIndex((e) => name(e) === saved);
+    // by default the latest volume with a prediction (truth beside it, Dice), else with labels, else the latest
+    if (i < 0) i = found.findLastIndex((e) => e.v.has_pred);
+    if (i < 0) i = found.findLastIndex((e) => e.v.has_labels);
     this.index = i >= 0 ? i : found.length - 1;
     this.name = name;
   }
