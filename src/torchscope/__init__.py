@@ -55,6 +55,7 @@ __all__ = [
     "Store",
     "StoreLocationError",
     "SummaryWriter",
+    "Volume",
     "__version__",
     "attention",
     "autograd_graph",
@@ -75,7 +76,6 @@ __all__ = [
     "summary",
     "topk",
     "volume",
-    "Volume",
 ]
 
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_package
 
 if TYPE_CHECKING:
+    from ..volume.examples import example_volume, example_volume_path, load_volume
     from .builtin import BUILTIN, mnist
     from .convert import from_arrays, from_torch
     from .dataset import DataError, Dataset
     from .embed import embeddings
     from .limits import Limits
     from .load import load
-    from ..volume.examples import example_volume, example_volume_path, load_volume
     from .profile import Profile, profile
     from .projection import Projection
     from .projector import project
@@ -78,7 +78,8 @@ __all__ = [
 lazy_package(__name__, {
     "BUILTIN": ".builtin", "mnist": ".builtin", "from_arrays": ".convert", "from_torch": ".convert",
     "example_volume": "..volume.examples", "example_volume_path": "..volume.examples",
-    "load_volume": "..volume.examples", "DataError": ".dataset", "Dataset": ".dataset", "embeddings": ".embed", "Limits": ".limits", "load": ".load",
+    "load_volume": "..volume.examples", "DataError": ".dataset", "Dataset": ".dataset", "embeddings": ".embed",
+    "Limits": ".limits", "load": ".load",
     "Profile": ".profile", "profile": ".profile", "Projection": ".projection", "project": ".projector",
     "ClassBalance": ".views", "Correlation": ".views", "FeatureDists": ".views", "MeanImages": ".views",
     "PairPlot": ".views", "PixelStats": ".views", "SampleGrid": ".views", "class_balance": ".views",

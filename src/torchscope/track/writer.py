@@ -399,8 +399,8 @@ def _add(batch: Batch, view: WriterBatch, msg: Message, waiters: list[threading.
         case TextMsg():
             batch.texts.append((msg.key, msg.rank, msg.step, msg.wall, msg.text))
         case RecordMsg():
-            data, blobs = msg.build() if msg.build is not None else (msg.data, msg.blobs)
-            batch.records.append((msg.key, msg.rank, msg.step, msg.wall, msg.kind, data, blobs))
+            body, blobs = msg.build() if msg.build is not None else (msg.data, msg.blobs)
+            batch.records.append((msg.key, msg.rank, msg.step, msg.wall, msg.kind, body, blobs))
         case SummaryMsg():
             batch.summary = msg.summary
         case ConfigMsg():

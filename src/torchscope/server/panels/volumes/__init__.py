@@ -77,7 +77,7 @@ PANEL = Panel(
         "/index": {"summary": "A run's volumes: shape, spacing, affine, presets, histogram, classes, Dice",
                    "params": {"run": RUN}},
         "/slice": {"summary": "One plane of every layer of a volume (TSV1 binary)", "media": BINARY,
-                   "params": {**ONE, "plane": Param("which plane", enum=list(PLANES)),
+                   "params": {**ONE, "plane": Param("which plane", enum=PLANES),
                               "index": Param("slice index along the plane's axis (default: the middle)",
                                              type="integer", minimum=0, maximum=1 << 20),
                               "max": Param("most pixels on the longer side", type="integer", minimum=8,
