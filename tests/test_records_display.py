@@ -151,6 +151,19 @@ def _attention(inp: Inputs) -> Record:
                         tokens=[HOSTILE, "$x$", "a", "b", "c"])
 
 
+def _volume(inp: Inputs) -> Record:
+    a = np.random.default_rng(0).random((12, 14, 16)).astype(np.float32)
+    labels = (a > 0.8).astype(np.uint8)
+    return ts.volume(a, labels=labels, pred=np.roll(labels, 1, axis=0), heat=a - 0.5, title=HOSTILE,
+                     class_names=["bg", HOSTILE])
+
+
+def _volume_attribution(inp: Inputs) -> Record:
+    net = nn.Sequential(nn.Conv3d(1, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool3d(1), nn.Flatten(),
+                        nn.Linear(4, 2))
+    return ts.explain(net, torch.randn(2, 1, 8, 8, 8), method="gradcam", class_names=["a", HOSTILE])
+
+
 FACTORIES: dict[str, Callable[[Inputs], Record]] = {
     "attention.maps": _attention,
     "data.class_balance": lambda i: ts.data.class_balance(i.train, i.test),
@@ -176,6 +189,7 @@ FACTORIES: dict[str, Callable[[Inputs], Record]] = {
     "explain.sequence": _sequence,
     "explain.tabular": _tabular,
     "explain.tokens": _tokens,
+    "explain.volume": _volume_attribution,
     "explain.topk": lambda i: ts.topk(i.net, i.x[:4], k=3, class_names=i.images.class_names, labels=i.y[:4]),
     "gan.checkpoint": _checkpoint,
     "gan.counterfactual": lambda i: ts.gan.counterfactual(i.gan.generator, i.fx, 0, 3, z_dim=16, steps=20, points=5),
@@ -191,6 +205,7 @@ FACTORIES: dict[str, Callable[[Inputs], Record]] = {
     "model.autograd_graph": lambda i: ts.autograd_graph(i.net(i.x[:2]).sum(), params=dict(i.net.named_parameters())),
     "model.graph": lambda i: ts.graph(i.net, i.x[:2]),
     "model.summary": lambda i: ts.summary(i.net, i.x[:2]),
+    "volume": _volume,
 }
 
 # kinds whose record carries the hostile string (so the escaping checks bite)
@@ -200,7 +215,7 @@ CARRY_USER_TEXT = {
     "data.pixel_stats", "data.profile", "data.projection", "data.samples", "eval.confusion",
     "eval.curves", "eval.mistakes", "eval.most_confused", "eval.per_class", "explain.attribution",
     "explain.detections", "explain.topk", "gan.checkpoint", "gan.counterfactual", "gan.interpolation",
-    "gan.prototypes", "health.alarm", "model.graph", "model.summary",
+    "gan.prototypes", "health.alarm", "model.graph", "model.summary", "volume", "explain.volume",
 }
 
 # (kind, check) -> why it fails today; strict: an unexpected pass fails too, so fixed ones are noticed

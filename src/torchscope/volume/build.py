@@ -177,7 +177,7 @@ def _classes(lab: np.ndarray | None, prd: np.ndarray | None, class_names: Any) -
     for i, arr in enumerate((lab, prd)):
         if arr is None:
             continue
-        for c, n in enumerate(np.bincount(arr.ravel())):
+        for c, n in enumerate(np.bincount(arr.ravel(order="K"))):  # memory order: no copy of a NIfTI volume
             if c and n:
                 counts.setdefault(c, [0, 0])[i] = int(n)
     out = []

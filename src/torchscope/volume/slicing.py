@@ -52,7 +52,8 @@ def _layer(rec: Volume, layer: str, t: int) -> np.ndarray:
 
 
 def _cut(v: np.ndarray, plane: str, index: int) -> np.ndarray:
-    return np.take(v, index, axis=_AXIS[plane])
+    # basic indexing, a view: np.take would first copy a whole Fortran-ordered volume (NIfTI's) into C order
+    return np.ascontiguousarray(v[(slice(None),) * _AXIS[plane] + (index,)])
 
 
 def display_plane(rec: Volume, plane: str, index: int | None = None, t: int = 0, layer: str = "image") -> np.ndarray:

@@ -6,6 +6,7 @@ Percentiles come from at most ``SAMPLE`` voxels taken at an even stride (exact f
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ PERCENTILES = (0.5, 1.0, 2.0, 98.0, 99.0, 99.5)
 
 
 def _sample(image: np.ndarray) -> np.ndarray:
-    flat = image.reshape(-1) if image.flags.c_contiguous else np.ravel(image)
+    flat = image.ravel(order="K")  # memory order: no copy of a Fortran-ordered (NIfTI) volume either
     step = max(1, flat.size // SAMPLE)
     return flat[::step]
 
@@ -40,7 +41,7 @@ def histogram(image: np.ndarray, stats: dict[str, float], bins: int = BINS) -> d
     lo, hi = stats["min"], stats["max"]
     if hi <= lo:
         hi = lo + 1.0
-    counts, edges = np.histogram(image, bins=bins, range=(lo, hi))
+    counts, edges = np.histogram(image.ravel(order="K"), bins=bins, range=(lo, hi))  # no C-order copy
     return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 
 
@@ -87,17 +88,47 @@ def dice(labels: np.ndarray, pred: np.ndarray, ids: list[int]) -> dict[str, floa
     return out
 
 
+def _nearest(mask: np.ndarray, com: np.ndarray) -> tuple[int, int, int]:
+    """The voxel of ``mask`` nearest ``com`` (ties: the first in C order, as np.argwhere lists them), one
+    plane at a time across the axis slowest in memory (NIfTI's are Fortran-ordered): squared distances
+    from broadcast axes, not np.argwhere's 24 bytes of indices a voxel."""
+    a = int(np.argmax(mask.strides))
+    best: tuple[float, tuple[int, int, int]] | None = None
+    for i in range(mask.shape[a]):
+        cut = mask[(slice(None),) * a + (i,)]
+        if not cut.any():
+            continue
+        parts = [((np.arange(n) - com[j]) ** 2).reshape([-1 if k == j else 1 for k in range(3)])
+                 for j, n in enumerate(mask.shape)]
+        parts[a] = parts[a][(slice(None),) * a + (slice(i, i + 1),)]
+        d2 = np.where(cut, ((parts[0] + parts[1]) + parts[2]).squeeze(a), np.inf)  # summed as argwhere's rows are
+        low = float(d2.min())
+        if best is not None and low > best[0]:
+            continue
+        ties = np.insert(np.argwhere(d2 == low), a, i, axis=1)
+        x, y, z = (int(v) for v in ties[np.lexsort(ties.T[::-1])[0]])
+        if best is None or (low, (x, y, z)) < best:
+            best = (low, (x, y, z))
+    assert best is not None
+    return best[1]
+
+
 def focus(labels: np.ndarray | None, pred: np.ndarray | None, heat: np.ndarray | None, signed: bool,
           shape: tuple[int, ...]) -> tuple[int, int, int]:
     """A voxel worth opening on: on the largest labelled class (else the prediction's), nearest that class's
     centre of mass; else the heat map's peak; else the middle voxel."""
     for arr in (labels, pred):
         if arr is not None and arr.any():
-            counts = np.bincount(arr.ravel())
+            counts = np.bincount(arr.ravel(order="K"))  # memory order: no copy of a NIfTI volume
             counts[0] = 0
-            where = np.argwhere(arr == int(np.argmax(counts)))
-            near = int(np.argmin(((where - where.mean(0)) ** 2).sum(1)))
-            return int(where[near][0]), int(where[near][1]), int(where[near][2])
+            mask = arr == int(np.argmax(counts))
+            # its centre of mass from the mask's projections (np.argwhere takes 24 bytes a voxel of the class)
+            per_axis = [np.count_nonzero(mask, axis=tuple(j for j in range(3) if j != i)) for i in range(3)]
+            com = np.array([p @ np.arange(len(p)) / counts.max() for p in per_axis])
+            # the lattice points nearest the centre, in C order (a coordinate at .5 has two), else a search
+            near = [[int(np.floor(c)), int(np.ceil(c))] if c % 1 == 0.5 else [int(np.round(c))] for c in com]
+            hit = next((v for v in itertools.product(*near) if mask[v]), None)
+            return (hit[0], hit[1], hit[2]) if hit is not None else _nearest(mask, com)
     if heat is not None:
         dev = np.abs(heat.astype(np.int16) - (128 if signed else 0))
         x, y, z = np.unravel_index(int(np.argmax(dev)), dev.shape)
