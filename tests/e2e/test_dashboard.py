@@ -6,6 +6,7 @@ page opened must appear within 2 s, and screenshots of every panel go to test-ar
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -192,17 +193,18 @@ def test_parallel_coordinates_stay_readable_with_many_axes(page, stack):
     page.wait_for_selector("svg.parcoords")
     got = page.evaluate("""async () => {
       const { parcoords } = await import("/panels/config/parcoords.js");
-      const cols = Array.from({ length: 57 }, (_, i) => ({ id: `c:${i}`, label: `optimizer.param_group_${i}.learning_rate`,
-        get: (r) => r.v * (i + 1) }));
+      const cols = Array.from({ length: 57 }, (_, i) => ({ id: `c:${i}`,
+        label: `optimizer.param_group_${i}.learning_rate`, get: (r) => r.v * (i + 1) }));
       const rows = [1, 2, 3].map((v) => ({ run: String(v), name: `run ${v}`, v }));
       const box = document.createElement("div"); box.style.width = "900px"; document.body.append(box);
       const svg = parcoords(cols, rows, () => "#333", { width: 900 }); box.append(svg);
-      const t = [...svg.querySelectorAll(".pc-title")].map((e) => { const b = e.getBBox(); return [b.x, b.x + b.width, e.firstChild.textContent, e.querySelector("title").textContent]; });
+      const t = [...svg.querySelectorAll(".pc-title")].map((e) => { const b = e.getBBox();
+        return [b.x, b.x + b.width, e.firstChild.textContent, e.querySelector("title").textContent]; });
       box.remove();
       return { width: +svg.getAttribute("width"), t }; }""")
     t = got["t"]
     assert len(t) == 57 and got["width"] >= 57 * 110
-    assert all(a[1] + 4 <= b[0] for a, b in zip(t, t[1:])), "titles overlap"
+    assert all(a[1] + 4 <= b[0] for a, b in itertools.pairwise(t)), "titles overlap"
     assert all(x[3].startswith("optimizer.param_group_") and x[2].endswith("…") for x in t)
 
 

@@ -6,12 +6,14 @@ test-artifacts/dashboard/every-panel/, and the test fails on what a person would
   an ellipsis with the full text in a tooltip) or spilling out of it;
 - controls or cards overlapping their siblings;
 - a chart canvas with nothing drawn on it (every pixel one colour);
+- an error message shown on the page;
 - a page wider than the screen;
 - console errors and uncaught exceptions.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +40,15 @@ KNOWN = {
 SETTLE_SCRIPT = """(() => {
   window.__busy = 0; window.__changed = performance.now();
   const f = window.fetch.bind(window);
-  window.fetch = (...a) => { window.__busy++; return f(...a).finally(() => { window.__busy--; window.__changed = performance.now(); }); };
+  const done = () => { window.__busy--; window.__changed = performance.now(); };
+  const body = (r) => { // reading the body counts too: a chart is drawn once its data is in
+    for (const m of ["json", "arrayBuffer", "text", "blob"]) {
+      const read = r[m].bind(r);
+      r[m] = () => { window.__busy++; return read().finally(done); };
+    }
+    return r;
+  };
+  window.fetch = (...a) => { window.__busy++; return f(...a).then(body).finally(done); };
   new MutationObserver(() => { window.__changed = performance.now(); })
     .observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
 })();"""
@@ -52,20 +62,29 @@ DEFECTS = """() => {
   const out = [], W = innerWidth;
   const visible = (el) => { const r = el.getBoundingClientRect(), s = getComputedStyle(el);
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.opacity !== '0' && !el.closest('[hidden]'); };
-  const name = (el) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}`;
+  const classes = (el) => (typeof el.className === 'string' ? el.className.trim().split(/\\s+/).filter(Boolean) : []);
+  const name = (el) => [el.tagName.toLowerCase(), ...classes(el)].join('.');
   const said = (el) => (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 50);
-  if (document.documentElement.scrollWidth > W + 1) out.push(`page ${document.documentElement.scrollWidth}px wide on a ${W}px screen`);
+  const pageW = document.documentElement.scrollWidth;
+  if (pageW > W + 1) out.push(`page ${pageW}px wide on a ${W}px screen`);
   // text cut or spilling: elements with text of their own, laid out as blocks
   for (const el of document.querySelectorAll('body *')) {
     if (!/\\S/.test([...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join(''))) continue;
     const s = getComputedStyle(el);
     if (s.display.startsWith('inline') && s.display !== 'inline-block' && s.display !== 'inline-flex') continue;
-    if (['auto', 'scroll'].includes(s.overflowX) || el.closest('select, option, textarea, script, style, svg')) continue;
+    if (['auto', 'scroll'].includes(s.overflowX)) continue;
+    if (el.closest('select, option, textarea, script, style, svg')) continue;
     if (!visible(el) || el.clientWidth === 0) continue;
-    const wide = el.scrollWidth > el.clientWidth + 1, tall = ['hidden', 'clip'].includes(s.overflowY) && el.scrollHeight > el.clientHeight + 2;
+    const clipsY = ['hidden', 'clip'].includes(s.overflowY), clipsX = ['hidden', 'clip'].includes(s.overflowX);
+    const wide = el.scrollWidth > el.clientWidth + 1, tall = clipsY && el.scrollHeight > el.clientHeight + 2;
     if (!wide && !tall) continue;
     if (s.textOverflow === 'ellipsis' && el.closest('[title]')) continue; // cut on purpose, the whole text on hover
-    out.push(`${['hidden', 'clip'].includes(s.overflowX) || tall ? 'text cut' : 'text spills'}: ${name(el)} "${said(el)}" (${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
+    const size = `${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight}`;
+    out.push(`${clipsX || tall ? 'text cut' : 'text spills'}: ${name(el)} "${said(el)}" (${size})`);
+  }
+  // an error shown on the page (a panel's own message that something failed)
+  for (const el of document.querySelectorAll('.error, [role=alert]')) {
+    if (visible(el) && said(el)) out.push(`error shown: ${name(el)} "${said(el)}"`);
   }
   // siblings that overlap: cards and controls in the flow
   const kinds = '.card, section, button, select, input, label, a.small, .toolbar, h3, canvas, img, table';
@@ -81,7 +100,8 @@ DEFECTS = """() => {
     const boxes = list.map((el) => [el, el.getBoundingClientRect()]);
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
       const [a, ra] = boxes[i], [b, rb] = boxes[j];
-      const dx = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left), dy = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      const dx = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const dy = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
       if (dx > 2 && dy > 2) out.push(`overlap: ${name(a)} "${said(a)}" and ${name(b)} "${said(b)}"`);
     }
   }
@@ -89,11 +109,14 @@ DEFECTS = """() => {
   for (const c of document.querySelectorAll('canvas')) {
     if (!visible(c) || !c.width || !c.height) continue;
     let px;
-    try { px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; } catch (e) { continue; } // a WebGL canvas
+    try { px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; } catch (e) { continue; } // WebGL
     let one = true;
-    for (let i = 4; i < px.length && one; i += 4) one = px[i] === px[0] && px[i + 1] === px[1] && px[i + 2] === px[2] && px[i + 3] === px[3];
+    for (let i = 4; i < px.length && one; i += 4) {
+      one = px[i] === px[0] && px[i + 1] === px[1] && px[i + 2] === px[2] && px[i + 3] === px[3];
+    }
     // a clear layer over another canvas (hover marks, a selection) is empty until used
-    if (one && px[3] === 0 && getComputedStyle(c).position === 'absolute' && c.parentElement.querySelector('canvas') !== c) continue;
+    const layer = getComputedStyle(c).position === 'absolute' && c.parentElement.querySelector('canvas') !== c;
+    if (one && px[3] === 0 && layer) continue;
     if (one) out.push(`blank canvas: ${name(c.parentElement)} > ${name(c)} (${c.width}x${c.height})`);
   }
   return [...new Set(out)]; }"""
@@ -145,10 +168,9 @@ def test_every_panel_on_a_desktop_and_a_phone(browser: Any, tour_url: str) -> No
                 t0 = time.perf_counter()
                 errors.clear()
                 page.evaluate(f"() => {{ location.hash = '#{name}'; }}")
-                try:
+                # a panel that never stops changing (a live lab) or never gets ready: judged as it is
+                with contextlib.suppress(Exception):
                     page.wait_for_function(SETTLED, arg=name, timeout=15000, polling=100)
-                except Exception:  # a panel that never stops changing (a live lab) or never gets ready: judged as it is
-                    pass
                 tall = page.evaluate("() => document.documentElement.scrollHeight")  # the first screens of a long page
                 page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True,
                                 clip={"x": 0, "y": 0, "width": w, "height": min(tall, MAX_SHOT)})

@@ -77,7 +77,8 @@ def test_scrubbing_the_timeline_changes_the_grid(page: Any, served: tuple[str, A
       [k, { marks: c.marks, labels: c.opts.series.map((s) => s.label), state: c.el.dataset.state,
             points: Number(c.el.dataset.points) }]))""")
     assert all(charts[k]["marks"] == [steps[3]] for k in ("loss", "d", "grad")), charts
-    assert charts["d"]["labels"] == ["D(x)", "D(G(z))"] and charts["d"]["state"] == "drawn" and charts["d"]["points"] > 0
+    d = charts["d"]
+    assert d["labels"] == ["D(x)", "D(G(z))"] and d["state"] == "drawn" and d["points"] > 0
     shot(page, "gan-desktop")
     # play runs the timeline to its end
     page.click("button.gan-play")

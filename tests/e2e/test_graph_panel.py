@@ -182,7 +182,8 @@ def test_opens_fitted_and_the_count_follows_expand_and_collapse(page, site):
 
     def said(v: dict[str, Any]) -> str:
         n, c = len(v["nodes"]), len(v["clusters"])
-        return f"{n} node{'s' * (n != 1)}" + (f" and {c} open module{'s' * (c != 1)}" if c else "") + f" shown of {total}"
+        frames = f" and {c} open module{'s' * (c != 1)}" if c else ""
+        return f"{n} node{'s' * (n != 1)}{frames} shown of {total}"
 
     v, status = state()
     assert sorted(v["drawn"]) == sorted(n[0] for n in v["nodes"])  # on open every node is on screen, the output too

@@ -298,7 +298,8 @@ def test_the_readouts_follow_the_statistic_and_the_layer_counts_agree(page, grap
       return { x: x + w / 2, y: y + h / 2 }; }""")
     page.locator("canvas.heatmap").click(position=box)
     page.mouse.move(0, 0)  # off the heat map: the read-out shows the selected cell
-    value = "(s) => { const m = window.torchscope.health.matrix; return m.stat === s && m.values[m.layers.indexOf('head.0')][m.steps.indexOf(10)]; }"
+    value = ("(s) => { const m = window.torchscope.health.matrix; "
+             "return m.stat === s && m.values[m.layers.indexOf('head.0')][m.steps.indexOf(10)]; }")
     readout = page.locator(".heat-card .readout")
     assert "gradient norm" in readout.inner_text() and "layer head.0 · step 10" in readout.inner_text()
     xy = page.evaluate(f"""() => {{ const v = window.torchscope.health.graph.view, n = v.byId.get({head});

@@ -36,8 +36,8 @@ REACH = """() => { const live = document.getElementById("live").getBoundingClien
   const els = [...document.querySelectorAll("nav a"), ...(more.offsetParent ? [more] : [])];
   return els.map((a) => { const r = a.getBoundingClientRect();
     const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
-    return { panel: a.dataset.panel || "more", hit: !!top && a.contains(top), inside: r.width > 0 && r.x >= 0 && r.y >= 0
-      && r.right <= innerWidth && r.bottom <= innerHeight,
+    return { panel: a.dataset.panel || "more", hit: !!top && a.contains(top),
+      inside: r.width > 0 && r.x >= 0 && r.y >= 0 && r.right <= innerWidth && r.bottom <= innerHeight,
       clear: r.right <= live.left || r.left >= live.right || r.bottom <= live.top || r.top >= live.bottom }; }); }"""
 STRIP = "() => [...document.querySelectorAll('nav > a')].filter((a) => a.offsetParent).map((a) => a.dataset.panel)"
 

@@ -59,9 +59,11 @@ def test_every_section_is_drawn_offline(open_report: Any, report: dict[str, Any]
                 "#health canvas.heatmap", "#data .data-grid", "#config svg.parcoords polyline",
                 # the uPlot line charts (static/linechart.js) of the GAN and Evaluation sections, drawn with data
                 "#gan .lc[data-chart=loss][data-state=drawn]", "#gan .lc[data-chart=fd][data-state=drawn]",
-                '#evaluation [data-section="roc"] .lc[data-state=drawn]', '#evaluation [data-section="pr"] .lc[data-state=drawn]'):
+                '#evaluation [data-section="roc"] .lc[data-state=drawn]',
+                '#evaluation [data-section="pr"] .lc[data-state=drawn]'):
         page.wait_for_selector(sel, state="attached", timeout=10000)
-    lines = "() => [...document.querySelectorAll('#gan .lc, #evaluation .lc')].map((e) => [e.dataset.state, +e.dataset.points])"
+    lines = ("() => [...document.querySelectorAll('#gan .lc, #evaluation .lc')]"
+             ".map((e) => [e.dataset.state, +e.dataset.points])")
     page.wait_for_function(f"() => ({lines})().every(([s]) => s === 'drawn')", timeout=10000)
     got = page.evaluate(lines)
     assert len(got) >= 8 and min(n for _, n in got) > 0, got  # loss, D, grad, FD, KID, P/R; ROC, PR
