@@ -87,6 +87,37 @@ def test_scrubbing_the_timeline_changes_the_grid(page: Any, served: tuple[str, A
     assert not page.errors
 
 
+def test_curves_hover_zoom_and_reset(page: Any, served: tuple[str, Any, dict[str, Any]]) -> None:
+    """The loss curves are uPlot charts with the Scalars handling: a hover reads the logged values at
+    that step, a drag zooms the steps, a double-click shows them all again."""
+    url, dir, ids = served
+    page.goto(url + "#gan")
+    page.wait_for_selector(".lc[data-chart=loss][data-state=drawn]", timeout=20000)
+    store = ts.open(dir)
+    d_loss, g_loss = (store.scalars(ids["gan"], k) for k in ("gan/d_loss", "gan/g_loss"))
+    over = page.locator(".lc[data-chart=loss] .u-over")
+    box = over.bounding_box()
+    scale = ("() => { const u = document.querySelector('.lc[data-chart=loss]').chart.u; "
+             "return [u.scales.x.min, u.scales.x.max]; }")
+    lo, hi = page.evaluate(scale)
+    step = d_loss.step[len(d_loss) // 2]
+    page.mouse.move(box["x"] + box["width"] * (step - lo) / (hi - lo), box["y"] + box["height"] / 2)
+    text = page.inner_text(".lc[data-chart=loss] .lc-readout")
+    assert f"step {step}" in text, text
+    i = list(d_loss.step).index(step)
+    for label, stored in (("D loss:", d_loss), ("G loss:", g_loss)):
+        assert float(text.split(label)[1].split()[0]) == pytest.approx(float(stored.value[i]), rel=1e-5), text
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2, steps=6)
+    page.mouse.up()
+    zlo, zhi = page.evaluate(scale)
+    assert lo < zlo < zhi < hi and page.get_attribute(".lc[data-chart=loss]", "data-zoomed") == "true"
+    page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.evaluate(scale) == [lo, hi]
+    assert not page.errors
+
+
 def test_metrics_alarms_and_latent_slider(page: Any, served: tuple[str, Any, dict[str, Any]]) -> None:
     url = served[0]
     page.goto(url + "#gan")
