@@ -1,6 +1,8 @@
 // The lab's 2-D canvas: D's heat map, G's manifold, real and generated points, gradient arrows,
 // mode centres, the slow-motion phase marks and the "draw your own" mode (pointer events: mouse,
-// touch and pen). Coordinates in the frame are lab units in `bounds`, y up.
+// touch and pen). Coordinates in the frame are lab units in `bounds`, y up. Hand-drawn on purpose:
+// uPlot (the lab's curves, charts.js) draws series over an x axis, not a field of colours, a warped
+// mesh and arrows on a square plane that one can draw on.
 //   const c = new LabCanvas(); c.draw(view, layers); c.startDrawing(); ... c.strokes()
 
 import { h } from "../../static/dom.js";
