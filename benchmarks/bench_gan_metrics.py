@@ -5,7 +5,9 @@ KID: 50 subsets of 1,000 (the default), previous = whole float64 kernel matrices
 one BLAS call each; now = blocks in cache, the upper triangle of the symmetric kernels, subsets on
 a pool of threads with a single-threaded BLAS each. Precision/recall (k=3): previous = float32
 distance blocks with a full-row topk for the k-th neighbours, torch's threads inside each op; now =
-neighbours screened by group minima, blocks on a pool of threads. Both give the float64 answers.
+each set's k-th neighbours from the tiles on and above the diagonal of its symmetric distances (half
+the products, candidates kept under per-point thresholds, no sort of rows), one product per tile of
+fakes x reals for both directions, tiles on a pool of threads. Both give the float64 answers.
 
 Rounds alternate the two (who goes first changes each round); each prints the range and median of
 the wall times and of the ratio previous/now, and the values side by side. Run on the target

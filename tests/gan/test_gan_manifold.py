@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from torchscope.gan import manifold
+from torchscope.gan import _knn, manifold
 from torchscope.gan.manifold import precision_recall
 
 
@@ -102,12 +102,41 @@ def test_the_answer_does_not_depend_on_the_threads():
     assert len(answers) == 1
 
 
-def test_large_sets_rank_neighbours_without_a_topk_over_whole_rows(monkeypatch):
-    """The k-th neighbour candidates of 3,000 points: topk runs on group minima and their members only."""
-    widths = []
-    topk = torch.topk
-    monkeypatch.setattr(torch, "topk", lambda x, *a, **kw: widths.append(x.shape[-1]) or topk(x, *a, **kw))
+def test_large_sets_compute_half_the_distances_in_tiles(monkeypatch):
+    """Past one tile, the k-th neighbours come from the tiles on and above the diagonal of the symmetric
+    distances: about half of each n x n product, one tile at a time, never a whole row."""
+    shapes = []
+    product = _knn._product
+    monkeypatch.setattr(_knn, "_product", lambda a, b: shapes.append((len(a), len(b))) or product(a, b))
     rng = np.random.default_rng(3)
-    a, b = rng.normal(size=(3000, 8)), rng.normal(size=(3000, 8))
-    precision_recall(a, b)
-    assert widths and max(widths) <= (3 + 1 + manifold.EXTRA) * manifold.GROUP < 3000
+    a, b = rng.normal(size=(3000, 8)), rng.normal(size=(2500, 8))
+    assert precision_recall(a, b) == brute_force(a, b)
+    n_tiles = [-(-n // _knn.TILE) for n in (3000, 2500)]
+    assert len(shapes) == sum(t * (t + 1) // 2 for t in n_tiles)
+    assert sum(h * w for h, w in shapes) < 0.7 * (3000 ** 2 + 2500 ** 2)
+    assert max(w for _, w in shapes) <= _knn.TILE
+
+
+@pytest.mark.parametrize(("n", "dim", "tile", "kind"), [
+    (1500, 5, 64, "normal"), (1300, 3, 100, "lattice"), (900, 4, 128, "shared"), (700, 20, 64, "sphere first"),
+    (2300, 4, 1024, "normal"), (2100, 3, 1024, "identical")])
+def test_tiled_radii_are_the_brute_force_radii(n, dim, tile, kind):
+    """Small tiles: many off-diagonal tiles, thresholds, ties at the m-th value, crowded tiles partially sorted."""
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(n, dim)) * 3
+    if kind == "lattice":
+        x = np.round(x)  # equal distances everywhere
+    elif kind == "shared":
+        x[: n // 2] = x[rng.integers(n // 2, n, n // 2)]  # coinciding points: distances of exactly 0
+    elif kind == "sphere first":  # the first tile's points far apart on a sphere, the rest a tight cloud at
+        x[:tile] /= np.linalg.norm(x[:tile], axis=1, keepdims=True)  # its centre, nearer to each than their
+        x[tile:] *= 0.003  # neighbours: their thresholds pass whole tiles (crowded: partially sorted)
+    elif kind == "identical":
+        x[: n // 2] = x[0]  # half the set at one point: ties pass a diagonal tile's group bound (crowded)
+    centred = x - x.mean(0)
+    x32 = torch.from_numpy(centred).float()
+    sq = (x32 * x32).sum(1)
+    for k in (1, 3):
+        got = _knn.kth_radii(x, x32.numpy(), sq.numpy(), k, manifold.EXTRA, manifold._gamma(dim), tile=tile,
+                             workers=2)
+        assert np.array_equal(got, np.sort(_dist(x, x), 1)[:, k])

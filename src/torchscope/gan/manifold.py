@@ -5,15 +5,16 @@ Generative Models" (NeurIPS 2019): each set's manifold is the union of balls tha
 point's k-th nearest neighbour in its own set; precision is the share of fakes inside the real
 manifold, recall the share of reals inside the fake manifold.
 
-How it stays fast without an N x N float64 matrix: distances are computed block by block (rows of
-``chunk``) as float32 matrix products (``|a|^2 + |b|^2 - 2 a.b``, on centred features), never
-stored whole; the k-th neighbour candidates of a row come from the minima of its groups of
-:data:`GROUP` columns (the m nearest lie in the m groups with the smallest minima), so a full
-``topk`` runs on m x GROUP values instead of N; one product ``F R^T`` per block serves both
-precision (row maxima of the ball margins) and recall (column maxima). Blocks are independent and
-run on a small pool of threads, each with a single-threaded BLAS (OpenBLAS's float32 products,
-faster here than torch's) and one intra-op thread: no core waits at a barrier for another that a
-busy machine took away. How it stays exact: every float32 answer carries a
+How it stays fast without an N x N float64 matrix: distances are computed tile by tile as float32
+matrix products (``|a|^2 + |b|^2 - 2 a.b``, on centred features), never stored whole. Past one
+tile of points the k-th neighbours come from the tiles on and above the diagonal of each set's
+symmetric distances, half the products, each kept value screened by a per-point threshold instead
+of a sort (:mod:`torchscope.gan._knn`); smaller sets use row blocks whose candidates come from the
+minima of groups of :data:`GROUP` columns. One product ``2 F R^T + cf + cr`` per tile serves both
+precision (its row maxima) and recall (its column maxima). Tiles are independent and run on a small
+pool of threads, each with a single-threaded BLAS (OpenBLAS's float32 products, faster here than
+torch's) and one intra-op thread: no core waits at a barrier for another that a busy machine took
+away. How it stays exact: every float32 answer carries a
 rounding bound, and whatever falls within it (a radius whose neighbours are too close to call, a
 point that sits on a ball's edge) is recomputed in float64 from the original features, as a
 brute-force reference would. The results are the float64 brute force's.
@@ -32,6 +33,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from ._knn import TILE, kth_radii
 
 __all__ = ["precision_recall"]
 
@@ -116,8 +119,14 @@ def _blocks(n: int, rows: int, fn: Callable[[int, int], None], workers: int) -> 
 
 def _radii(x64: np.ndarray, x: torch.Tensor, sq: torch.Tensor, k: int, chunk: int | None,
            workers: int) -> np.ndarray:
-    """Exact float64 distance from each point to its k-th nearest neighbour in its own set."""
+    """Exact float64 distance from each point to its k-th nearest neighbour in its own set.
+
+    Past one tile of points (:data:`torchscope.gan._knn.TILE`) from the tiles on and above the
+    diagonal of the symmetric distances (:func:`torchscope.gan._knn.kth_radii`), else row blocks.
+    """
     n = len(x)
+    if n > TILE:
+        return kth_radii(x64, x.numpy(), sq.numpy(), k, EXTRA, _gamma(x.shape[1]), workers=workers)
     m, rows, cols = min(n, k + 1 + EXTRA), _rows(n, chunk), _pad(n)
     left = _ones(x, torch.ones(n))  # [x_i, 1] . [-2 x_j, |x_j|^2] = d2_ij - |x_i|^2: ranks row i's neighbours
     right = torch.zeros(x.shape[1] + 1, cols)
@@ -175,23 +184,27 @@ def _precision_recall(r64: np.ndarray, f64: np.ndarray, k: int, chunk: int | Non
     # q is inside ball (c, rad) when its margin rad^2 - |q - c|^2 = 2 q.c + (rad^2 - |c|^2) - |q|^2 >= 0
     cr = torch.from_numpy(rad_r ** 2).float() - sr  # per real ball
     cf = torch.from_numpy(rad_f ** 2).float() - sf  # per fake ball
-    left, right = _ones(f, torch.ones(len(f))), _ones(2.0 * r, cr).T.contiguous()
-    best_f = torch.empty(len(f))  # per fake: max over real balls of 2 f.c + rad^2 - |c|^2
-    per_thread: dict[int, torch.Tensor] = {}  # per real: max over fake balls of 2 r.c + rad^2 - |c|^2 (+ cr)
+    # one product per tile, 2 f.r + cf_f + cr_r, serves both directions: its row maxima less cf_f are the
+    # fakes' best margins in real balls (plus |f|^2), its column maxima less cr_r the reals' in fake balls
+    ones_f, ones_r = torch.ones(len(f), 1), torch.ones(len(r), 1)
+    left = torch.cat([f, cf[:, None], ones_f], 1).numpy()
+    right = np.ascontiguousarray(torch.cat([2.0 * r, ones_r, cr[:, None]], 1).numpy())
+    rows, cols = _rows(TILE, chunk), TILE
+    f_spans = [(i, min(i + rows, len(f))) for i in range(0, len(f), rows)]
+    r_spans = [(u, min(u + cols, len(r))) for u in range(0, len(r), cols)]
+    row_max = np.empty((len(r_spans), len(f)), np.float32)  # per fake, per tile of reals
+    col_max = np.empty((len(f_spans), len(r)), np.float32)  # per real, per tile of fakes
 
-    lnp, rnp, buffers = left.numpy(), right.numpy(), _Buffers()
+    def tile(a: int, b: int) -> None:
+        (i, j), (u, v) = f_spans[a], r_spans[b]
+        prod = left[i:j] @ right[u:v].T
+        prod.max(1, out=row_max[b, i:j])
+        prod.max(0, out=col_max[a, u:v])
 
-    def block(i: int, j: int) -> None:  # one product per block serves both directions
-        b = _product(lnp[i:j], rnp, buffers)
-        best_f[i:j] = b.amax(1)
-        col = b.add_(cf[i:j, None]).amax(0)
-        mine = per_thread.setdefault(threading.get_ident(), col)  # each thread folds its own blocks
-        if mine is not col:
-            torch.maximum(mine, col, out=mine)
-
-    _blocks(len(f), _rows(len(r), chunk), block, workers)
-    best_r = torch.stack(list(per_thread.values())).amax(0)  # a maximum: the same whatever the order
-    mf, mr = (best_f - sf).double().numpy(), (best_r - cr - sr).double().numpy()
+    tasks = [(a, b) for a in range(len(f_spans)) for b in range(len(r_spans))]
+    _blocks(len(tasks), 1, lambda t, _: tile(*tasks[t]), workers)
+    mf = row_max.max(0).astype(np.float64) - cf.double().numpy() - sf.double().numpy()
+    mr = col_max.max(0).astype(np.float64) - cr.double().numpy() - sr.double().numpy()
     tol = _gamma(r.shape[1]) * float(sf.max() + sr.max() + (cr + sr).max() + (cf + sf).max())
     inside_f, inside_r = mf > tol, mr > tol
     for q in np.flatnonzero(np.abs(mf) <= tol):  # too close to a ball's edge to call in float32
