@@ -265,6 +265,7 @@ BUILTIN_KINDS = {
     "model.autograd_graph": "torchscope.model.autograd:AutogradGraph",
     "model.graph": "torchscope.model.graph:ModelGraph",
     "model.summary": "torchscope.model.summary:ModelSummary",
+    "run.code": "torchscope.context.code:CodeSnapshot",
     "volume": "torchscope.volume.record:Volume",
 }
 

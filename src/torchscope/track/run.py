@@ -95,6 +95,7 @@ class Run:
         self._watchers: list[Any] = []
         self._forked = False
         self._system: Any = None
+        self._console: Any = None  # ts.init(console=True)'s capture, stopped at finish
         self.dir: Path | None = None  # the store's directory (None for a PostgreSQL store)
         self.location: Any = None  # where the run is stored: a directory or a postgresql:// URL
         self.sync_to = sync_to  # offline=True: the team store this run is synced into at finish
@@ -513,12 +514,14 @@ class Run:
         if self._finished:
             return
         try:
+            if self._console is not None:  # its last lines go in before the writer closes
+                self._console.stop()
             if self._system is not None:
                 self._system.stop()
             for w in self._watchers:  # hooks off; loss monitors stay until the writer has drained
                 w.remove()
         finally:
-            self._system = None
+            self._system = self._console = None
             self._watchers = []
             self._finished = True
             _ACTIVE.discard(self)
@@ -609,7 +612,8 @@ def _install_process_hooks() -> None:
 
 def init(project: str = "default", name: str | None = None, *, config: Any = None, dir: Any = None, store: Any = None,
          tags: list[str] | None = None, flush_interval: float = 1.0, all_ranks: bool = False,
-         system: bool | float = False, offline: bool = False, media: str | None = None) -> Run:
+         system: bool | float = False, offline: bool = False, media: str | None = None, console: bool = False,
+         code: bool = False) -> Run:
     """Start a run: ``run = ts.init(project="mnist", name="cnn-a", config={"lr": 1e-3})``.
 
     ``store`` is where the run goes: a directory (the SQLite store) or a ``postgresql://`` URL (the
@@ -624,6 +628,10 @@ def init(project: str = "default", name: str | None = None, *, config: Any = Non
     the same run, labelled by rank.
     ``system=True`` logs CPU, memory, disk and GPU metrics under ``system/`` every 10 s (a number:
     every that many seconds) from a background thread; see :mod:`torchscope.track.system`.
+    ``console=True`` tees ``sys.stdout``/``sys.stderr`` into the run (``console/stdout``,
+    ``console/stderr``; the Console panel tails them live); ``code=True`` stores the code state (git
+    commit, branch, uncommitted diff, command line, Python and package versions) as a ``run.code``
+    record. See :mod:`torchscope.context`.
     """
     from .system import interval_of
 
@@ -651,6 +659,11 @@ def init(project: str = "default", name: str | None = None, *, config: Any = Non
         sync_to, store = target, None
         if dir is None:
             dir = os.environ.get("TORCHSCOPE_DIR") or "tsruns"
-    return Run(project=project, name=name or f"run-{run_id[:6]}", config=cfg, tags=tag_list, dir=dir, store=store,
-               flush_interval=float(flush_interval), rank=rank, world_size=world, enabled=enabled, run_id=run_id,
-               log_rank=rank if all_ranks else 0, system=system_interval, sync_to=sync_to, media=media)
+    run = Run(project=project, name=name or f"run-{run_id[:6]}", config=cfg, tags=tag_list, dir=dir, store=store,
+              flush_interval=float(flush_interval), rank=rank, world_size=world, enabled=enabled, run_id=run_id,
+              log_rank=rank if all_ranks else 0, system=system_interval, sync_to=sync_to, media=media)
+    if (console or code) and run.enabled:
+        from ..context.attach import attach
+
+        run._console = attach(run, console=bool(console), code=bool(code))
+    return run
