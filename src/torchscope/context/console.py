@@ -88,7 +88,7 @@ class ConsoleCapture:
         self.emit, self.step, self.interval, self.max_chunk = emit, step, interval, max_chunk
         self._pending: dict[str, list[str]] = {s: [] for s in STREAMS}
         self._sizes = dict.fromkeys(STREAMS, 0)
-        self._last = dict.fromkeys(STREAMS, 0.0)
+        self._last = dict.fromkeys(STREAMS, time.monotonic())  # when each stream last handed a chunk over
         self._first: dict[str, tuple[float, int]] = dict.fromkeys(STREAMS, (0.0, 0))  # the first line's (wall, step)
         self._previous = ""  # the stream written to last
         self._lock = threading.RLock()
