@@ -27,7 +27,8 @@ def test_one_run_per_experiment(tour: dict[str, Any]) -> None:
     t: Tour = tour["tour"]
     store = tour["store"]
     assert [r.name for r in t.runs] == ["digits-cnn-lr0.003", "digits-cnn-lr0.0003", "digits-cnn-diverges",
-                                        "digits-dcgan", "gan-lab-ring", "mri-3d-segmentation"]
+                                        "digits-dcgan", "gan-lab-ring", "tiny-transformers",
+                                        "mri-3d-segmentation"]
     assert t.dir == tour["dir"] and t.seconds > 0
     infos = {r.id: r for r in store.runs(project="demo")}
     assert set(infos) == {r.id for r in t.runs} and {r.status for r in infos.values()} == {"finished"}

@@ -71,13 +71,14 @@ class Tour:
     diverged: Run  # the run whose loss explodes, caught by the Health alarms
     gan: Run  # the DCGAN under the GAN monitor, and its lens views
     lab: Run  # the GAN lab session
+    transformer: Run  # two tiny transformers whose attention finds the known answer
     volumes: Run  # a 3-D segmentation net on a real head MRI: truth vs prediction, Dice, Grad-CAM
     seconds: float = 0.0
 
     @property
     def runs(self) -> list[Run]:
         """Every run of the tour, in the order they were written."""
-        return [self.cnn, self.cnn_slow, self.diverged, self.gan, self.lab, self.volumes]
+        return [self.cnn, self.cnn_slow, self.diverged, self.gan, self.lab, self.transformer, self.volumes]
 
     @property
     def dir(self) -> Path | None:
@@ -328,6 +329,12 @@ def run_demo(dir: str | os.PathLike[str] | None = None, *, data: Any = None, epo
                                                                        "seed": seed})
         with run:
             _lab(run, seed, quick)
+        runs["transformer"] = run = start("tiny-transformers", ["transformer", "attention"],
+                                          {"model": "TinyTransformer", "seed": seed})
+        with run:
+            from .attention.tour import tour_stage
+
+            tour_stage(run, seed=seed, quick=quick)
         runs["volumes"] = run = start("mri-3d-segmentation", ["volumes", "3d"],
                                       {"model": "SegNet3D", "data": "nibabel anatomical.nii + synthetic findings",
                                        "seed": seed})

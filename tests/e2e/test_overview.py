@@ -15,9 +15,9 @@ import torchscope as ts
 
 from .conftest import Server, offline_report, shot
 
-STAGES = ["data", "projector", "model", "training", "health", "evaluation", "explain", "volumes", "gan",
+STAGES = ["data", "projector", "model", "training", "health", "evaluation", "explain", "attention", "volumes", "gan",
           "ganlab"]
-DRAWN = "() => { const c = [...document.querySelectorAll('.ov-card')]; return c.length === 9 && " \
+DRAWN = "() => { const c = [...document.querySelectorAll('.ov-card')]; return c.length === 11 && " \
         "c.every((e) => e.dataset.state !== 'pending'); }"
 
 
@@ -59,7 +59,7 @@ def test_the_dashboard_opens_on_the_overview(page: Any, tour: dict[str, Any]) ->
     assert dict((c[0], c[2]) for c in cards)["model"] == "#graph"
     # every thumbnail shows something: pictures decoded, drawings with marks in them
     assert page.eval_on_selector_all(".ov-thumb img", "els => els.map((i) => i.complete && i.naturalWidth > 0)") == \
-        [True, True, True]  # data, explanations, GAN
+        [True] * 5  # data, explanations, attention, volumes, GAN
     marks = page.eval_on_selector_all(".ov-thumb svg", "els => els.map((s) => s.querySelectorAll("
                                                        "'path, circle, rect, text').length)")
     assert len(marks) == 6 and min(marks) > 0, marks
@@ -95,9 +95,9 @@ def test_no_runs_selected_says_what_to_log(page: Any, tour: dict[str, Any]) -> N
     page.wait_for_function(DRAWN, timeout=30000)
     page.click("aside button:has-text('none')")
     page.wait_for_function("() => { const c = [...document.querySelectorAll('.ov-card')]; "
-                           "return c.length === 9 && c.every((e) => e.dataset.state === 'empty'); }", timeout=10000)
+                           "return c.length === 11 && c.every((e) => e.dataset.state === 'empty'); }", timeout=10000)
     hints = page.eval_on_selector_all(".ov-card .ov-hint code", "els => els.map((e) => e.textContent)")
-    assert len(hints) == 9 and any("run.watch(model)" in h for h in hints)
+    assert len(hints) == 11 and any("run.watch(model)" in h for h in hints)
     assert "No runs selected" in page.inner_text(".ov-intro")
     page.click("aside button:has-text('all')")
     page.wait_for_function(DRAWN, timeout=10000)
@@ -129,7 +129,7 @@ def test_in_the_static_report(browser: Any, tour: dict[str, Any], tmp_path: Path
         assert page.eval_on_selector("section.rp-section", "s => s.id") == "overview"  # the report's first section
         page.wait_for_function(DRAWN, timeout=20000)
         states = page.eval_on_selector_all("#overview .ov-card", "els => els.map((e) => e.dataset.state)")
-        assert states == ["drawn"] * 9
+        assert states == ["drawn"] * 11
         assert page.evaluate("window.torchscope.report.log") == [] and page.errors == []
         page.click("#overview .ov-card[data-stage=evaluation]")
         assert page.url.endswith("#evaluation")  # the card leads to the report's own section

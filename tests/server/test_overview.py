@@ -39,12 +39,13 @@ def test_an_empty_store_gets_every_card_saying_what_to_log(tmp_path: Path) -> No
             cards = _stages(client, ids)
             assert list(cards) == [s.id for s in STAGES]
             assert list(cards) == ["data", "projector", "model", "training", "health", "evaluation", "explain",
-                                   "volumes", "gan", "ganlab"]
+                                   "attention", "volumes", "gan", "ganlab"]
             for c in cards.values():
                 assert c["runs"] == [] and c["thumb"] is None and c["facts"] == [] and c["run"] is None
                 assert c["says"].endswith(".") and ("run." in c["empty"] or "ts." in c["empty"]), c
         assert {c["panel"] for c in cards.values()} == {"data", "projector", "graph", "scalars", "health", "evaluation",
-                                                        "explain", "volumes", "gan", "ganlab"}
+                                                        "explain", "attention", "volumes", "gan",
+                                                        "ganlab"}
 
 
 @pytest.fixture(scope="module")

@@ -82,6 +82,11 @@ STAGES: tuple[Stage, ...] = (
           "Why the model decided: saliency, SmoothGrad, Integrated Gradients, Grad-CAM and occlusion over its inputs.",
           "Log an explanation: run.log_record(ts.explain(model, x, method=\"gradcam\")).",
           lambda ks: "explain.attribution" in _kinds(ks)),
+    Stage("attention", "Attention", "attention",
+          "What a transformer looks at: every layer's and head's attention as lines between tokens and heat maps, "
+          "and which tokens a prediction rested on.",
+          "Log attention: run.log_record(ts.attention(model, inputs, tokens=...)).",
+          lambda ks: bool({"attention.maps", "explain.tokens"} & _kinds(ks))),
     Stage("volumes", "Volumes", "volumes",
           "3-D images (MRI, CT) in three linked planes: label maps, predictions with Dice per class, heat maps.",
           "Log a volume: run.log_volume(\"mri\", \"scan.nii.gz\", labels=seg, pred=pred).",
@@ -230,6 +235,18 @@ def _explain(store: Provider, rid: str, keys: list[KeyInfo]) -> tuple[list[str],
     return [", ".join(dict.fromkeys(m for m in methods if m))], {"type": "image"}
 
 
+def _attention(store: Provider, rid: str, keys: list[KeyInfo]) -> tuple[list[str], dict[str, Any] | None]:
+    found = store.records(rid, kind="attention.maps")
+    if not found:
+        return [_plural(len(store.records(rid, kind="explain.tokens")), "token attribution")], None
+    facts = [_plural(len(found), "attention record")]
+    groups = found[-1].data.get("groups") or []
+    shape = groups[0].get("shape") if groups and isinstance(groups[0], dict) else None
+    if shape and len(shape) == 5:
+        facts.append(f"{shape[0]} layers x {shape[2]} heads, {shape[3]} tokens")
+    return facts, {"type": "image"}
+
+
 def _volumes(store: Provider, rid: str, keys: list[KeyInfo]) -> tuple[list[str], dict[str, Any] | None]:
     found = store.records(rid, kind="volume")
     facts = [_plural(len(found), "volume")]
@@ -260,7 +277,7 @@ def _ganlab(store: Provider, rid: str, keys: list[KeyInfo]) -> tuple[list[str], 
 
 
 PER_RUN = {"data": _data, "projector": _projector, "model": _model, "evaluation": _evaluation, "explain": _explain,
-           "volumes": _volumes, "gan": _gan, "ganlab": _ganlab}
+           "attention": _attention, "volumes": _volumes, "gan": _gan, "ganlab": _ganlab}
 
 
 def cards(store: Provider, ids: list[str]) -> list[dict[str, Any]]:
@@ -292,7 +309,8 @@ def _version(keys: list[KeyInfo], stage: str) -> int:
     """Changes when the stage's picture may have: the count of what it is drawn from (a cache buster)."""
     if stage == "gan":
         return sum(k.count for k in keys if k.kind == "image" and k.key.startswith("gan/"))
-    if stage == "volumes":
-        return sum(k.count for k in keys if k.kind == "record" and k.record_kind == "volume")
+    if stage in ("volumes", "attention"):
+        kind = "volume" if stage == "volumes" else "attention.maps"
+        return sum(k.count for k in keys if k.kind == "record" and k.record_kind == kind)
     prefix = "data." if stage == "data" else "explain."
     return sum(k.count for k in keys if k.kind == "record" and (k.record_kind or "").startswith(prefix))

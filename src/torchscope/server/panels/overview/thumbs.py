@@ -5,6 +5,8 @@
   them up without smoothing); without one, the run's ``data/samples`` image;
 - ``explain``: four inputs above their attribution maps (Grad-CAM when logged, else the first
   method), the map in a red-yellow-white scale laid over the greyed input, more opaque where it is higher;
+- ``attention``: the run's latest attention record's first group as its model view (layers in rows,
+  heads across, each map scaled to its own maximum, in viridis);
 - ``volumes``: the axial plane through the run's first labelled volume's largest class (else its first
   volume's centre), in its default window, beside the same plane with the prediction (else the
   labels, else the heat map) laid over it in the viewer's colours;
@@ -29,7 +31,7 @@ from ...shared.records import IMAGE_HEADERS, png_blob
 
 __all__ = ["STAGES", "thumb"]
 
-STAGES = ("data", "explain", "volumes", "gan")
+STAGES = ("data", "explain", "attention", "volumes", "gan")
 GAP = 2  # pixels between tiles
 SAFE_MIME = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
@@ -106,6 +108,22 @@ def _explain(store: Provider, rid: str) -> Blob:
     return png_blob(_tile([tops, bottoms]))
 
 
+def _attention(store: Provider, rid: str) -> Blob:
+    from matplotlib import colormaps
+
+    from ....attention.views import mosaic
+
+    entries = store.records(rid, kind="attention.maps")
+    if not entries:
+        raise NotFound(f"run {rid!r} has no attention record")
+    rec: Any = store.record(rid, entries[-1].id).record
+    image = mosaic(rec.group(), 0, thumb=32)
+    rgb = (colormaps["viridis"](np.nan_to_num(image, nan=0.0))[:, :, :3] * 255).astype(np.uint8)
+    rgb[np.isnan(image)] = 255
+    scale = max(1, 96 // max(image.shape))
+    return png_blob(np.kron(rgb, np.ones((scale, scale, 1), np.uint8)))
+
+
 def _volume(store: Provider, rid: str) -> Blob:
     from ....volume.figure import _centre
     from ....volume.slicing import display_plane
@@ -147,6 +165,8 @@ def thumb(store: Provider, rid: str, stage: str) -> Blob:
         return _explain(store, rid)
     if stage == "volumes":
         return _volume(store, rid)
+    if stage == "attention":
+        return _attention(store, rid)
     if stage == "gan":
         keys = sorted((k.key for k in store.keys(rid, kind="image") if k.key.startswith("gan/")),
                       key=lambda k: (k != "gan/samples", k))
