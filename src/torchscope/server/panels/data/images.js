@@ -64,7 +64,9 @@ export function projectionPreview(d, api, address) {
     const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, len)));
     const col = (name) => head.columns.find((c) => c.name === name);
     const cc = col("coords"), lc = col("labels");
-    const xy = new Float32Array(buf, cc.offset, cc.length), lab = new Int32Array(buf, lc.offset, lc.length);
+    // each column arrives in the narrowest type that holds it (the frame's header names it)
+    const TYPED = { float32: Float32Array, int32: Int32Array, uint16: Uint16Array, uint8: Uint8Array };
+    const xy = new Float32Array(buf, cc.offset, cc.length), lab = new TYPED[lc.dtype](buf, lc.offset, lc.length);
     const dims = head.dims, n = head.n, colors = classColors(head.class_names.length);
     let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
     for (let i = 0; i < n; i++) { const x = xy[i * dims], y = xy[i * dims + 1]; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
