@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,22 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
     return tmp_path / "tsruns"
+
+
+@pytest.fixture(scope="session")
+def quick_tour(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The tour (``torchscope demo --quick``: seven runs), written once per session: ``{"dir", "tour"}``.
+    Tests that share it must not change it; one that logs into a tour makes a copy (:func:`copy_tour`)."""
+    from torchscope.demo import run_demo
+
+    dir = tmp_path_factory.mktemp("quick-tour") / "tsruns"
+    return {"dir": dir, "tour": run_demo(dir=dir, quick=True, progress=False)}
+
+
+def copy_tour(quick_tour: dict[str, Any], dest: Path) -> Path:
+    """A private copy of the shared tour's store (same runs and ids), for a test that writes into it."""
+    shutil.copytree(quick_tour["dir"], dest)
+    return dest
 
 
 def child_env() -> dict[str, str]:

@@ -9,14 +9,12 @@ from typing import Any
 import pytest
 
 import torchscope as ts
-from torchscope.demo import DIVERGE_LR, LR, SLOW_LR, Tour, TourCNN, load_tour_data, run_demo
+from torchscope.demo import DIVERGE_LR, LR, SLOW_LR, Tour, TourCNN, load_tour_data
 
 
 @pytest.fixture(scope="module")
-def tour(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    dir = tmp_path_factory.mktemp("tour") / "tsruns"
-    t = run_demo(dir=dir, quick=True, progress=False)
-    return {"tour": t, "store": ts.open(dir), "dir": dir}
+def tour(quick_tour: dict[str, Any]) -> dict[str, Any]:
+    return {"tour": quick_tour["tour"], "store": ts.open(quick_tour["dir"]), "dir": quick_tour["dir"]}
 
 
 def _records(store: Any, rid: str) -> set[str]:

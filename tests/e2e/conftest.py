@@ -95,14 +95,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Itera
 
 
 @pytest.fixture(scope="session")
-def tour_store(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Path:
-    """The tour's store (``torchscope demo --quick``), written once per session: tests that share it
-    must not change it (a test that logs into a store makes its own)."""
-    from torchscope.demo import run_demo
-
-    dir = tmp_path_factory.mktemp("tour") / "tsruns"
-    run_demo(dir=dir, quick=True, progress=False)
-    return dir
+def tour_store(quick_tour: dict[str, Any], chromium_path: str) -> Path:
+    """The tour's store (``torchscope demo --quick``), written once per session (tests/conftest.py's
+    ``quick_tour``): tests that share it must not change it (one that logs into it copies it)."""
+    return quick_tour["dir"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 
 import torchscope as ts
 
+from ..conftest import copy_tour
 from .conftest import Server, offline_report, shot
 
 STAGES = ["data", "projector", "model", "training", "health", "evaluation", "explain", "attention", "volumes", "gan",
@@ -22,13 +23,11 @@ DRAWN = "() => { const c = [...document.querySelectorAll('.ov-card')]; return c.
 
 
 @pytest.fixture(scope="module")
-def tour(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[dict[str, Any]]:
-    from torchscope.demo import run_demo
-
-    dir = tmp_path_factory.mktemp("overview") / "tsruns"
-    t = run_demo(dir=dir, quick=True, progress=False)
+def tour(quick_tour: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
+         chromium_path: str) -> Iterator[dict[str, Any]]:
+    dir = copy_tour(quick_tour, tmp_path_factory.mktemp("overview") / "tsruns")  # a live run is logged into it
     server = Server(dir)
-    yield {"dir": dir, "tour": t, "url": server.url}
+    yield {"dir": dir, "tour": quick_tour["tour"], "url": server.url}
     server.stop()
 
 

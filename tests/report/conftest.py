@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ..conftest import ROOT
+from ..conftest import ROOT, copy_tour
 from ..e2e.conftest import browser, chromium_path  # noqa: F401  (the same headless Chromium, per module)
 
 ARTIFACTS = ROOT / "test-artifacts" / "report"
@@ -40,11 +40,9 @@ def log_hostile(dir: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from torchscope.demo import run_demo
-
-    dir = tmp_path_factory.mktemp("report") / "tsruns"
-    tour = run_demo(dir=dir, quick=True, progress=False)
+def demo_store(quick_tour: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    dir = copy_tour(quick_tour, tmp_path_factory.mktemp("report") / "tsruns")  # a hostile run is logged into it
+    tour = quick_tour["tour"]
     hostile = log_hostile(dir)
     return {"dir": dir, "demo": tour.cnn.id, "gan": tour.gan.id, "runs": [r.id for r in tour.runs],
             "losses": [tour.cnn.id, tour.cnn_slow.id, tour.diverged.id], "hostile": hostile}
