@@ -3,10 +3,11 @@
 import torchscope as ts
 
 EXPECTED = {
-    "GenericRecord", "Record", "Run", "SchemaError", "Store", "StoreLocationError", "SummaryWriter", "__version__",
+    "GenericRecord", "Record", "Run", "SchemaError", "Store", "StoreLocationError", "SummaryWriter", "Volume",
+    "__version__",
     "attention", "autograd_graph", "build_report", "data", "detections", "errors", "evaluate", "explain", "export",
     "feature_maps", "filters",
-    "gan", "graph", "init", "open", "register_record", "summary", "topk",
+    "gan", "graph", "init", "open", "register_record", "summary", "topk", "volume",
 }
 
 
