@@ -107,7 +107,7 @@ def test_large_sets_compute_half_the_distances_in_tiles(monkeypatch):
     distances: about half of each n x n product, one tile at a time, never a whole row."""
     shapes = []
     product = _knn._product
-    monkeypatch.setattr(_knn, "_product", lambda a, b: shapes.append((len(a), len(b))) or product(a, b))
+    monkeypatch.setattr(_knn, "_product", lambda a, b, out=None: shapes.append((len(a), len(b))) or product(a, b, out))
     rng = np.random.default_rng(3)
     a, b = rng.normal(size=(3000, 8)), rng.normal(size=(2500, 8))
     assert precision_recall(a, b) == brute_force(a, b)

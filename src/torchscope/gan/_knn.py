@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -45,9 +46,22 @@ def _smallest_per_row(p: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     return cols, np.take_along_axis(p, cols, 1)
 
 
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b.T`` (float32): one tile of squared distances."""
-    return a @ b.T
+class _Scratch(threading.local):
+    """Per-thread buffers for a tile and its masks: fresh 4 MB arrays per tile cost their page faults
+    (about as much again as the product itself)."""
+
+    def get(self, name: str, shape: tuple[int, int], dtype: type) -> np.ndarray:
+        buf: np.ndarray | None = getattr(self, name, None)
+        size = shape[0] * shape[1]
+        if buf is None or buf.size < size:
+            buf = np.empty(size, dtype)
+            setattr(self, name, buf)
+        return buf[:size].reshape(shape)
+
+
+def _product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b.T`` (float32): one tile of squared distances (into ``out`` when given)."""
+    return np.matmul(a, b.T, out=out)
 
 
 def _first(p: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -109,6 +123,7 @@ def candidates(x: np.ndarray, sq: np.ndarray, m: int, *, tile: int = TILE,
         spans[-2:] = [(spans[-2][0], n)]
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (point, neighbour, value) arrays
     limit = np.empty(n, np.float32)
+    scratch = _Scratch()
 
     def keep(pts: np.ndarray, nbr: np.ndarray, val: np.ndarray) -> None:
         found.append((pts.astype(np.int64, copy=False), nbr.astype(np.int64, copy=False), val))
@@ -119,15 +134,18 @@ def candidates(x: np.ndarray, sq: np.ndarray, m: int, *, tile: int = TILE,
 
     def diagonal(t: int) -> None:
         i, j = spans[t]
-        p = _product(left[i:j], right[i:j])
+        p = _product(left[i:j], right[i:j], scratch.get("p", (j - i, j - i), np.float32))
         rows, cols, vals, limit[i:j] = _first(p, m)
         keep(rows + i, cols + i, vals)
 
     def off(a: int, b: int) -> None:
         (i, j), (u, v) = spans[a], spans[b]
-        p = _product(left[i:j], right[u:v])  # rows: points i..j, columns: points u..v
+        shape = (j - i, v - u)
+        p = _product(left[i:j], right[u:v], scratch.get("p", shape, np.float32))  # rows: points i..j, columns: u..v
         lr, lc = limit[i:j], limit[u:v]
-        idx = np.flatnonzero((p < lr[:, None]) | (p < lc[None, :]))
+        under = np.less(p, lr[:, None], out=scratch.get("m1", shape, np.bool_))
+        under |= np.less(p, lc[None, :], out=scratch.get("m2", shape, np.bool_))
+        idx = np.flatnonzero(under)
         if len(idx) > CROWD * m * (len(lr) + len(lc)):  # crowded (coinciding points): partial sorts
             partial(p, i, u)
             partial(p.T, u, i)

@@ -195,9 +195,11 @@ def _precision_recall(r64: np.ndarray, f64: np.ndarray, k: int, chunk: int | Non
     row_max = np.empty((len(r_spans), len(f)), np.float32)  # per fake, per tile of reals
     col_max = np.empty((len(f_spans), len(r)), np.float32)  # per real, per tile of fakes
 
+    buffers = _Buffers()
+
     def tile(a: int, b: int) -> None:
         (i, j), (u, v) = f_spans[a], r_spans[b]
-        prod = left[i:j] @ right[u:v].T
+        prod = np.matmul(left[i:j], right[u:v].T, out=buffers.get(j - i, v - u))
         prod.max(1, out=row_max[b, i:j])
         prod.max(0, out=col_max[a, u:v])
 
