@@ -4,6 +4,11 @@ exact CSV export.
 ``/api/scalars/keys`` lists the scalar keys of the runs with the ranks that logged each (every rank,
 not only rank 0) and the ranks of each run: the page shows its rank selector when some run logged
 under a rank other than 0 (``ts.init(..., all_ranks=True)``).
+It also gives the runs' custom chart layout, when one logged it (``SummaryWriter.add_custom_scalars``,
+``torchscope import-tensorboard``: a ``scalars.layout`` record): ``layout`` ``{"categories": [{"title",
+"charts": [{"title", "type": "multiline" | "margin", "tags"}]}], "runs"}``, each run's last layout merged
+in the order of the runs asked for (categories of the same title joined, the same chart once; see
+``_layout``). The panel draws it as its first sections.
 ``/api/scalars/series`` answers one key for many runs, each reduced to ``buckets`` buckets of
 last/min/max over the x range asked for (so a zoom re-queries at pixel resolution and a spike is
 never hidden); ``format=bin`` sends float64 columns instead of JSON (see ``encode.py``).
@@ -101,13 +106,63 @@ def _read(ctx: PanelContext, q: Query, *, exact: bool) -> tuple[str, str, list[t
     return key, x, [(rid, r, found[(rid, r)]) for rid, r in pairs if found.get((rid, r)) is not None]
 
 
+# what one layout may hold (a record is the user's data: a hostile or broken one must not cost much)
+MAX_CATEGORIES, MAX_CHARTS, MAX_TAGS, MAX_TEXT = 100, 200, 100, 1000
+
+
+def _text(v: Any) -> str | None:
+    return v[:MAX_TEXT] if isinstance(v, str) else None
+
+
+def _charts(raw: Any) -> list[dict[str, Any]]:
+    """The well-formed charts of one category (others are left out)."""
+    out: list[dict[str, Any]] = []
+    for c in raw[:MAX_CHARTS] if isinstance(raw, list) else []:
+        if not (isinstance(c, dict) and c.get("type") in ("multiline", "margin") and isinstance(c.get("tags"), list)):
+            continue
+        tags = [t for t in (_text(t) for t in c["tags"][:MAX_TAGS]) if t]
+        title = _text(c.get("title")) or ", ".join(tags)
+        if tags and (c["type"] == "multiline" or len(tags) == 3):  # a margin chart: value, lower, upper
+            out.append({"title": title, "type": c["type"], "tags": tags})
+    return out
+
+
+def _layout(ctx: PanelContext, ids: list[str]) -> dict[str, Any] | None:
+    """The runs' last ``scalars.layout`` records merged: ``{"categories", "runs"}`` (None when no run has one).
+    Categories of the same title are one; a chart (title, type and tags) already there is not repeated."""
+    cats: dict[str, list[dict[str, Any]]] = {}
+    runs = []
+    for rid in ids:
+        try:
+            entries = ctx.provider.records(rid, kind="scalars.layout")
+        except NotFound:
+            continue
+        if not entries or not isinstance(entries[-1].data, dict):
+            continue
+        runs.append(rid)
+        raw = entries[-1].data.get("categories")
+        for cat in raw[:MAX_CATEGORIES] if isinstance(raw, list) else []:
+            if not isinstance(cat, dict):
+                continue
+            title = _text(cat.get("title")) or ""
+            if title not in cats and len(cats) >= MAX_CATEGORIES:
+                continue
+            have = cats.setdefault(title, [])
+            have += [c for c in _charts(cat.get("charts")) if c not in have][:MAX_CHARTS - len(have)]
+    if not runs:
+        return None
+    return {"categories": [{"title": t, "charts": cs} for t, cs in cats.items() if cs], "runs": runs}
+
+
 def keys(ctx: PanelContext, q: Query) -> dict[str, Any]:
     """The scalar keys of the runs at every rank, and the ranks of each run that logged scalars:
-    ``{"keys": [{"key", "runs", "ranks", "count", "counts": {rank: points}}], "ranks", "run_ranks"}``."""
+    ``{"keys": [{"key", "runs", "ranks", "count", "counts": {rank: points}}], "ranks", "run_ranks"}``,
+    and ``layout`` (``_layout``) when a run logged one."""
     reader = ctx.provider  # finished runs' listings are kept
     merged: dict[str, dict[str, Any]] = {}
     run_ranks: dict[str, list[int]] = {}
-    for rid in run_ids(q):
+    ids = run_ids(q)
+    for rid in ids:
         try:
             infos = reader.keys(rid, kind="scalar")
         except NotFound:
@@ -125,7 +180,11 @@ def keys(ctx: PanelContext, q: Query) -> dict[str, Any]:
             run_ranks[rid] = sorted(mine)
     out = [{**e, "ranks": sorted(e["ranks"])} for _, e in sorted(merged.items())]
     every = sorted({r for rs in run_ranks.values() for r in rs})
-    return {"keys": out, "ranks": every, "run_ranks": run_ranks}
+    answer: dict[str, Any] = {"keys": out, "ranks": every, "run_ranks": run_ranks}
+    layout = _layout(ctx, ids)
+    if layout is not None:  # (no field when no run has a layout)
+        answer["layout"] = layout
+    return answer
 
 
 def series(ctx: PanelContext, q: Query) -> dict[str, Any] | Blob:
@@ -187,7 +246,9 @@ PANEL = Panel(
     routes=[endpoint("/keys", keys), endpoint("/series", series), endpoint("/csv", export_csv)],
     api_doc={
         "/keys": {"summary": "Scalar keys of the runs at every rank: keys [{key, runs, ranks, count, counts "
-                             "(points per rank)}], ranks (all of them) and run_ranks ({run: [ranks]})",
+                             "(points per rank)}], ranks (all of them), run_ranks ({run: [ranks]}) and, when a run "
+                             "logged add_custom_scalars, layout {categories [{title, charts [{title, type "
+                             "(multiline: tags are regexes; margin: value, lower, upper), tags}]}], runs}",
                   "params": {"run": RUN}},
         "/series": {"summary": "One key for many runs, downsampled to buckets of last/min/max",
                     "params": {**_PARAMS, "buckets": Param("buckets per run (default 1000)", type="integer", minimum=1,
