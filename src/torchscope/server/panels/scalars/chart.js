@@ -5,7 +5,13 @@
 // Smoothing (TensorBoard's debiased EMA) never hides the data: the raw values stay drawn under the
 // smoothed line, and a sparse series (fewer than SPARSE points) is drawn as logged unless
 // opts.smoothSparse.
+// A custom chart (an add_custom_scalars layout's, see custom.js) draws several keys: `spec` { type:
+// "multiline" | "margin", title, tip(keys) (the title's tooltip), keys }. Multiline: every key of every run overlaid, each named
+// "key · run" (one run: a colour per key; several: the run's colour, or with several keys a colour per
+// key and a dash per run). Margin: keys [value, lower, upper]: the value line and a shaded uPlot band
+// from lower to upper, per run (not smoothed, not grouped).
 //   const c = new ScalarChart("train/loss", api, opts, { onPin }); grid.append(c.card); c.load();
+//   const m = new ScalarChart("custom:0/1", api, opts, { spec: { type: "margin", title, tip, keys: [v, lo, hi] } });
 
 import uPlot from "../../static/vendor/uPlot.esm.js";
 import { debounce, flatten, fmtDuration, fmtNum, h } from "../../static/dom.js";
@@ -18,18 +24,20 @@ const finite = (v) => (v === null || !Number.isFinite(v) ? null : v);
 // the line of rank r when every rank is drawn: rank 0 solid, the others dashed, each its own way
 const DASHES = [[6, 3], [2, 2], [8, 3, 2, 3], [4, 4, 1, 4], [10, 4]];
 const dashOf = (r) => (r > 0 ? DASHES[(r - 1) % DASHES.length] : undefined);
+const keyColor = (i) => `hsl(${Math.round(i * 137.508 + 210) % 360} 70% ${i % 2 ? 36 : 44}%)`; // a custom chart's i-th key
 
 export class ScalarChart {
-  constructor(key, api, opts, { onPin } = {}) {
-    Object.assign(this, { key, api, opts, range: null, series: [], u: null, seq: 0, appended: 0 });
+  constructor(key, api, opts, { onPin, spec } = {}) {
+    Object.assign(this, { key, api, opts, spec, keys: spec ? spec.keys : [key], range: null, series: [], u: null, seq: 0, appended: 0 });
     const file = `${key.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 80) || "scalars"}.csv`; // as the server names it
-    this.csv = h("a", { class: "small csv", download: file, title: "every stored point of the visible range" }, "CSV");
+    // (a custom chart draws several keys: no one CSV; each key's own chart has its CSV)
+    this.csv = h("a", { class: "small csv", download: file, title: "every stored point of the visible range", hidden: !!spec }, "CSV");
     this.plot = h("div", { class: "plot" });
     this.readEl = h("div", { class: "readout" });
     this.pin = onPin && h("button", { class: "small pin", "aria-pressed": "false", title: "pin this chart to the top",
       onclick: () => onPin(key) }, "pin");
-    this.card = h("div", { class: "card", dataset: { key, state: "idle" } },
-      h("h3", {}, h("span", { class: "title", title: key }, key), this.pin, this.csv,
+    this.card = h("div", { class: `card${spec ? " custom" : ""}`, dataset: { key, state: "idle", ...(spec ? { custom: spec.type } : {}) } },
+      h("h3", {}, this.titleEl = h("span", { class: "title", title: spec ? spec.tip(this.keys) : key }, spec ? spec.title : key), this.pin, this.csv,
         h("button", { class: "small reset", title: "show everything (or double-click)", onclick: () => this.reset() }, "reset")),
       this.plot, this.readEl);
     this.requery = debounce(() => this.load(), 150);
@@ -41,33 +49,59 @@ export class ScalarChart {
 
   width() { return Math.max(200, this.plot.clientWidth || 400); }
 
+  // A custom chart's keys (the layout's regexes matched again when keys arrive): reloaded when they changed.
+  setKeys(keys) {
+    if (keys.length === this.keys.length && keys.every((k, i) => k === this.keys[i])) return;
+    this.keys = keys;
+    this.titleEl.title = this.spec.tip(keys);
+    if (this.u || this.loaded) this.load();
+  }
+
   async load() {
     const runs = this.api.runs();
     const byId = new Map(runs.map((r) => [r.id, r]));
     const rank = this.opts.rank || undefined; // rank 0 is the server's default: left out, as before ranks existed
-    const params = { key: this.key, run: runs.map((r) => r.id), x: this.opts.x, buckets: bucketCount(this.width()), rank };
+    const params = { run: runs.map((r) => r.id), x: this.opts.x, buckets: bucketCount(this.width()), rank };
     if (this.range) [params.lo, params.hi] = this.range;
-    this.csv.href = this.api.url("scalars/csv", { key: this.key, run: params.run, x: params.x, lo: params.lo, hi: params.hi, rank });
-    const seq = ++this.seq;
+    if (!this.spec) this.csv.href = this.api.url("scalars/csv", { key: this.key, run: params.run, x: params.x, lo: params.lo, hi: params.hi, rank });
+    const seq = ++this.seq, keys = this.keys;
+    if (!keys.length) { // a custom chart whose regexes match no key (yet)
+      this.u?.destroy(); this.u = null; this.sig = null; this.series = [];
+      this.plot.replaceChildren(h("div", { class: "note" }, "No scalar key matches this chart's tags."));
+      this.card.dataset.state = "empty";
+      return;
+    }
     this.card.dataset.state = "loading";
-    let frame;
-    try { frame = await this.api.binary("scalars/series", params); } catch (e) {
+    let frames;
+    try { frames = await Promise.all(keys.map((key) => this.api.binary("scalars/series", { ...params, key }))); } catch (e) {
+      if (seq !== this.seq) return;
       this.card.dataset.state = "error";
-      this.plot.replaceChildren(h("div", { class: "error" }, `Could not load ${this.key}: ${e.message}`));
+      this.plot.replaceChildren(h("div", { class: "error" }, `Could not load ${this.spec ? this.spec.title : this.key}: ${e.message}`));
       return;
     }
     if (seq !== this.seq) return; // a newer request is on its way
-    this.series = frame.runs.filter((r) => byId.has(r.run)).map((r) => this.toRun(r, byId.get(r.run)));
+    const order = new Map(runs.map((r, i) => [r.id, i]));
+    this.series = frames.flatMap((frame, ki) => frame.runs.filter((r) => byId.has(r.run))
+      .map((r) => this.toRun(r, byId.get(r.run), keys[ki], ki, order.get(r.run))));
     this.appended = 0;
     this.draw(!this.range);
   }
 
-  toRun(r, run) {
+  toRun(r, run, key = this.key, ki = 0, ri = 0) {
     const c = r.cols, shift = this.opts.x === "relative" ? run.created : 0;
     const xs = Array.from(this.opts.x === "step" ? c.step : c.wall_time, (v) => v - shift);
     const rank = r.rank ?? 0, every = this.opts.rank === "all";
-    return { id: run.id, rank, name: every ? `${run.name} · rank ${rank}` : run.name, dash: every ? dashOf(rank) : undefined,
-      color: run.color, created: run.created, total: r.total,
+    const who = every ? `${run.name} · rank ${rank}` : run.name;
+    let name = who, dash = every ? dashOf(rank) : undefined, color = run.color;
+    if (this.spec) { // several keys: each line says its key and its run
+      name = `${key} · ${name}`;
+      if (this.spec.type === "multiline" && this.keys.length > 1) {
+        color = keyColor(ki);
+        if (!every && this.api.runs().length > 1) dash = ri > 0 ? DASHES[(ri - 1) % DASHES.length] : undefined;
+      }
+    }
+    return { id: run.id, key, rank, name, who, dash,
+      color, created: run.created, total: r.total,
       downsampled: r.downsampled, xs, ys: Array.from(c.value), mins: Array.from(c.min), maxs: Array.from(c.max),
       steps: Array.from(c.step), info: { tags: run.tags, flat: flatten(run.config) } };
   }
@@ -88,7 +122,7 @@ export class ScalarChart {
       const pick = (a) => (keep ? a.filter((_, i) => keep[i]) : a);
       const xs = pick(s.xs), ys = pick(s.ys), raw = ys.map(pos);
       // a series with few points is drawn as logged: an average of a handful of values lags far behind them
-      const smoothed = smoothing > 0 && (smoothSparse || Math.max(s.total ?? 0, s.xs.length) >= SPARSE);
+      const smoothed = smoothing > 0 && this.spec?.type !== "margin" && (smoothSparse || Math.max(s.total ?? 0, s.xs.length) >= SPARSE);
       return { ...s, xs, ys, px: xs, raw, lo: pick(s.mins).map(pos), hi: pick(s.maxs).map(pos), smoothed,
         smooth: smoothed ? ema(ys, smoothing).map(pos) : raw, bad: xs.filter((_, i) => !Number.isFinite(ys[i])) };
     });
@@ -100,7 +134,24 @@ export class ScalarChart {
     const { x, snap } = unionX(runs.map((r) => r.xs), this.width());
     const data = [x], series = [{}], bands = [];
     const add = (arr, cfg) => { data.push(arr); series.push({ spanGaps: true, points: { show: false }, ...cfg }); return data.length - 1; };
-    if (this.opts.groupBy) {
+    this.margins = null;
+    if (this.spec?.type === "margin") {
+      // per run (and rank): the value line, and a band from the lower to the upper key
+      const [vk, lk, hk] = this.keys;
+      const of = new Map(runs.map((r) => [`${r.key}\u0000${r.id}\u0000${r.rank}`, r]));
+      const line = (r) => (r ? align(x, snap, r.xs, [r.raw])[0] : new Array(x.length).fill(null));
+      this.margins = [];
+      for (const v of runs.filter((r) => r.key === vk)) {
+        const at = (k) => of.get(`${k}\u0000${v.id}\u0000${v.rank}`);
+        const name = v.who, color = v.color;
+        const hi = add(line(at(hk)), { label: `${name} ${hk}`, stroke: fade(color, 0.45), width: 1, dash: v.dash });
+        const lo = add(line(at(lk)), { label: `${name} ${lk}`, stroke: fade(color, 0.45), width: 1, dash: v.dash });
+        const val = add(line(v), { label: `${name} ${vk}`, stroke: color, width: 2, main: true, dash: v.dash,
+          points: { show: v.xs.length < SPARSE, size: 5, fill: color } });
+        if (at(hk) && at(lk)) bands.push({ series: [hi, lo], fill: fade(color, 0.2) });
+        this.margins.push({ id: v.id, rank: v.rank, name, color, dash: v.dash, val, lo, hi });
+      }
+    } else if (this.opts.groupBy && !this.spec) {
       this.groups = groupRuns(runs, this.opts.groupBy);
       for (const g of this.groups) {
         const stats = groupStats(g.runs.map((r) => align(x, snap, r.xs, [r.smooth])[0]));
@@ -212,7 +263,14 @@ export class ScalarChart {
     const item = (id, color, label, text, rank, dash) => h("span", { class: "item", dataset: { run: id, rank: rank ?? "" } },
       h("span", { class: "swatch", style: { background: dash ? `repeating-linear-gradient(90deg, ${color} 0 3px, transparent 3px 5px)` : color } }),
       `${label}: `, h("b", {}, text));
-    if (this.opts.groupBy) {
+    if (this.margins) {
+      for (const m of this.margins) {
+        const v = this.u.data[m.val][idx], lo = this.u.data[m.lo][idx], hi = this.u.data[m.hi][idx];
+        if (v === null || v === undefined) continue;
+        const band = lo !== null && lo !== undefined && hi !== null && hi !== undefined ? ` [${fmtNum(lo)} .. ${fmtNum(hi)}]` : "";
+        items.push(item(m.id, m.color, m.name, `${fmtNum(v)}${band}`, m.rank, m.dash));
+      }
+    } else if (this.opts.groupBy && !this.spec) {
       for (const g of this.groups) {
         const m = g.stats.mean[idx];
         if (m !== null) items.push(item(g.label, g.color, `${g.label} (${g.runs.length})`, `${fmtNum(m)} ± ${fmtNum(g.stats.hi[idx] - m)}`));
@@ -256,7 +314,7 @@ export class ScalarChart {
       if (!this.liveTimer) this.liveTimer = setTimeout(() => { this.liveTimer = null; this.load(); }, 1000);
       return;
     }
-    const s = this.series.find((r) => r.id === evt.run && r.rank === 0);
+    const s = this.series.find((r) => r.id === evt.run && r.rank === 0 && r.key === evt.key);
     if (!s) { if (this.api.runs().some((r) => r.id === evt.run)) this.reloadSoon(); return; }
     const shift = this.opts.x === "relative" ? s.created : 0;
     const xs = this.opts.x === "step" ? evt.step : evt.wall_time;

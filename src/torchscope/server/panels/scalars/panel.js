@@ -1,12 +1,14 @@
 // The Scalars panel: one chart per key (runs overlaid), in collapsible sections by the key's prefix
 // (the user's own first: train/, val/, the others, then torchscope's system/ and watch/; see
-// sections.js), pinned charts on top, with a filter box. Smoothing, x axis (step / wall time /
+// sections.js), pinned charts on top, with a filter box. When a run logged an add_custom_scalars
+// layout, its categories come first, one section each with its multiline and margin charts (custom.js). Smoothing, x axis (step / wall time /
 // relative time), log axes, grouping and the rank (runs logged with ts.init(..., all_ranks=True): one
 // rank, or every rank overlaid) apply to all charts.
 //   export function render(el, api) -> { destroy() }
 
 import { debounce, flatten, h, message, plural } from "../../static/dom.js";
 import { ScalarChart, SPARSE } from "./chart.js";
+import { customCategories } from "./custom.js";
 import { isOwn, sections, sectionTitle } from "./sections.js";
 
 export async function render(el, api) {
@@ -24,7 +26,11 @@ export async function render(el, api) {
   const wanted = () => parseRank(st.get("rank", 0)) ?? 0; // the rank asked for; opts.rank: the one shown (setRanks)
   let filter = st.get("filter", "");
   const runs = api.runs();
-  const charts = new Map();
+  const charts = new Map(); // key -> its chart
+  const customs = new Map(); // a layout chart's id -> its chart (custom.js)
+  let cats = [], layoutSig = "[]"; // the layout's categories, and what they were made from
+  const chartOf = new Map(); // card -> chart
+  const every = () => [...charts.values(), ...customs.values()];
   const board = h("div", { class: "scalar-sections" });
   const status = h("span", { class: "note count" });
 
@@ -32,7 +38,7 @@ export async function render(el, api) {
   const keyRanks = new Map(); // key -> Set of the ranks that logged it (in any selected run)
   const set = (k, v, refetch) => {
     opts[k] = v; st.set(k, v);
-    for (const c of charts.values()) { c.opts = opts; if (refetch) { c.range = null; if (c.u || c.loaded) c.load(); } else if (c.series.length) c.draw(true); }
+    for (const c of every()) { c.opts = opts; if (refetch) { c.range = null; if (c.u || c.loaded) c.load(); } else if (c.series.length) c.draw(true); }
   };
   // run.watch logs several statistics per layer under watch/: the Health panel is their home, so
   // the grid leaves them out unless asked (the box, or any filter: it searches every key)
@@ -74,7 +80,7 @@ export async function render(el, api) {
   const flush = () => { for (const c of later) if (!c.loaded) start(c); later.clear(); };
   const seen = new IntersectionObserver((entries) => {
     for (const e of entries) {
-      const c = charts.get(e.target.dataset.key);
+      const c = chartOf.get(e.target);
       if (!c || c.loaded) continue;
       const r = e.boundingClientRect;
       if (!e.isIntersecting) later.delete(c);
@@ -90,7 +96,24 @@ export async function render(el, api) {
     c.setPinned(pinned.has(key));
     if (key === focusKey && Number.isFinite(focusStep)) c.mark = focusStep;
     charts.set(key, c);
+    chartOf.set(c.card, c);
     seen.observe(c.card);
+  }
+
+  // the custom charts of the runs' layout, made again when the layout changed
+  function setLayout(layout) {
+    const sig = JSON.stringify(layout?.categories || []);
+    if (sig === layoutSig) return;
+    layoutSig = sig;
+    for (const c of customs.values()) { seen.unobserve(c.card); chartOf.delete(c.card); c.destroy(); }
+    customs.clear();
+    cats = customCategories(layout);
+    for (const spec of cats.flatMap((cat) => cat.charts)) {
+      const c = new ScalarChart(spec.id, api, opts, { spec: { ...spec, keys: [] } });
+      customs.set(spec.id, c);
+      chartOf.set(c.card, c);
+      seen.observe(c.card);
+    }
   }
 
   function togglePin(key) {
@@ -102,11 +125,11 @@ export async function render(el, api) {
 
   // One section: a heading that folds it (remembered), and its charts in a grid. A folded section's
   // charts are not in the page's layout, so they load only once it is opened.
-  function section(name, title, keys, own) {
+  function section(name, title, keys, own, cards = keys.map((k) => charts.get(k).card)) {
     const open = !collapsed.has(name);
-    const box = h("details", { class: `scalar-section${own ? " own" : ""}`, dataset: { section: name }, open },
-      h("summary", {}, h("span", { class: "section-title" }, title), h("span", { class: "note" }, ` ${plural(keys.length, "chart")}`)),
-      h("div", { class: "grid" }, keys.map((k) => charts.get(k).card)));
+    const box = h("details", { class: `scalar-section${own ? " own" : ""}${name.startsWith("\u0000custom/") ? " custom" : ""}`, dataset: { section: name }, open },
+      h("summary", {}, h("span", { class: "section-title" }, title), h("span", { class: "note" }, ` ${plural(cards.length, "chart")}`)),
+      h("div", { class: "grid" }, cards));
     box.addEventListener("toggle", () => {
       if (box.open) collapsed.delete(name); else collapsed.add(name);
       st.set("collapsed", [...collapsed]);
@@ -125,15 +148,31 @@ export async function render(el, api) {
     const shown = keys.filter((k) => !(hideWatch && k.startsWith("watch/")) && (!filter || (re ? re.test(k) : k.includes(filter))));
     const top = shown.filter((k) => pinned.has(k)), rest = sections(shown.filter((k) => !pinned.has(k)));
     const parts = [];
+    // the layout's charts first: a filter shows those whose title or keys it matches
+    const hit = (s) => (re ? re.test(s) : s.includes(filter));
+    let customShown = 0;
+    for (const cat of cats) {
+      const cards = [];
+      for (const spec of cat.charts) {
+        const c = customs.get(spec.id), ks = spec.match(keys);
+        c.setKeys(ks);
+        if (filter && !hit(spec.title) && !ks.some(hit)) continue;
+        cards.push(c.card);
+        if (api.report && started && !c.loaded) start(c);
+      }
+      customShown += cards.length;
+      if (cards.length) parts.push(section(cat.name, cat.title, [], false, cards));
+    }
     if (top.length) parts.push(section("\u0000pinned", "pinned", sections(top).flatMap((g) => g.keys), false));
-    if (rest.length === 1 && !top.length) parts.push(h("div", { class: "grid" }, rest[0].keys.map((k) => charts.get(k).card)));
+    if (rest.length === 1 && !top.length && !parts.length) parts.push(h("div", { class: "grid" }, rest[0].keys.map((k) => charts.get(k).card)));
     else for (const g of rest) parts.push(section(g.name, sectionTitle(g.name), g.keys, isOwn(g.name)));
     board.replaceChildren(...parts);
     if (api.report && started) for (const k of shown) if (!charts.get(k).loaded) start(charts.get(k));
     status.textContent = `${shown.length} of ${plural(keys.length, "chart")} · ${plural(runs.length, "run")}` +
       (rankLabel.hidden ? "" : opts.rank === "all" ? " · all ranks" : ` · rank ${opts.rank}`) +
-      (hideWatch && watched ? ` · ${watched} watch/ ${watched === 1 ? "chart" : "charts"} hidden` : "");
-    if (!shown.length) board.append(message(keys.length ? "No key matches the filter." : "No scalars logged in these runs yet."));
+      (hideWatch && watched ? ` · ${watched} watch/ ${watched === 1 ? "chart" : "charts"} hidden` : "") +
+      (customShown ? ` · ${customShown} custom` : "");
+    if (!shown.length && !customShown) board.append(message(keys.length ? "No key matches the filter." : "No scalars logged in these runs yet."));
   }
 
   // the rank shown: the one asked for when the runs have it, else their lowest; 0 without a selector
@@ -151,6 +190,7 @@ export async function render(el, api) {
     if (rank !== opts.rank) { opts.rank = rank; for (const c of charts.values()) { c.range = null; if (c.u || c.loaded) c.load(); } }
   }
   function addKeys(answer) {
+    setLayout(answer.layout);
     for (const k of answer.keys) {
       keyRanks.set(k.key, new Set(k.ranks));
       addKey(k.key);
@@ -160,7 +200,7 @@ export async function render(el, api) {
   addKeys(await api.json("scalars/keys", { run: runs.map((r) => r.id) }));
   layout();
   // a static report (api.report) draws every chart at once: it has no server to wait for, and prints whole
-  if (api.report) { started = true; for (const c of charts.values()) if (!c.loaded && c.card.isConnected) start(c); }
+  if (api.report) { started = true; for (const c of every()) if (!c.loaded && c.card.isConnected) start(c); }
 
   // live events speak of rank 0's points; other ranks' new keys (and new ranks) come from a re-read
   // of the key list, at most every few seconds while points arrive
@@ -182,18 +222,20 @@ export async function render(el, api) {
   api.on("scalars", (evt) => {
     if (!runs.some((r) => r.id === evt.run)) return;
     const c = charts.get(evt.key);
+    for (const k of customs.values()) if (k.loaded && k.keys.includes(evt.key)) k.onLive(evt);
     if (c) { if (c.loaded) c.onLive(evt); } else newKey(evt.key);
     reread();
   });
   api.on("keys", (evt) => {
     if (evt.kind !== "scalar" || !runs.some((r) => r.id === evt.run)) return;
     const c = charts.get(evt.key);
+    for (const k of customs.values()) if (k.loaded && k.keys.includes(evt.key)) k.reloadSoon();
     if (c) { if (c.loaded) c.reloadSoon(); } else newKey(evt.key);
     reread();
   });
   return { destroy() {
     gone = true; clearTimeout(rereading);
-    seen.disconnect(); for (const c of charts.values()) c.destroy(); charts.clear(); window.torchscope?.charts.clear();
+    seen.disconnect(); for (const c of every()) c.destroy(); charts.clear(); customs.clear(); window.torchscope?.charts.clear();
   } };
 }
 
