@@ -138,4 +138,5 @@ def test_the_report_shows_the_layout(browser, store, tmp_path: Path):
     with offline_report(browser, path) as pg:
         _check(pg, ids, "#scalars")
         shot(pg, "report-scalars-custom-layout")
+        assert "7 charts (and 3 custom), 840 points" in pg.inner_text("body")  # the contents say so
         assert pg.evaluate("window.torchscope.report.log") == [] and pg.errors == []  # nothing asked that it lacks

@@ -1,4 +1,5 @@
-"""The scalars panel's part of the static report: every key's chart at the report's resolution and its exact CSV.
+"""The scalars panel's part of the static report: every key's chart at the report's resolution and its exact CSV
+(the custom charts of an ``add_custom_scalars`` layout draw the same keys' series).
 
 The contract of a report part is in ``torchscope.report.plans``.
 """
@@ -16,7 +17,9 @@ def report(ctx: Any) -> str | None:
     keys = keys_of(ctx, "scalar")  # rank 0's: a report draws rank 0 (it shows no rank selector)
     if not keys:
         return None
-    ctx.snap.json("scalars/keys", {"run": ctx.ids})  # the panel's key list (every rank's keys and ranks)
+    # the panel's key list (every rank's keys and ranks) and the runs' add_custom_scalars layout, if any
+    answer = ctx.snap.json("scalars/keys", {"run": ctx.ids}) or {}
+    custom = sum(len(c["charts"]) for c in answer.get("layout", {}).get("categories", []))
     lim = ctx.limits
     buckets = max(min(lim.buckets, 128), min(lim.buckets, lim.series_budget // max(1, len(ctx.ids))))
     for k in keys:
@@ -30,5 +33,6 @@ def report(ctx: Any) -> str | None:
             csvs += 1
             left -= k["count"]
     points, skipped = sum(k["count"] for k in keys), len(keys) - csvs
-    return (f"{plural(len(keys), 'chart')}, {plural(points, 'point')}, {plural(csvs, 'CSV file')}"
+    return (f"{plural(len(keys), 'chart')}{f' (and {custom} custom)' if custom else ''}, {plural(points, 'point')}, "
+            f"{plural(csvs, 'CSV file')}"
             + (f" ({plural(skipped, 'key')} without CSV: over the size limit)" if skipped and lim.csv else ""))
