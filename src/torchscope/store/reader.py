@@ -73,6 +73,11 @@ class SQLReader:
         """The rows of one query (``?`` placeholders)."""
         raise NotImplementedError
 
+    def _q_small(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a query that reads small, scattered pages (series and chunk index, block summaries):
+        :meth:`_q` unless a backend reads those another way (the SQLite store: without its memory map)."""
+        return self._q(sql, args)
+
     def _execute(self, sql: str, args: Sequence[Any] = ()) -> None:
         """One statement that changes runs, committed."""
         raise NotImplementedError
@@ -235,15 +240,16 @@ class SQLReader:
         for k in [kind] if kind else list(KINDS):
             extra = (", (SELECT record_kind FROM records WHERE series_id = s.id ORDER BY id DESC LIMIT 1)"
                      if k == "record" else ", NULL")
-            rows = self._q(f"SELECT s.key, s.rank, ({counts[k]}){extra}, s.id FROM series s "
-                           f"WHERE s.run_id = ? AND s.kind = ? ORDER BY s.key, s.rank", (run_id, k))
+            rows = self._q_small(f"SELECT s.key, s.rank, ({counts[k]}){extra}, s.id FROM series s "
+                                 f"WHERE s.run_id = ? AND s.kind = ? ORDER BY s.key, s.rank", (run_id, k))
             out += [KeyInfo(key=r[0], kind=k, rank=r[1], count=r[2], record_kind=r[3], order=r[4]) for r in rows]
         if not out:
             self._check_run(run_id)
         return out
 
     def _series(self, run_id: str, kind: str, key: str, rank: int) -> int:
-        row = self._q("SELECT id FROM series WHERE run_id=? AND kind=? AND key=? AND rank=?", (run_id, kind, key, rank))
+        row = self._q_small("SELECT id FROM series WHERE run_id=? AND kind=? AND key=? AND rank=?",
+                            (run_id, kind, key, rank))
         if not row:  # the message lists a few known keys; one cheap query, no counts
             known = [r[0] for r in self._q("SELECT key FROM series WHERE run_id=? AND kind=? AND rank=? ORDER BY key "
                                            "LIMIT 20", (run_id, kind, rank))]
@@ -265,9 +271,9 @@ class SQLReader:
         sid = self._series(run_id, "scalar", key, rank)
         lo_col, hi_col = ("step_lo", "step_hi") if x == "step" else ("wall_lo", "wall_hi")
         lo, hi = x_range if x_range is not None else (None, None)
-        meta = self._q(f"SELECT id, n, {lo_col}, {hi_col} FROM scalar_chunks WHERE series_id=? "
-                       f"AND {hi_col} >= ? AND {lo_col} <= ? ORDER BY id",
-                       (sid, -math.inf if lo is None else float(lo), math.inf if hi is None else float(hi)))
+        meta = self._q_small(f"SELECT id, n, {lo_col}, {hi_col} FROM scalar_chunks WHERE series_id=? "
+                             f"AND {hi_col} >= ? AND {lo_col} <= ? ORDER BY id",
+                             (sid, -math.inf if lo is None else float(lo), math.inf if hi is None else float(hi)))
         total = sum(m[1] for m in meta)
         block = pick_block(total, downsample) if downsample else None
         if block is not None and downsample is not None:
@@ -325,8 +331,8 @@ class SQLReader:
         for i in range(0, len(inside), 500):
             part = inside[i:i + 500]
             where, args = self._in("chunk_id", part)
-            rows = self._q(f"SELECT chunk_id, data FROM scalar_summaries WHERE block = ? AND {where} "
-                           f"ORDER BY chunk_id", [block, *args])
+            rows = self._q_small(f"SELECT chunk_id, data FROM scalar_summaries WHERE block = ? AND {where} "
+                                 f"ORDER BY chunk_id", [block, *args])
             parts += [from_bytes(r[1]) for r in rows]
             found.update(r[0] for r in rows)
         missing = [c for c in inside if c not in found]  # a store written before this block size existed
