@@ -22,8 +22,13 @@ async function entries(api) {
   const found = [], notes = [];
   for (const run of api.runs()) {
     const idx = await api.json("volumes/index", { run: run.id });
-    if (idx.report?.note) notes.push(idx.report.note);
-    for (const v of idx.volumes) if (!api.report || v.report?.frames?.length) found.push({ run, v });
+    // a static report keeps each volume whole, downsampled, and says which (report/volumes, beside the index)
+    const held = api.report ? await api.json("report/volumes", { run: run.id }) : null;
+    if (held?.note) notes.push(held.note);
+    for (const v of idx.volumes) {
+      if (held) v.report = held.volumes[`${v.key}|${v.step}`];
+      if (!held || v.report?.frames?.length) found.push({ run, v });
+    }
   }
   return { found, notes };
 }

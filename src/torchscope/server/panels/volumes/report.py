@@ -3,9 +3,9 @@
 The report cannot ask for planes, so it keeps each volume whole (``volume.bin``: every layer, at most
 ``MAX_SIDE`` voxels a side, evenly spaced frames of the 4th axis, at most ``MAX_FRAMES``) and the page
 slices it (``panel.js`` with ``sources.localSource``). The latest step of each key comes first; past
-``MAX_VOLUMES`` volumes or ``BUDGET`` bytes the rest are left out and the index kept in the page says
-so (``"report": {"max", "frames"}`` per volume, ``"report": {"note"}`` per run), which the panel
-shows. The contract of a report part is in ``torchscope.report.plans``.
+``MAX_VOLUMES`` volumes or ``BUDGET`` bytes the rest are left out. The index stays the live route's
+answer; what the page holds goes beside it (``report/volumes?run=``: ``{"volumes": {"key|step": {"max",
+"frames"}}, "note"}``), and the panel says what was left out. The contract of a report part is in ``torchscope.report.plans``.
 
 Example::
 
@@ -55,11 +55,12 @@ def report(ctx: Any) -> str | None:
             continue
         runs += 1
         vols, out = idx["volumes"], 0
+        keep: dict[str, dict[str, Any]] = {}  # "key|step" -> what the page holds: {"max", "frames"}
         for i in _priority(vols):
             v = vols[i]
             ts = evenly(list(range(v["shape"][0])), MAX_FRAMES)
             need = _frame_bytes(v) * len(ts)
-            v["report"] = {"max": MAX_SIDE, "frames": []}
+            held = keep[f"{v['key']}|{v['step']}"] = {"max": MAX_SIDE, "frames": []}
             if kept >= MAX_VOLUMES or used + need > BUDGET:
                 out += 1
                 continue
@@ -70,14 +71,16 @@ def report(ctx: Any) -> str | None:
                 if body is not None:
                     got.append(t)
                     used += len(body)
-            v["report"]["frames"] = got
+            held["frames"] = got
             kept, frames = kept + bool(got), frames + len(got)
+        note = None
         if out:
-            idx["report"] = {"note": f"{plural(out, 'volume')} of this run left out of the report (it keeps at most "
-                                     f"{MAX_VOLUMES} volumes and {BUDGET >> 20} MB of voxels; the latest step of "
-                                     "each key first); torchscope serve shows them all."}
+            note = (f"{plural(out, 'volume')} of this run left out of the report (it keeps at most {MAX_VOLUMES} "
+                    f"volumes and {BUDGET >> 20} MB of voxels; the latest step of each key first); torchscope serve "
+                    "shows them all.")
             left += out
-        snap.add("volumes/index", {"run": rid}, "json", *encode_answer(idx))
+        # the index stays the live route's answer; what the page holds goes beside it (no route: report/)
+        snap.add("report/volumes", {"run": rid}, "json", *encode_answer({"volumes": keep, "note": note}))
     if not runs:
         return None
     return (f"{plural(runs, 'run')}, {plural(kept, 'volume')} ({plural(frames, 'frame')})"
