@@ -164,6 +164,33 @@ def _volume_attribution(inp: Inputs) -> Record:
     return ts.explain(net, torch.randn(2, 1, 8, 8, 8), method="gradcam", class_names=["a", HOSTILE])
 
 
+def _video(inp: Inputs) -> Record:
+    from torchscope.media.video import encode_video
+
+    frames = (np.random.default_rng(0).random((6, 16, 16, 3)) * 255).astype(np.uint8)
+    return encode_video(frames, fps=4, format="png", caption=HOSTILE)
+
+
+def _audio(inp: Inputs) -> Record:
+    from torchscope.media.audio import encode_audio
+
+    t = np.arange(8000) / 8000
+    return encode_audio(np.sin(2 * np.pi * 440 * t).astype(np.float32), 8000, caption=HOSTILE)
+
+
+def _mesh(inp: Inputs) -> Record:
+    from torchscope.media.points import Points
+
+    xyz = np.random.default_rng(0).normal(size=(200, 3)).astype(np.float32)
+    return Points(vertices=xyz[None], colors=(np.abs(xyz) * 80).clip(0, 255).astype(np.uint8)[None], caption=HOSTILE)
+
+
+def _code(inp: Inputs) -> Record:
+    from torchscope.context.code import capture
+
+    return capture(argv=["train.py", HOSTILE])
+
+
 FACTORIES: dict[str, Callable[[Inputs], Record]] = {
     "attention.maps": _attention,
     "data.class_balance": lambda i: ts.data.class_balance(i.train, i.test),
@@ -205,6 +232,10 @@ FACTORIES: dict[str, Callable[[Inputs], Record]] = {
     "model.autograd_graph": lambda i: ts.autograd_graph(i.net(i.x[:2]).sum(), params=dict(i.net.named_parameters())),
     "model.graph": lambda i: ts.graph(i.net, i.x[:2]),
     "model.summary": lambda i: ts.summary(i.net, i.x[:2]),
+    "media.audio": _audio,
+    "media.mesh": _mesh,
+    "media.video": _video,
+    "run.code": _code,
     "volume": _volume,
 }
 
@@ -216,6 +247,7 @@ CARRY_USER_TEXT = {
     "eval.curves", "eval.mistakes", "eval.most_confused", "eval.per_class", "explain.attribution",
     "explain.detections", "explain.topk", "gan.checkpoint", "gan.counterfactual", "gan.interpolation",
     "gan.prototypes", "health.alarm", "model.graph", "model.summary", "volume", "explain.volume",
+    "media.audio", "media.mesh", "media.video", "run.code",
 }
 
 # (kind, check) -> why it fails today; strict: an unexpected pass fails too, so fixed ones are noticed
@@ -260,7 +292,8 @@ def _drawn(fig: Figure) -> bool:
 
 def _check_html(text: str, kind: str) -> None:
     assert isinstance(text, str) and len(text) > 50, f"{kind}: empty notebook HTML"
-    assert any(tag in text for tag in ("<table", "<svg", "<img")), f"{kind}: no table, SVG or image in its HTML"
+    shows = ("<table", "<svg", "<img", "role='img'", "<video", "<audio", "<canvas", "<pre", "<code")  # to see, read
+    assert any(tag in text for tag in shows), f"{kind}: no table, SVG, image, player or code in its HTML"
     assert HOSTILE not in text, f"{kind}: user text reaches the HTML unescaped"
 
 

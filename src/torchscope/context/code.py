@@ -21,7 +21,7 @@ import platform
 import re
 import subprocess
 import sys
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..records import Record, register_record
 
@@ -54,6 +54,23 @@ class CodeSnapshot(Record):
     platform: str = ""
     packages: dict[str, str] = dataclasses.field(default_factory=dict)
     notes: list[str] = dataclasses.field(default_factory=list)
+
+    def figure(self) -> Any:
+        """The commit, branch and command, whether the tree was dirty (and which files), the main versions."""
+        from matplotlib.figure import Figure
+
+        lines = [f"commit  {self.commit[:12] or 'not a git checkout'}" + (f"  ({self.branch})" if self.branch else ""),
+                 f"state   {'uncommitted changes' if self.dirty else 'clean'}"
+                 + (f", {len(self.diff.splitlines())} diff lines" if self.diff else ""),
+                 f"command {' '.join(self.argv)[:100]}", f"python  {self.python}  {self.platform[:60]}"]
+        lines += [f"untracked {', '.join(self.untracked[:6])}"] if self.untracked else []
+        lines += [f"{name:<14}{version}" for name, version in list(self.packages.items())[:8]]
+        fig = Figure(figsize=(7, 0.32 * len(lines) + 0.6))
+        ax = fig.add_subplot()
+        ax.axis("off")
+        ax.set_title("code of the run", fontsize=10, loc="left")
+        ax.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=8, transform=ax.transAxes)
+        return fig
 
     def _repr_html_(self) -> str:
         """The commit, the command and the diff (folded)."""
