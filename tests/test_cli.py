@@ -17,7 +17,7 @@ def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
 def test_demo_quick_writes_a_complete_run(tmp_path):  # what each run holds: tests/test_tour.py
     proc = _cli("demo", "--quick", "--no-serve", "--dir", str(tmp_path / "d"))
     assert proc.returncode == 0, proc.stderr
-    assert "validation accuracy" in proc.stdout and "5 runs stored in" in proc.stdout
+    assert "validation accuracy" in proc.stdout and "7 runs stored in" in proc.stdout
     store = ts.open(tmp_path / "d")
     runs = store.runs(project="demo")
     assert len(runs) == 5 and {r.status for r in runs} == {"finished"}

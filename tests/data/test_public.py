@@ -9,8 +9,8 @@ import torchscope.data as tsd
 EXPECTED = [
     "BUILTIN", "ClassBalance", "Correlation", "DataError", "Dataset", "FeatureDists", "Limits", "MeanImages",
     "PairPlot", "PixelStats", "Profile", "Projection", "SampleGrid", "class_balance", "correlation", "embeddings",
-    "feature_dists", "from_arrays", "from_torch", "load", "mean_images", "mnist", "pairplot", "pixel_stats", "profile",
-    "project", "samples",
+    "example_volume", "example_volume_path", "feature_dists", "from_arrays", "from_torch", "load", "load_volume",
+    "mean_images", "mnist", "pairplot", "pixel_stats", "profile", "project", "samples",
 ]
 
 
