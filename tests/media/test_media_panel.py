@@ -96,8 +96,12 @@ def test_the_report_keeps_the_steps_it_lists(store: tuple[Path, str], monkeypatc
     ctx = Context(snap=snap, store=ts.open(dir), runs=[{"id": rid}], limits=Limits())
     assert media_report.report(ctx) == "2 videos, 1 audio clip, 2 3-D views"
     entries: dict[str, Any] = snap.entries
-    (index,) = [e for k, e in entries.items() if k.startswith("json media/index")]
-    kept = json.loads(bytes(snap._z[index["offset"]:index["offset"] + index["length"]]))
+    def answer(prefix: str) -> Any:
+        (e,) = [e for k, e in entries.items() if k.startswith(prefix)]
+        return json.loads(bytes(snap._z[e["offset"]:e["offset"] + e["length"]]))
+
+    kept, live = answer("json report/media"), answer("json media/index")  # the route's own answer is kept as it is
     assert [(v["key"], v["step"]) for v in kept["videos"]] == [("rollout", 10), ("squares", 10)]
+    assert len(live["videos"]) > len(kept["videos"])
     assert sum(k.startswith("url media/points.png") for k in entries) == 2 * len(media_report.AZIMUTHS)
     assert not snap.failed

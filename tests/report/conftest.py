@@ -20,11 +20,13 @@ SPIKE_AT = 31_337
 
 
 def log_hostile(dir: Path) -> str:
-    """A second run named like an XSS probe: NaN/Inf points, a long series with one spike, HTML text, detections."""
+    """A second run named like an XSS probe: NaN/Inf points, a long series with one spike, HTML text, detections,
+    media with hostile captions, console output and the code's state."""
     import torchscope as ts
 
     with ts.init(dir=dir, project="demo", name=HOSTILE, tags=["</script><script>alert(2)</script>"],
-                 config={"lr": 0.01, "note": "<!-- --><script>alert(3)</script>"}) as run:
+                 config={"lr": 0.01, "note": "<!-- --><script>alert(3)</script>"}, console=True, code=True) as run:
+        print(f"epoch 1 {HOSTILE}")  # captured into the run (the Console panel)
         for step in range(120):
             loss = math.nan if step == 50 else (math.inf if step == 60 else 2.0 / (1 + step))
             run.log({"train/loss": loss}, step=step)
@@ -36,6 +38,10 @@ def log_hostile(dir: Path) -> str:
         img = np.kron(np.eye(8), np.ones((8, 8)))
         run.log_image("detections/sample", img, step=7, boxes=[[4, 4, 40, 40], [20, 10, 60, 50]], labels=[1, 2],
                       scores=[0.9, 0.4], class_names=["bg", "cat", "dog"])
+        frames = np.repeat(np.linspace(0, 1, 6)[:, None, None, None], 3, axis=1) * np.ones((6, 3, 16, 16))
+        run.log_video("media/clip", frames, fps=4, step=8)
+        run.log_audio("media/tone", np.sin(np.arange(4000) / 8.0).astype(np.float32), sample_rate=8000, step=8)
+        run.log_points("media/cloud", np.random.default_rng(0).normal(size=(100, 3)), step=8)
         return run.id
 
 

@@ -38,7 +38,7 @@ def test_one_file_with_one_script_and_a_strict_policy(report: dict[str, Any]) ->
     assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing from the network
     # hostile user text only ever appears escaped
     assert HOSTILE not in html and "<script>alert" not in html and "&lt;img src=x" in html  # (the <title>)
-    assert report["lines"][0].startswith("report of 6 runs") and report["lines"][-1].startswith("wrote ")
+    assert report["lines"][0].startswith("report of 8 runs") and report["lines"][-1].startswith("wrote ")
 
 
 def _frame(buf: bytes) -> dict[str, Any]:

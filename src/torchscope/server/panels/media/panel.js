@@ -26,7 +26,7 @@ export async function render(el, api) {
   if (!runs.length) { el.replaceChildren(message("Select runs on the left to see their videos, audio and 3-D points.")); return {}; }
   const found = [];
   for (const r of runs) {
-    const idx = await api.json("media/index", { run: r.id });
+    const idx = await api.json(api.report ? "report/media" : "media/index", { run: r.id }); // a report: the steps kept
     if (!empty(idx)) found.push([r, idx]);
   }
   if (!found.length) {
@@ -91,7 +91,7 @@ class MediaPage {
   }
 
   async refresh() {
-    const idx = await this.api.json("media/index", { run: this.run.id });
+    const idx = await this.api.json(this.api.report ? "report/media" : "media/index", { run: this.run.id });
     const before = this.cards.map((c) => c.key).join("\n");
     this.idx = idx;
     const lists = { ...groupBy(idx.videos), ...groupBy(idx.audio), ...groupBy(idx.points) };

@@ -1,16 +1,17 @@
 """The Media panel's part of the static report: each key's media at up to ``STEPS`` steps, the 3-D ones as
 projections at eight azimuths (the panel's 2-D view; a report has no WebGL code).
 
-The contract of a report part is in ``torchscope.report.plans``. The index kept for the page lists only
-the steps kept, so the panel's step sliders offer nothing the report lacks.
+The contract of a report part is in ``torchscope.report.plans``. The route's index is kept as it is; beside
+it, ``report/media?run=`` lists only the steps kept, which the page reads instead, so the panel's step
+sliders offer nothing the report lacks.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ....report.plans._util import evenly, plural
+from ...endpoint import encode_answer
 
 __all__ = ["report"]
 
@@ -34,7 +35,7 @@ def report(ctx: Any) -> str | None:
         if not idx or not (idx["videos"] or idx["audio"] or idx["points"]):
             continue
         idx = {**idx, "videos": _kept(idx["videos"]), "audio": _kept(idx["audio"]), "points": _kept(idx["points"])}
-        snap.add("media/index", {"run": rid}, "json", json.dumps(idx).encode(), "application/json")
+        snap.add("report/media", {"run": rid}, "json", *encode_answer(idx))
         for e in idx["videos"]:
             snap.url("media/video", {"run": rid, "key": e["key"], "step": e["step"]})
         for e in idx["audio"]:
