@@ -44,7 +44,7 @@ export async function render(el, api) {
         return h("figure", { dataset: { run: run.id, step: e.step } },
           h("img", { src, alt: title, title, width: e.width, height: e.height, onclick: () => enlarge(src, title) }),
           h("figcaption", { style: { borderTop: `3px solid ${run.color}` } }, run.name),
-          e.caption ? h("figcaption", { class: "note" }, e.caption) : null);
+          e.caption ? h("figcaption", { class: "note", title: e.caption }, e.caption) : null); // cut: whole on hover
       });
     }));
   }
