@@ -23,7 +23,12 @@ export class HeadView {
     const body = h("div", { class: "att-hv-body", onpointerleave: (ev) => { if (ev.pointerType === "mouse") this.focus(null); } },
       this.left, this.canvas, this.right);
     this.el = h("div", { class: "att-hv" }, this.chips, body);
-    this.resize = new ResizeObserver(() => this.draw());
+    this.width = null; // the canvas width last drawn at: draw() sets the height, which must not redraw
+    this.drawn = 0; // full draws so far (canvas data-drawn)
+    this.resize = new ResizeObserver(() => {
+      if (this.destroyed) return; // destroy() disconnects; this guards a callback already queued
+      if ((this.canvas.clientWidth || 160) !== this.width) this.draw();
+    });
     this.resize.observe(this.canvas);
   }
 
@@ -57,12 +62,19 @@ export class HeadView {
     this.draw();
   }
 
-  destroy() { this.resize.disconnect(); }
+  destroy() {
+    this.destroyed = true;
+    this.resize.disconnect();
+    this.planes = null; // a draw asked for later (a pointer event, a frame) does nothing
+    this.onHeads = null;
+  }
 
   draw() {
     const p = this.planes;
-    if (!p) return;
+    if (!p || this.destroyed) return;
     const nq = this.queries.length, nk = this.keys.length, n = Math.max(nq, nk), w = this.canvas.clientWidth || 160;
+    this.width = w;
+    this.drawn += 1;
     const dpr = window.devicePixelRatio || 1, H = n * ROW;
     this.canvas.style.height = `${H}px`;
     this.canvas.width = Math.round(w * dpr);
@@ -91,7 +103,7 @@ export class HeadView {
         }
       }
     }
-    Object.assign(this.canvas.dataset, { lines, focus: f ? `${f.side}${f.i}` : "" });
+    Object.assign(this.canvas.dataset, { lines, focus: f ? `${f.side}${f.i}` : "", drawn: this.drawn });
     for (const [col, side] of [[this.left, "q"], [this.right, "k"]]) {
       [...col.children].forEach((el, i) => {
         const mine = f?.side === side && f.i === i, other = f && f.side !== side;
