@@ -92,6 +92,31 @@ def test_model_view_opens_a_head_and_hovering_a_token_isolates_its_lines(page: A
     assert not page.errors
 
 
+def test_opening_another_head_leaves_the_old_view_alone(page: Any, served: Any) -> None:
+    """Each head view counts its full draws (canvas data-drawn): opening a head replaces the view, and
+    the old one, destroyed, draws no more (its observer would redraw every line as its canvas goes);
+    the new one draws once at its width (setting its own height does not draw it again)."""
+    url, _, logged = served
+    open_record(page, url, logged["text"], "attention/encoder@3")
+    page.wait_for_selector("canvas.att-lines[data-drawn]")
+    page.evaluate("() => new Promise((ok) => setTimeout(ok, 300))")  # any redraw a resize would cause
+    old = page.query_selector("canvas.att-lines")
+    assert old.get_attribute("data-drawn") == "1"  # the first view, once: its height did not redraw it
+    for layer, head in [(0, 1), (1, 0)]:  # a click without the pointer: no hover redraws
+        page.eval_on_selector(f'.att-thumb[data-layer="{layer}"][data-head="{head}"]', "b => b.click()")
+        page.wait_for_function(f"() => document.querySelector('.att-chip.on')?.dataset.head === '{head}' && "
+                               f"document.querySelector('.att-card:nth-child(2)').dataset.layer === '{layer}'")
+        page.evaluate("() => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 300)))")
+        new = page.query_selector("canvas.att-lines")
+        assert not old.evaluate("(c) => c.isConnected")
+        assert old.get_attribute("data-drawn") == "1", old.get_attribute("data-drawn")  # gone, and left alone
+        assert page.eval_on_selector_all("canvas.att-lines", "els => els.length") == 1
+        assert new.get_attribute("data-drawn") == "1", new.get_attribute("data-drawn")
+        assert int(new.get_attribute("data-lines")) > 0
+        old = new
+    assert not page.errors
+
+
 def test_a_long_sequence_falls_back_to_a_fast_heat_map_that_zooms(page: Any, served: Any) -> None:
     url, _, logged = served
     t0 = time.perf_counter()

@@ -73,7 +73,7 @@ class AttentionPage {
     this.views = [];
   }
 
-  destroy() { this.gen += 1; this.views.forEach((v) => v.destroy?.()); this.views = []; }
+  destroy() { this.gen += 1; this.views.forEach((v) => v.destroy?.()); this.views = []; this.hv = null; }
 
   select(label, options, value, onchange) {
     return h("label", {}, label, h("select", { "aria-label": label, onchange: (ev) => onchange(ev.target.value) },
@@ -195,14 +195,20 @@ class AttentionPage {
         + `${this.idx.limit}: its lines would be unreadable, so the heat map below shows this layer instead.`, "note att-fallback"));
       return;
     }
+    if (this.hv) { // the previous head view: its observer would redraw every line as its canvas goes
+      this.hv.destroy();
+      this.views = this.views.filter((v) => v !== this.hv);
+      this.hv = null;
+    }
     const hv = new HeadView({ queries: this.queries, keys: this.keys, heads, minWeight: this.idx.min_weight,
       onHeads: (sel) => { this.hvHeads = sel; } });
+    this.hv = hv;
     this.views.push(hv);
     card.replaceChildren(h("h3", {}, title, this.layerSelect((l) => this.setLayer(l))),
       h("div", { class: "note" }, "Hover (or tap) a token to see only its lines; click a head to hide or show it."), hv.el);
     try {
       const planes = await this.layerFrame(this.layer);
-      if (gen !== this.gen) return;
+      if (gen !== this.gen || hv !== this.hv) return;
       hv.set(planes, this.hvHeads || Array.from({ length: heads }, (_, i) => i));
       card.dataset.layer = String(this.layer);
     } catch (e) {
