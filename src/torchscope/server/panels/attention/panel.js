@@ -153,7 +153,8 @@ class AttentionPage {
     this.body.replaceChildren(...cards);
     this.heat = new HeatMap({ queries: this.queries, keys: this.keys });
     this.views.push(this.heat);
-    fetchPlanes(api, "attention/thumbs", this.params()).then((planes) => {
+    // the model view is drawn first: the head view's lines (~17k strokes at 128 tokens) wait for it (showHeads)
+    this.mvDrawn = fetchPlanes(api, "attention/thumbs", this.params()).then((planes) => {
       if (gen !== this.gen) return;
       this.thumbs = planes;
       mv.replaceChildren(modelView(planes, { pick: (l, hd) => this.pick(l, hd), selected: [this.layer, this.heatHead] }));
@@ -208,6 +209,8 @@ class AttentionPage {
       h("div", { class: "note" }, "Hover (or tap) a token to see only its lines; click a head to hide or show it."), hv.el);
     try {
       const planes = await this.layerFrame(this.layer);
+      await this.mvDrawn; // the thumbnails first: the lines wait until that frame is painted
+      await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
       if (gen !== this.gen || hv !== this.hv) return;
       hv.set(planes, this.hvHeads || Array.from({ length: heads }, (_, i) => i));
       card.dataset.layer = String(this.layer);
