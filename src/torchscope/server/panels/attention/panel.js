@@ -133,6 +133,10 @@ class AttentionPage {
     this.layer = Math.min(api.state.get("layer", layers - 1), layers - 1);
     this.heatHead = api.state.get("head", "mean");
     if (this.heatHead !== "mean" && this.heatHead >= heads) this.heatHead = "mean";
+    // the labels, the thumbnails and the layer shown are asked for at once, not one after another
+    const thumbs = fetchPlanes(api, "attention/thumbs", this.params());
+    thumbs.catch(() => {}); // handled below, once the cards exist
+    if (this.short) this.layerFrame(this.layer).catch(() => {}); // shared by the head view and the heat map
     let labels;
     try {
       labels = await api.json("attention/labels", { run: this.run.id, key: this.rec.key, step: this.rec.step, sample: this.sample });
@@ -154,7 +158,7 @@ class AttentionPage {
     this.heat = new HeatMap({ queries: this.queries, keys: this.keys });
     this.views.push(this.heat);
     // the model view is drawn first: the head view's lines (~17k strokes at 128 tokens) wait for it (showHeads)
-    this.mvDrawn = fetchPlanes(api, "attention/thumbs", this.params()).then((planes) => {
+    this.mvDrawn = thumbs.then((planes) => {
       if (gen !== this.gen) return;
       this.thumbs = planes;
       mv.replaceChildren(modelView(planes, { pick: (l, hd) => this.pick(l, hd), selected: [this.layer, this.heatHead] }));
