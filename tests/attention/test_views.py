@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from torchscope.attention import AttentionGroup, AttentionMaps, rollout
-from torchscope.attention.views import HEAD_VIEW_LIMIT, THUMB, block_max, mosaic
+from torchscope.attention.views import HEAD_VIEW_LIMIT, THUMB, block_max, mosaic, thumbnails
 
 HOSTILE = ["<script>alert(1)</script>", "$\\frac{", "a&b", "'\"", "x"]
 
@@ -76,6 +76,40 @@ def test_model_view_thumbnails_and_heatmap_at_2048_tokens(tmp_path) -> None:
     assert heat.axes[0].images[0].get_array().shape == (1024, 1024)
     assert "2048x2048 shown as 1024x1024" in heat.axes[0].get_title()
     assert took < 10, f"the heat map of 2,048 tokens took {took:.1f} s"
+
+
+def _reference_block_max(m: np.ndarray, size: int) -> np.ndarray:
+    """What the thumbnails were before float16 was reduced as is: float32 first, zero-padded, block maxima."""
+    m = np.asarray(m, np.float32)
+    fy, fx = -(-m.shape[0] // size), -(-m.shape[1] // size)
+    out = np.zeros((-(-m.shape[0] // fy) * fy, -(-m.shape[1] // fx) * fx), np.float32)
+    out[:m.shape[0], :m.shape[1]] = m
+    return out.reshape(out.shape[0] // fy, fy, out.shape[1] // fx, fx).max(axis=(1, 3))
+
+
+@pytest.mark.parametrize("tokens", [5, 64, 65, 127, 200, 512])
+def test_thumbnails_reduce_float16_as_is_with_the_same_output(tokens: int) -> None:
+    rng = np.random.default_rng(tokens)
+    maps = rng.random((2, 2, 3, tokens, tokens)).astype(np.float32)
+    maps[maps < 0.4] = 0  # zeros, and a map of nothing but zeros
+    maps[1, 0, 2] = 0
+    maps[0, 1, 1, 0, 0] = 1e-7  # a float16 subnormal
+    cases = {"float16": maps.astype(np.float16), "float32": maps}
+    for name, change in [("a NaN", np.nan), ("inf", np.inf), ("a negative weight", -0.25), ("-0", -0.0)]:
+        m = maps.astype(np.float16)
+        m[1, 1, 0, tokens // 2, tokens // 3] = change  # the sign bit takes the float32 path
+        m[0, 0, 1, :3, :3] = change if name == "-0" else m[0, 0, 1, :3, :3]
+        cases[name] = m
+    for name, m in cases.items():
+        g = AttentionGroup(name="self", role="self", layers=["a", "b"], maps=m)
+        for sample in range(2):
+            got = thumbnails(g, sample)
+            want = np.stack([np.stack([_reference_block_max(m[layer, sample, h], THUMB) for h in range(3)])
+                             for layer in range(2)])
+            assert got.dtype == np.float32 and got.shape == want.shape, name
+            np.testing.assert_array_equal(got, want, err_msg=name)  # NaN where the reference has NaN
+            np.testing.assert_array_equal(block_max(m[1, sample, 1], 16), _reference_block_max(m[1, sample, 1], 16),
+                                          err_msg=name)
 
 
 def test_rollout_view_on_a_patch_grid_and_html(tmp_path) -> None:
