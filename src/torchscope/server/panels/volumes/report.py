@@ -5,7 +5,8 @@ The report cannot ask for planes, so it keeps each volume whole (``volume.bin``:
 slices it (``panel.js`` with ``sources.localSource``). The latest step of each key comes first; past
 ``MAX_VOLUMES`` volumes or ``BUDGET`` bytes the rest are left out. The index stays the live route's
 answer; what the page holds goes beside it (``report/volumes?run=``: ``{"volumes": {"key|step": {"max",
-"frames"}}, "note"}``), and the panel says what was left out. The contract of a report part is in ``torchscope.report.plans``.
+"frames"}}, "note"}``), and the panel says what was left out. The contract of a report part is in
+``torchscope.report.plans``.
 
 Example::
 
