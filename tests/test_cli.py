@@ -20,7 +20,7 @@ def test_demo_quick_writes_a_complete_run(tmp_path):  # what each run holds: tes
     assert "validation accuracy" in proc.stdout and "7 runs stored in" in proc.stdout
     store = ts.open(tmp_path / "d")
     runs = store.runs(project="demo")
-    assert len(runs) == 5 and {r.status for r in runs} == {"finished"}
+    assert len(runs) == 7 and {r.status for r in runs} == {"finished"}
     (cnn,) = [r for r in runs if r.name == "digits-cnn-lr0.003"]
     assert cnn.summary["val_acc"] > 0.5
     loss = store.scalars(cnn.id, "train/loss")

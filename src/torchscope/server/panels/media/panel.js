@@ -20,13 +20,20 @@ function loadCss() {
 
 const empty = (idx) => !idx.videos.length && !idx.audio.length && !idx.points.length;
 
+// A run's media; a static report keeps only some steps of each key, listed beside the index (report/media)
+async function mediaIndex(api, run) {
+  const idx = await api.json("media/index", { run });
+  const any = idx.videos.length || idx.audio.length || idx.points.length;
+  return api.report && any ? api.json("report/media", { run }) : idx;
+}
+
 export async function render(el, api) {
   loadCss();
   const runs = api.runs();
   if (!runs.length) { el.replaceChildren(message("Select runs on the left to see their videos, audio and 3-D points.")); return {}; }
   const found = [];
   for (const r of runs) {
-    const idx = await api.json(api.report ? "report/media" : "media/index", { run: r.id }); // a report: the steps kept
+    const idx = await mediaIndex(api, r.id);
     if (!empty(idx)) found.push([r, idx]);
   }
   if (!found.length) {
@@ -91,7 +98,7 @@ class MediaPage {
   }
 
   async refresh() {
-    const idx = await this.api.json(this.api.report ? "report/media" : "media/index", { run: this.run.id });
+    const idx = await mediaIndex(this.api, this.run.id);
     const before = this.cards.map((c) => c.key).join("\n");
     this.idx = idx;
     const lists = { ...groupBy(idx.videos), ...groupBy(idx.audio), ...groupBy(idx.points) };

@@ -23,11 +23,11 @@ async function entries(api) {
   for (const run of api.runs()) {
     const idx = await api.json("volumes/index", { run: run.id });
     // a static report keeps each volume whole, downsampled, and says which (report/volumes, beside the index)
-    const held = api.report ? await api.json("report/volumes", { run: run.id }) : null;
+    const held = api.report && idx.volumes.length ? await api.json("report/volumes", { run: run.id }) : null;
     if (held?.note) notes.push(held.note);
     for (const v of idx.volumes) {
       if (held) v.report = held.volumes[`${v.key}|${v.step}`];
-      if (!held || v.report?.frames?.length) found.push({ run, v });
+      if (!api.report || v.report?.frames?.length) found.push({ run, v });
     }
   }
   return { found, notes };
